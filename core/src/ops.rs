@@ -1,0 +1,258 @@
+//! The provider-neutral operations a copy job asks its driver to perform, and their outcomes.
+//!
+//! These types are the contract between `core` (which decides), `protocol` (which renders them as
+//! signed COS/OSS requests and parses the responses back into [`Reply`] / [`Failure`]) and a driver
+//! (which sends them). Every operation is self-contained: it names the upload id and part it acts on,
+//! so a renderer needs only the job's fixed [source and destination](crate::ops) addresses besides it.
+
+use std::time::Duration;
+
+/// An inclusive byte range `first..=last` of the source object, as sent in
+/// `x-cos-copy-source-range` / `x-oss-copy-source-range: bytes=first-last`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ByteRange {
+    /// Offset of the first byte.
+    pub first: u64,
+    /// Offset of the last byte (inclusive).
+    pub last: u64,
+}
+
+impl ByteRange {
+    /// Number of bytes in the range (`last - first + 1`).
+    pub fn len(&self) -> u64 {
+        self.last - self.first + 1
+    }
+
+    /// Always false: an inclusive range holds at least one byte.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// Whether the destination's metadata is copied from the source or replaced by the job's own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum MetadataDirective {
+    /// Keep the source's metadata (COS `Copy`, OSS `COPY`). For a multipart copy the job HEADs the
+    /// source and passes its metadata and tags to Initiate.
+    #[default]
+    Copy,
+    /// Use the metadata given in the job (COS `Replaced`, OSS `REPLACE`).
+    Replace,
+}
+
+/// The metadata a copy carries to its destination: the standard headers and user metadata.
+///
+/// User metadata keys are stored without their provider prefix (`x-cos-meta-` / `x-oss-meta-`) and in
+/// lower case, as the services return them.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ObjectMetadata {
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `Cache-Control`.
+    pub cache_control: Option<String>,
+    /// `Content-Disposition`.
+    pub content_disposition: Option<String>,
+    /// `Content-Encoding`.
+    pub content_encoding: Option<String>,
+    /// `Content-Language`.
+    pub content_language: Option<String>,
+    /// `Expires`, verbatim.
+    pub expires: Option<String>,
+    /// User metadata as (key without prefix, value), sorted by key.
+    pub user: Vec<(String, String)>,
+}
+
+/// What the job asks the driver to do; rendered by `protocol` for the job's provider.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Operation {
+    /// HEAD the source object: its size, ETag, last-modified, metadata, CRC-64.
+    HeadSource,
+    /// GET the source's tags (`?tagging`), to carry them to a multipart destination.
+    GetSourceTagging,
+    /// One PUT-Copy request for the whole object.
+    PutCopy {
+        /// Copy only if the source still has this ETag (`x-*-copy-source-if-match`).
+        source_etag: Option<String>,
+        /// Copy or replace metadata.
+        directive: MetadataDirective,
+        /// The metadata to set when `directive` is `Replace` (ignored for `Copy`).
+        metadata: ObjectMetadata,
+        /// Storage class of the destination, if set.
+        storage_class: Option<String>,
+    },
+    /// Initiate Multipart Upload at the destination.
+    Initiate {
+        /// Metadata of the new object (the source's, or the replacement).
+        metadata: ObjectMetadata,
+        /// Tags of the new object as (key, value), sent as `x-*-tagging`.
+        tags: Vec<(String, String)>,
+        /// Storage class of the destination, if set.
+        storage_class: Option<String>,
+    },
+    /// Upload Part - Copy: copy `range` of the source into part `part_number`.
+    UploadPartCopy {
+        /// The upload this part belongs to.
+        upload_id: String,
+        /// Part number, 1..=10,000.
+        part_number: u32,
+        /// Source bytes to copy.
+        range: ByteRange,
+        /// Copy only if the source still has this ETag (`x-*-copy-source-if-match`).
+        source_etag: String,
+    },
+    /// List Parts of an upload, one page.
+    ListParts {
+        /// The upload to list.
+        upload_id: String,
+        /// List parts with numbers greater than this (`part-number-marker`), if any.
+        marker: Option<u32>,
+        /// Page size (`max-parts`), if set.
+        max_parts: Option<u32>,
+    },
+    /// Complete Multipart Upload with the given parts, ascending.
+    Complete {
+        /// The upload to complete.
+        upload_id: String,
+        /// Every part, in ascending order, with the ETag the service returned for it.
+        parts: Vec<CompletedPart>,
+    },
+    /// Abort Multipart Upload.
+    Abort {
+        /// The upload to abort.
+        upload_id: String,
+    },
+}
+
+/// A part as named in Complete Multipart Upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CompletedPart {
+    /// Part number.
+    pub number: u32,
+    /// The part's ETag exactly as the service returned it (quotes included).
+    pub etag: String,
+}
+
+/// What HEAD says about the source object.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SourceInfo {
+    /// Size in bytes (`Content-Length`).
+    pub size: u64,
+    /// ETag exactly as returned (quotes included).
+    pub etag: String,
+    /// `Last-Modified`, verbatim.
+    pub last_modified: Option<String>,
+    /// Version id, when versioning is on.
+    pub version_id: Option<String>,
+    /// Storage class, when reported.
+    pub storage_class: Option<String>,
+    /// CRC-64/XZ of the whole object, when reported.
+    pub crc64: Option<u64>,
+    /// Standard headers and user metadata.
+    pub metadata: ObjectMetadata,
+}
+
+/// A part as reported by List Parts.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedPart {
+    /// Part number.
+    pub number: u32,
+    /// The part's ETag exactly as returned.
+    pub etag: String,
+    /// The part's size in bytes.
+    pub size: u64,
+}
+
+/// A successful outcome of an [`Operation`], parsed from the response.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Reply {
+    /// Answer to [`Operation::HeadSource`].
+    Head(SourceInfo),
+    /// Answer to [`Operation::GetSourceTagging`]: (key, value) pairs.
+    Tagging(Vec<(String, String)>),
+    /// Answer to [`Operation::PutCopy`].
+    Copied {
+        /// ETag of the new object.
+        etag: String,
+        /// CRC-64 of the new object, when reported.
+        crc64: Option<u64>,
+    },
+    /// Answer to [`Operation::Initiate`].
+    Initiated {
+        /// The new upload id.
+        upload_id: String,
+    },
+    /// Answer to [`Operation::UploadPartCopy`].
+    PartCopied {
+        /// ETag of the part.
+        etag: String,
+        /// CRC-64 of the part, when reported.
+        crc64: Option<u64>,
+    },
+    /// Answer to [`Operation::ListParts`]: one page.
+    Parts {
+        /// Parts on this page.
+        parts: Vec<ListedPart>,
+        /// `NextPartNumberMarker` when `IsTruncated` is true; `None` on the last page.
+        next_marker: Option<u32>,
+    },
+    /// Answer to [`Operation::Complete`].
+    Completed {
+        /// ETag of the new object.
+        etag: String,
+        /// CRC-64 of the new object, when reported.
+        crc64: Option<u64>,
+    },
+    /// Answer to [`Operation::Abort`].
+    Aborted,
+}
+
+/// What kind of failure an operation met; decides retry and abort.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum FailureKind {
+    /// Worth retrying: 5xx, InternalError, RequestTimeout, a `200` with an error body of that kind.
+    Retryable,
+    /// The service asks us to slow down (503 SlowDown and throttling codes): retry with backoff.
+    Throttled,
+    /// The request never got a complete answer: connection refused/reset, a timeout. Retryable.
+    Transport,
+    /// A copy-source condition failed (412): the source changed since it was HEADed.
+    PreconditionFailed,
+    /// The source object does not exist (NoSuchKey / 404 on HEAD).
+    NoSuchKey,
+    /// The multipart upload is gone (NoSuchUpload).
+    NoSuchUpload,
+    /// A bucket does not exist (NoSuchBucket).
+    NoSuchBucket,
+    /// Access denied (403): wrong credentials, signature or permissions.
+    AccessDenied,
+    /// Any other client error: not worth retrying.
+    Fatal,
+}
+
+impl FailureKind {
+    /// Whether an operation that failed this way may be sent again.
+    pub fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            FailureKind::Retryable | FailureKind::Throttled | FailureKind::Transport
+        )
+    }
+}
+
+/// A failed operation, with what the service said about it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Failure {
+    /// How the job should treat it.
+    pub kind: FailureKind,
+    /// HTTP status, when a response arrived.
+    pub status: Option<u16>,
+    /// The service's error code (`NoSuchKey`, `SlowDown`, …), or a transport description.
+    pub code: String,
+    /// The service's message.
+    pub message: String,
+    /// The service's request id, for support tickets.
+    pub request_id: Option<String>,
+    /// A `Retry-After` the service sent, if any.
+    pub retry_after: Option<Duration>,
+}
