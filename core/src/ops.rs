@@ -166,7 +166,7 @@ pub struct ListedPart {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
     /// Answer to [`Operation::HeadSource`].
-    Head(SourceInfo),
+    Head(Box<SourceInfo>),
     /// Answer to [`Operation::GetSourceTagging`]: (key, value) pairs.
     Tagging(Vec<(String, String)>),
     /// Answer to [`Operation::PutCopy`].
