@@ -1099,12 +1099,13 @@ impl CopyJob {
         };
         match self.stage {
             Stage::Head | Stage::Tagging | Stage::PutCopy if failure.kind == FailureKind::NoSuchKey => {
+                // A checkpoint's upload (on resume) can never be completed from a deleted source.
                 self.fail(
                     JobError::SourceNotFound {
                         failure,
                         upload: UploadFate::None,
                     },
-                    AbortWish::UnlessResumable,
+                    AbortWish::Always,
                 );
             }
             Stage::PutCopy if failure.kind == FailureKind::PreconditionFailed => {
@@ -1216,48 +1217,51 @@ impl CopyJob {
 
     fn on_head(&mut self, info: SourceInfo, now: Duration) {
         let planned = plan::plan(info.size, &self.spec.limits, &self.spec.plan);
+        // On resume: is the source still the one the checkpoint's upload copies from?
+        let same_source = self.checkpoint.as_ref().map(|c| {
+            let header = &c.header;
+            header.size == info.size
+                && header.etag == info.etag
+                && header.last_modified == info.last_modified
+                && header.version_id == info.version_id
+        });
         self.source = Some(info);
         let plan = match planned {
             Ok(plan) => plan,
             Err(source) => {
+                // A checkpoint's upload of an older source is useless: abort it.
+                let wish = if same_source == Some(false) {
+                    AbortWish::Always
+                } else {
+                    AbortWish::UnlessResumable
+                };
                 self.fail(
                     JobError::Plan {
                         source,
                         upload: UploadFate::None,
                     },
-                    AbortWish::UnlessResumable,
+                    wish,
                 );
                 return;
             }
         };
+        let part_size = plan.part_size();
         self.plan = Some(plan);
         let Some(checkpoint) = &self.checkpoint else {
             self.start_fresh(now);
             return;
         };
-        let header = &checkpoint.header;
-        let Some(info) = &self.source else {
-            return;
-        };
-        let same_source = header.size == info.size
-            && header.etag == info.etag
-            && header.last_modified == info.last_modified
-            && header.version_id == info.version_id;
-        let same_plan = self.plan.as_ref().and_then(Plan::part_size) == Some(header.part_size);
-        let reason = if !same_source {
-            RestartReason::SourceChanged
-        } else if !same_plan {
-            RestartReason::PlanChanged
+        let old = checkpoint.header.upload_id.clone();
+        if same_source == Some(false) {
+            self.restart_with(RestartReason::SourceChanged, Some(old), now);
+        } else if part_size != Some(checkpoint.header.part_size) {
+            self.restart_with(RestartReason::PlanChanged, Some(old), now);
         } else {
-            let upload_id = header.upload_id.clone();
             self.listed.clear();
             self.list_marker = None;
-            let op = self.list_parts(upload_id, None);
+            let op = self.list_parts(old, None);
             self.enter(Stage::ListParts, Some(op), now);
-            return;
-        };
-        let old = header.upload_id.clone();
-        self.restart_with(reason, Some(old), now);
+        }
     }
 
     /// Gives up on the checkpoint's upload: aborts it when `abort` names it, then starts over.
@@ -1396,6 +1400,16 @@ impl CopyJob {
                     self.fail(
                         JobError::SourceChanged {
                             etag,
+                            upload: UploadFate::None,
+                        },
+                        AbortWish::Always,
+                    );
+                }
+                FailureKind::NoSuchKey => {
+                    // The source was deleted mid-copy: the upload can never be completed.
+                    self.fail(
+                        JobError::SourceNotFound {
+                            failure,
                             upload: UploadFate::None,
                         },
                         AbortWish::Always,

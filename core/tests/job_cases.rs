@@ -654,3 +654,84 @@ fn progress_counts_bytes_and_parts() {
     assert_eq!((p.parts_done, p.bytes_done), (2, 20));
     assert!(p.upload_id.is_some());
 }
+
+#[test]
+fn a_source_deleted_before_resume_gets_its_upload_aborted() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let d = drain(&mut job, Duration::ZERO);
+    job.handle(d.sends[0].0, Err(failure(FailureKind::NoSuchKey, 404)), MS);
+    let d = drain(&mut job, MS);
+    assert!(
+        matches!(d.sends[..], [(_, Operation::Abort { .. })]),
+        "{:?}",
+        d.sends
+    );
+    answer_all(&mut job, &mut service, &d, MS);
+    let err = drain(&mut job, MS).finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::SourceNotFound {
+            upload: UploadFate::Aborted { .. },
+            ..
+        }
+    ));
+    assert!(service.uploads.is_empty());
+}
+
+#[test]
+fn a_source_deleted_mid_copy_aborts_even_a_resumable_upload() {
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(spec(), config(true)).unwrap();
+    let mut now = Duration::ZERO;
+    for _ in 0..3 {
+        let d = drain(&mut job, now);
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+    }
+    let d = drain(&mut job, now);
+    job.handle(d.sends[0].0, Err(failure(FailureKind::NoSuchKey, 404)), now);
+    answer_all(
+        &mut job,
+        &mut service,
+        &Drained {
+            sends: d.sends[1..].to_vec(),
+            ..Drained::default()
+        },
+        now,
+    );
+    let d = drain(&mut job, now);
+    assert!(
+        matches!(d.sends[..], [(_, Operation::Abort { .. })]),
+        "{:?}",
+        d.sends
+    );
+    answer_all(&mut job, &mut service, &d, now);
+    let err = drain(&mut job, now).finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::SourceNotFound {
+            upload: UploadFate::Aborted { .. },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_resumed_source_that_grew_past_the_limit_gets_its_upload_aborted() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    service.change_source(2_000_000);
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let err = run.result.clone().unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::Plan {
+            source: PlanError::ObjectTooLarge { .. },
+            upload: UploadFate::Aborted { .. }
+        }
+    ));
+    assert!(service.uploads.is_empty());
+}
