@@ -735,3 +735,23 @@ fn a_resumed_source_that_grew_past_the_limit_gets_its_upload_aborted() {
     ));
     assert!(service.uploads.is_empty());
 }
+
+#[test]
+fn ten_thousand_parts() {
+    let mut service = Service::new(10_000 * 10);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 64,
+            ..config(true)
+        },
+    )
+    .unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.parts, 10_000);
+    // HEAD, tagging, initiate, the parts, complete: nothing more.
+    assert_eq!(outcome.requests, 10_004);
+    assert_eq!(run.max_parts_in_flight, 64);
+    assert_eq!(run.records.len(), 10_001);
+}

@@ -265,7 +265,7 @@ fn check_failure(setup: &Setup, run: &Run, service: &Service) {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 384,
+        cases: 1024,
         .. ProptestConfig::default()
     })]
 
