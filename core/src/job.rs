@@ -1083,6 +1083,7 @@ impl CopyJob {
             }
             Ok(Reply::Copied { etag, crc64 }) => {
                 self.failing = None;
+                self.bytes_done = self.source.as_ref().map_or(0, |s| s.size);
                 let outcome = self.outcome(etag, crc64);
                 self.finish(Ok(outcome));
             }

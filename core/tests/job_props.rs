@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{count, drive, Fault, Run, Service};
+use common::{count, drive, drive_with, Fault, Run, Service};
 use partcopy_core::checkpoint::{self, Record};
 use partcopy_core::job::{CopyJob, CopyMode, JobConfig, JobError, JobSpec, UploadFate};
 use partcopy_core::ops::{MetadataDirective, Operation};
@@ -398,5 +398,62 @@ proptest! {
         };
         prop_assert_eq!(object.parts, expected);
         prop_assert!(run2.max_parts_in_flight <= setup.concurrency as usize);
+    }
+
+    /// Cancel anywhere: nothing new but an Abort is sent afterwards; the job ends cancelled (or
+    /// done, if the last request won the race) with the upload aborted, or kept and resumable.
+    #[test]
+    fn cancel_anywhere(
+        setup in setup(),
+        faults in prop::collection::vec(retryable_fault(), 0..32),
+        choices in prop::collection::vec(any::<u8>(), 0..64),
+        cancel_after in 0usize..40,
+    ) {
+        let config = JobConfig { max_attempts: 64, ..setup.config() };
+        let mut service = Service::new(setup.size);
+        let mut job = CopyJob::new(setup.spec(), config.clone()).unwrap();
+        let run = drive_with(&mut job, &mut service, &faults, &choices, None, Some(cancel_after));
+        let Some(before) = run.sent_before_cancel else {
+            // Finished before the cancellation point.
+            let finished = matches!(
+                run.result,
+                Some(Ok(_)) | Some(Err(JobError::CompletionUnconfirmed { .. }))
+            );
+            prop_assert!(finished, "{:?}", run.result);
+            return Ok(());
+        };
+        for (_, op) in &run.sent[before..] {
+            prop_assert!(matches!(op, Operation::Abort { .. }), "sent {:?} after cancel", op);
+        }
+        match run.result.clone().unwrap() {
+            Ok(_) => check_success(&setup, &run, &service),
+            Err(JobError::CompletionUnconfirmed { .. }) => prop_assert_eq!(service.completions, 1),
+            Err(JobError::Cancelled { upload }) => {
+                prop_assert_eq!(service.completions, 0);
+                match upload {
+                    UploadFate::Kept { upload_id } => {
+                        prop_assert!(setup.resumable);
+                        prop_assert!(service.uploads.contains_key(&upload_id));
+                        // And it resumes to the right object.
+                        let mut again =
+                            CopyJob::resume(run.records.clone(), setup.spec(), config).unwrap();
+                        let run2 = drive(&mut again, &mut service, &[], &choices, None);
+                        let outcome = run2.result.clone().unwrap().unwrap();
+                        prop_assert_eq!(outcome.restart, None);
+                        prop_assert_eq!(service.object.as_ref().map(|o| o.size), Some(setup.size));
+                    }
+                    UploadFate::Aborted { upload_id } => {
+                        prop_assert!(!setup.resumable);
+                        prop_assert!(!service.uploads.contains_key(&upload_id));
+                    }
+                    UploadFate::None => {
+                        // No upload the job knew of.
+                        prop_assert!(!run.records.iter().any(|r| matches!(r, Record::Header(_))));
+                    }
+                    other => prop_assert!(false, "{:?}", other),
+                }
+            }
+            Err(other) => prop_assert!(false, "{}", other),
+        }
     }
 }
