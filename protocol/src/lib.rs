@@ -16,7 +16,9 @@
 pub mod cos;
 pub mod credentials;
 pub mod encode;
+pub mod endpoint;
 pub mod oss;
+pub mod render;
 pub mod sign;
 pub mod timestamp;
 pub mod verify;
