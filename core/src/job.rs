@@ -14,6 +14,10 @@
 //!   [`JobConfig::concurrency`] requests, each pinned to the source's ETag, persist a
 //!   [`Record::Part`] as each one finishes, then Complete with every part ascending and the ETag
 //!   the service returned for it.
+//! - When the service throttles part copies (503 SlowDown and the like) and
+//!   [`JobConfig::adaptive_window`] is on, the window halves (at most once per round trip:
+//!   throttles of requests sent before the last cut do not cut again) and grows back by one part
+//!   per window's worth of successes, up to [`JobConfig::concurrency`].
 //! - Retryable failures ([`FailureKind::is_retryable`]) are retried after an exponential backoff
 //!   with seeded jitter (never sooner than a `Retry-After`), up to [`JobConfig::max_attempts`]
 //!   attempts per operation.
@@ -21,11 +25,14 @@
 //!   that succeed are still persisted), then the upload is aborted unless the job is resumable. A
 //!   412 on a part (the source changed) aborts even a resumable upload: it can never be completed
 //!   into a correct object.
-//! - Complete is retried like anything else. If a retry of Complete meets `NoSuchUpload`, an
-//!   earlier attempt most likely completed the upload but its answer was lost; the job cannot tell
-//!   that apart from an upload removed by someone else, so it reports
-//!   [`JobError::CompletionUnconfirmed`] rather than claim a success it cannot see. A driver that
-//!   can HEAD the destination may check it (a multipart ETag ends in `-<parts>`).
+//! - Complete is retried like anything else. If, after a Complete failed in a way that may have
+//!   taken effect (a timeout, a 5xx), a retry of Complete — or the Abort of a job cancelled or
+//!   failed meanwhile — meets `NoSuchUpload`, the earlier attempt most likely completed the upload
+//!   and its answer was lost. The job cannot tell that apart from an upload removed by someone
+//!   else, so it reports [`JobError::CompletionUnconfirmed`] rather than claim a success (or an
+//!   abort) it cannot see. A driver that can HEAD the destination may check it (a multipart ETag
+//!   ends in `-<parts>`). A resumable job in that state that is run again finds the upload gone
+//!   and copies the object again: wasteful, never wrong.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -106,11 +113,13 @@ pub struct JobConfig {
     pub resumable: bool,
     /// `max-parts` of each List Parts page when resuming; `None` leaves the service's default.
     pub list_parts_page: Option<u32>,
+    /// Shrink the part window when the service throttles, and grow it back as parts succeed.
+    pub adaptive_window: bool,
 }
 
 impl Default for JobConfig {
     /// 8 parts in flight, 5 attempts, backoff from 200 ms to 20 s, seed 0, not resumable, pages of
-    /// 1,000 parts.
+    /// 1,000 parts, adaptive window on.
     fn default() -> Self {
         JobConfig {
             concurrency: 8,
@@ -122,6 +131,7 @@ impl Default for JobConfig {
             jitter_seed: 0,
             resumable: false,
             list_parts_page: Some(1000),
+            adaptive_window: true,
         }
     }
 }
@@ -486,6 +496,9 @@ pub struct Progress {
     pub resumed_parts: u32,
     /// Part copies in flight now.
     pub parts_in_flight: u32,
+    /// Most part copies the job will have in flight now (below the configured concurrency while
+    /// the service throttles).
+    pub window: u32,
     /// Requests sent, retries included.
     pub requests: u64,
     /// Retries scheduled.
@@ -520,8 +533,6 @@ struct Task {
     attempts: u32,
     not_before: Duration,
     in_flight: Option<RequestId>,
-    /// A previous attempt failed in a way that may have taken effect (retryable failure).
-    uncertain: bool,
 }
 
 impl Task {
@@ -531,7 +542,6 @@ impl Task {
             attempts: 0,
             not_before: now,
             in_flight: None,
-            uncertain: false,
         }
     }
 }
@@ -588,6 +598,8 @@ pub struct CopyJob {
     finished: Option<Result<Outcome, JobError>>,
     failing: Option<Failing>,
     cancelled: bool,
+    /// A Complete failed in a way that may have taken effect (a retryable failure).
+    completion_uncertain: bool,
     source: Option<SourceInfo>,
     plan: Option<Plan>,
     upload_id: Option<String>,
@@ -603,6 +615,12 @@ pub struct CopyJob {
     listed: BTreeMap<u32, Option<String>>,
     list_marker: Option<u32>,
     parts_in_flight: u32,
+    /// The current part window: `1..=concurrency`.
+    window: u32,
+    /// Successes counted towards growing the window by one.
+    window_credit: u32,
+    /// Throttles of requests with ids below this one do not shrink the window again.
+    window_cut_before: u64,
     parts_done: u32,
     bytes_done: u64,
     resumed_parts: u32,
@@ -666,6 +684,7 @@ impl CopyJob {
     fn build(spec: JobSpec, mut config: JobConfig, checkpoint: Option<Checkpoint>) -> CopyJob {
         config.concurrency = config.concurrency.max(1);
         config.max_attempts = config.max_attempts.max(1);
+        let window = config.concurrency;
         CopyJob {
             jitter: Jitter::new(config.jitter_seed),
             spec,
@@ -678,6 +697,7 @@ impl CopyJob {
             finished: None,
             failing: None,
             cancelled: false,
+            completion_uncertain: false,
             source: None,
             plan: None,
             upload_id: None,
@@ -690,6 +710,9 @@ impl CopyJob {
             listed: BTreeMap::new(),
             list_marker: None,
             parts_in_flight: 0,
+            window,
+            window_credit: 0,
+            window_cut_before: 0,
             parts_done: 0,
             bytes_done: 0,
             resumed_parts: 0,
@@ -727,7 +750,7 @@ impl CopyJob {
         };
         match slot {
             Slot::Control => self.handle_control(result, now),
-            Slot::Part(number) => self.handle_part(number, result, now),
+            Slot::Part(number) => self.handle_part(id, number, result, now),
         }
         self.settle(now);
     }
@@ -758,6 +781,7 @@ impl CopyJob {
             bytes_done: self.bytes_done,
             resumed_parts: self.resumed_parts,
             parts_in_flight: self.parts_in_flight,
+            window: self.window,
             requests: self.requests,
             retries: self.retries,
             restarted: self.restart.as_ref().map(|r| r.reason),
@@ -801,7 +825,7 @@ impl CopyJob {
     }
 
     fn send_part(&mut self, now: Duration) -> Option<Step> {
-        if self.stage != Stage::Parts || self.parts_in_flight >= self.config.concurrency {
+        if self.stage != Stage::Parts || self.parts_in_flight >= self.window {
             return None;
         }
         let number = match self.backoff.first() {
@@ -844,7 +868,7 @@ impl CopyJob {
             .as_ref()
             .filter(|t| t.in_flight.is_none() && self.stage != Stage::Drain)
             .map(|t| t.not_before.max(now));
-        let part = if self.stage == Stage::Parts && self.parts_in_flight < self.config.concurrency {
+        let part = if self.stage == Stage::Parts && self.parts_in_flight < self.window {
             self.backoff.first().map(|&(t, _)| t.max(now))
         } else {
             None
@@ -1037,7 +1061,7 @@ impl CopyJob {
         let kind = OperationKind::of(&task.op);
         if self.stage == Stage::Drain {
             self.control = None;
-            self.handle_control_while_draining(result);
+            self.handle_control_while_draining(kind, result);
             return;
         }
         let failure = match result {
@@ -1048,8 +1072,10 @@ impl CopyJob {
             Err(failure) => failure,
         };
         // Complete after an uncertain attempt: see the module documentation.
-        let uncertain = self.control.as_ref().is_some_and(|t| t.uncertain);
-        if self.stage == Stage::Complete && failure.kind == FailureKind::NoSuchUpload && uncertain {
+        if self.stage == Stage::Complete
+            && failure.kind == FailureKind::NoSuchUpload
+            && self.completion_uncertain
+        {
             let upload_id = self.upload_id.take().unwrap_or_default();
             self.fail(JobError::CompletionUnconfirmed { upload_id }, AbortWish::Never);
             return;
@@ -1061,7 +1087,9 @@ impl CopyJob {
                 .delay(attempts, failure.retry_after, &mut self.jitter);
             if let Some(task) = self.control.as_mut() {
                 task.not_before = now + delay;
-                task.uncertain = true;
+            }
+            if kind == OperationKind::Complete {
+                self.completion_uncertain = true;
             }
             self.retries += 1;
             return;
@@ -1069,8 +1097,11 @@ impl CopyJob {
         self.control_failed(kind, failure, attempts, now);
     }
 
-    fn handle_control_while_draining(&mut self, result: Result<Reply, Failure>) {
+    fn handle_control_while_draining(&mut self, kind: OperationKind, result: Result<Reply, Failure>) {
         match result {
+            Err(failure) if kind == OperationKind::Complete && failure.kind.is_retryable() => {
+                self.completion_uncertain = true;
+            }
             Ok(Reply::Initiated { upload_id }) => {
                 self.upload_id = Some(upload_id);
                 self.persist_header();
@@ -1129,6 +1160,18 @@ impl CopyJob {
             }
             Stage::ListParts if failure.kind == FailureKind::NoSuchUpload => {
                 self.restart_with(RestartReason::UploadGone, None, now);
+            }
+            Stage::Abort
+                if failure.kind == FailureKind::NoSuchUpload
+                    && self.completion_uncertain
+                    && attempts == 1 =>
+            {
+                // The upload is gone before our first Abort after a Complete whose outcome we never
+                // saw: most likely that Complete took effect, and "aborted" would be wrong. (After
+                // a retried Abort, our own earlier attempt is as likely, and "aborted" stands.)
+                let upload_id = self.upload_id.take().unwrap_or_default();
+                self.failing = None;
+                self.finish(Err(JobError::CompletionUnconfirmed { upload_id }));
             }
             Stage::Abort => {
                 let fate = match (self.upload_id.clone(), failure.kind) {
@@ -1348,7 +1391,28 @@ impl CopyJob {
         self.begin_parts(done, now);
     }
 
-    fn handle_part(&mut self, number: u32, result: Result<Reply, Failure>, now: Duration) {
+    fn grow_window(&mut self) {
+        if self.window >= self.config.concurrency {
+            return;
+        }
+        self.window_credit += 1;
+        if self.window_credit >= self.window {
+            self.window += 1;
+            self.window_credit = 0;
+        }
+    }
+
+    /// Halves the window for a throttled request `id`, unless it was sent before the last cut.
+    fn shrink_window(&mut self, id: RequestId) {
+        if !self.config.adaptive_window || id.0 < self.window_cut_before {
+            return;
+        }
+        self.window = (self.window / 2).max(1);
+        self.window_credit = 0;
+        self.window_cut_before = self.next_id;
+    }
+
+    fn handle_part(&mut self, id: RequestId, number: u32, result: Result<Reply, Failure>, now: Duration) {
         let Some(index) = number.checked_sub(1).map(|n| n as usize) else {
             return;
         };
@@ -1360,6 +1424,7 @@ impl CopyJob {
         let kind = OperationKind::UploadPartCopy(number);
         match result {
             Ok(Reply::PartCopied { etag, .. }) => {
+                self.grow_window();
                 self.parts[index] = PartState::Done { etag: etag.clone() };
                 self.parts_done += 1;
                 self.bytes_done += self
@@ -1386,6 +1451,9 @@ impl CopyJob {
                 }
             }
             Err(failure) if self.may_retry(&failure, attempts) => {
+                if failure.kind == FailureKind::Throttled {
+                    self.shrink_window(id);
+                }
                 let delay = self
                     .config
                     .backoff

@@ -755,3 +755,66 @@ fn ten_thousand_parts() {
     assert_eq!(run.max_parts_in_flight, 64);
     assert_eq!(run.records.len(), 10_001);
 }
+
+#[test]
+fn throttling_halves_the_window_once_per_round_then_it_grows_back() {
+    let mut service = Service::new(1000);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 8,
+            ..config(false)
+        },
+    )
+    .unwrap();
+    let mut now = Duration::ZERO;
+    for _ in 0..3 {
+        let d = drain(&mut job, now);
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+    }
+    let d = drain(&mut job, now);
+    assert_eq!(d.sends.len(), 8);
+    // All eight are throttled at once: one cut, not eight.
+    for (id, _) in &d.sends {
+        job.handle(*id, Err(failure(FailureKind::Throttled, 503)), now);
+    }
+    assert_eq!(job.progress().window, 4);
+    let mut max_seen = 0;
+    loop {
+        let d = drain(&mut job, now);
+        if let Some(result) = d.finished {
+            assert!(result.is_ok());
+            break;
+        }
+        max_seen = max_seen.max(job.progress().parts_in_flight);
+        if d.sends.is_empty() && job.progress().parts_in_flight == 0 {
+            now = d.wait.unwrap().unwrap();
+            continue;
+        }
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+        if job.progress().window == 4 {
+            assert!(max_seen <= 4);
+        }
+    }
+    assert_eq!(job.progress().window, 8, "grown back after enough successes");
+}
+
+#[test]
+fn the_window_stays_put_when_not_adaptive() {
+    let mut service = Service::new(1000);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 8,
+            adaptive_window: false,
+            ..config(false)
+        },
+    )
+    .unwrap();
+    let faults = [Fault::None, Fault::None, Fault::None, Fault::Throttled(None)];
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    assert!(run.result.unwrap().is_ok());
+    assert_eq!(job.progress().window, 8);
+}
