@@ -25,6 +25,16 @@
 //!   that succeed are still persisted), then the upload is aborted unless the job is resumable. A
 //!   412 on a part (the source changed) aborts even a resumable upload: it can never be completed
 //!   into a correct object.
+//! - Resume ([`CopyJob::resume`]) HEADs the source first. A source whose size, ETag,
+//!   last-modified or version differs from the header's, or a plan with another part size (or a
+//!   single copy now), aborts the old upload and starts over with a new header;
+//!   [`Outcome::restart`] says why. Otherwise the job lists the upload's parts, following every
+//!   page: a listed part whose number is planned and whose size matches its range is done, with
+//!   the listed ETag; a part the journal shows finished but the listing lacks is done too, with
+//!   the journal's ETag; a listed part of the wrong size is copied again. A `NoSuchUpload` from
+//!   List Parts starts over cleanly with a new Initiate and header.
+//! - A source that disappears (`NoSuchKey`) ends the job and aborts any upload, resumable or not:
+//!   it can never be completed.
 //! - Complete is retried like anything else. If, after a Complete failed in a way that may have
 //!   taken effect (a timeout, a 5xx), a retry of Complete — or the Abort of a job cancelled or
 //!   failed meanwhile — meets `NoSuchUpload`, the earlier attempt most likely completed the upload
