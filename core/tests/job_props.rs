@@ -329,6 +329,7 @@ proptest! {
         stop_after in 0usize..40,
         applied in prop::collection::vec(any::<bool>(), 8),
         torn in 0usize..16,
+        change_source in prop::bool::weighted(0.25),
     ) {
         let setup = Setup { resumable: true, ..setup };
         let config = JobConfig { max_attempts: 64, ..setup.config() };
@@ -359,6 +360,13 @@ proptest! {
             })
             .collect();
         let completed_before = service.completions;
+        let old_upload = records.iter().rev().find_map(|r| match r {
+            Record::Header(h) => Some(h.upload_id.clone()),
+            Record::Part { .. } => None,
+        });
+        if change_source {
+            service.change_source(setup.size);
+        }
         let mut second = match CopyJob::resume(records.clone(), setup.spec(), config.clone()) {
             Ok(job) => job,
             Err(partcopy_core::job::ResumeError::NoHeader) => {
@@ -371,6 +379,18 @@ proptest! {
         prop_assert!(matches!(run2.result, Some(Ok(_))), "{:?}", run2.result);
         let outcome = run2.result.as_ref().unwrap().as_ref().unwrap();
         match &outcome.restart {
+            Some(restart) if change_source => {
+                prop_assert_eq!(restart.reason, partcopy_core::job::RestartReason::SourceChanged);
+                prop_assert_eq!(Some(&restart.old_upload_id), old_upload.as_ref());
+                prop_assert!(!service.uploads.contains_key(&restart.old_upload_id));
+                prop_assert_eq!(outcome.resumed_parts, 0);
+                let copies = count(&run2, |op| matches!(op, Operation::UploadPartCopy { .. }));
+                prop_assert_eq!(copies as u32, setup.plan().part_count());
+            }
+            None if change_source => {
+                // Nothing to restart: no header survived, or a single copy.
+                prop_assert!(old_upload.is_none());
+            }
             None => {
                 for (_, op) in &run2.sent {
                     if let Operation::UploadPartCopy { part_number, .. } = op {
