@@ -491,9 +491,40 @@ pub enum ResumeError {
     Plan(#[from] PlanError),
 }
 
+/// What the job is doing, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Reading the source's size, ETag and metadata.
+    #[default]
+    HeadSource,
+    /// Copying with one PUT-Copy.
+    SingleCopy,
+    /// Aborting a checkpoint's upload that cannot be resumed.
+    AbortingStale,
+    /// Reading the source's tags.
+    Tagging,
+    /// Initiating the multipart upload.
+    Initiating,
+    /// Listing the parts of a resumed upload.
+    ListingParts,
+    /// Copying parts.
+    CopyingParts,
+    /// Completing the multipart upload.
+    Completing,
+    /// Failing or cancelled: waiting for requests in flight.
+    Stopping,
+    /// Aborting the upload after a failure or cancellation.
+    Aborting,
+    /// Finished.
+    Done,
+}
+
 /// How far the job has got.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Progress {
+    /// What the job is doing.
+    pub phase: Phase,
     /// Parts planned (0 until planned, and for a single copy).
     pub parts_total: u32,
     /// Parts done, resumed ones included.
@@ -785,6 +816,19 @@ impl CopyJob {
     /// How far the job has got.
     pub fn progress(&self) -> Progress {
         Progress {
+            phase: match self.stage {
+                Stage::Head => Phase::HeadSource,
+                Stage::PutCopy => Phase::SingleCopy,
+                Stage::AbortStale => Phase::AbortingStale,
+                Stage::Tagging => Phase::Tagging,
+                Stage::Initiate => Phase::Initiating,
+                Stage::ListParts => Phase::ListingParts,
+                Stage::Parts => Phase::CopyingParts,
+                Stage::Complete => Phase::Completing,
+                Stage::Drain => Phase::Stopping,
+                Stage::Abort => Phase::Aborting,
+                Stage::Done => Phase::Done,
+            },
             parts_total: self.plan.as_ref().map_or(0, Plan::part_count),
             parts_done: self.parts_done,
             bytes_total: self.source.as_ref().map_or(0, |s| s.size),
