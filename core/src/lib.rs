@@ -64,7 +64,7 @@ pub mod retry;
 
 pub use checkpoint::{decode_journal, encode, Header, JournalError, Record};
 pub use job::{
-    CopyJob, CopyMode, JobConfig, JobError, JobSpec, Outcome, Progress, RequestId, ResumeError, Step,
-    UploadFate,
+    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, Phase, Progress, RequestId,
+    Restart, RestartReason, ResumeError, Step, TagsHandling, UploadFate,
 };
 pub use plan::{plan, Limits, Plan, PlanError, PlanOptions, DEFAULT_PART_SIZE};

@@ -647,6 +647,7 @@ fn progress_counts_bytes_and_parts() {
     }
     let d = drain(&mut job, now);
     let p = job.progress();
+    assert_eq!(p.phase, partcopy_core::Phase::CopyingParts);
     assert_eq!((p.parts_total, p.parts_done, p.parts_in_flight), (3, 0, 2));
     assert_eq!((p.bytes_total, p.bytes_done), (25, 0));
     answer_all(&mut job, &mut service, &d, now);
