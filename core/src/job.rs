@@ -72,7 +72,7 @@ pub enum TagsHandling {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobSpec {
     /// The source, as an opaque descriptor (e.g. `cos://bucket-appid/key@region`); stored in the
-    /// checkpoint header and compared on resume.
+    /// checkpoint header and compared on resume. Never put credentials in it: it is written to disk.
     pub source: String,
     /// The destination, as an opaque descriptor; stored and compared like `source`.
     pub destination: String,

@@ -819,3 +819,36 @@ fn the_window_stays_put_when_not_adaptive() {
     assert!(run.result.unwrap().is_ok());
     assert_eq!(job.progress().window, 8);
 }
+
+#[test]
+fn only_records_after_the_last_header_count() {
+    let mut service = Service::new(95);
+    let real = interrupted(&mut service, spec(), 2);
+    let Record::Header(header) = &real[0] else {
+        panic!()
+    };
+    let mut older = header.clone();
+    older.upload_id = "an-older-upload".into();
+    let mut records = vec![
+        Record::Header(older),
+        Record::Part {
+            number: 5,
+            etag: "\"stale\"".into(),
+        },
+    ];
+    assert!(!real.contains(&Record::Part {
+        number: 5,
+        etag: "\"stale\"".into()
+    }));
+    records.extend(real.iter().cloned());
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.restart, None);
+    assert_eq!(outcome.resumed_parts, 2);
+    assert_eq!(outcome.upload_id.as_ref(), Some(&header.upload_id));
+    let Some(Operation::Complete { parts, .. }) = run.sent.last().map(|(_, op)| op) else {
+        panic!()
+    };
+    assert!(parts.iter().all(|p| p.etag != "\"stale\""));
+}
