@@ -882,6 +882,12 @@ impl CopyJob {
         if self.stage != Stage::Parts || self.parts_in_flight >= self.window {
             return None;
         }
+        // Set before the parts stage begins; checked first so nothing below fails half-way.
+        let (Some(plan), Some(upload_id), Some(source)) = (&self.plan, &self.upload_id, &self.source) else {
+            return None;
+        };
+        let (upload_id, source_etag) = (upload_id.clone(), source.etag.clone());
+        let ranges = plan.parts();
         let number = match self.backoff.first() {
             Some(&(not_before, number)) if not_before <= now => {
                 self.backoff.remove(&(not_before, number));
@@ -898,19 +904,20 @@ impl CopyJob {
                 u32::try_from(self.cursor).ok()?
             }
         };
-        let index = usize::try_from(number - 1).ok()?;
-        let attempts = match self.parts.get(index)? {
-            PartState::Backoff { attempts, .. } => *attempts,
+        // `parts` and the plan's parts have the same length, and `number` indexes both.
+        let index = (number - 1) as usize;
+        let range = ranges[index].range;
+        let attempts = match self.parts[index] {
+            PartState::Backoff { attempts, .. } => attempts,
             _ => 0,
         } + 1;
         self.parts[index] = PartState::InFlight { attempts };
         self.parts_in_flight += 1;
-        let range = self.plan.as_ref()?.part(number)?.range;
         let op = Operation::UploadPartCopy {
-            upload_id: self.upload_id.clone()?,
+            upload_id,
             part_number: number,
             range,
-            source_etag: self.source.as_ref()?.etag.clone(),
+            source_etag,
         };
         let id = self.new_id(Slot::Part(number));
         Some(Step::Send { id, op })
