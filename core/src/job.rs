@@ -30,8 +30,9 @@
 //!   single copy now), aborts the old upload and starts over with a new header;
 //!   [`Outcome::restart`] says why. Otherwise the job lists the upload's parts, following every
 //!   page: a listed part whose number is planned and whose size matches its range is done, with
-//!   the listed ETag; a part the journal shows finished but the listing lacks is done too, with
-//!   the journal's ETag; a listed part of the wrong size is copied again. A `NoSuchUpload` from
+//!   the listed ETag. The listing is the truth: a part the journal shows finished but the listing
+//!   lacks, or a listed part of the wrong size, is copied again (naming it in Complete would fail
+//!   the upload for good). A `NoSuchUpload` from
 //!   List Parts starts over cleanly with a new Initiate and header.
 //! - A source that disappears (`NoSuchKey`) ends the job and aborts any upload, resumable or not:
 //!   it can never be completed.
@@ -1441,11 +1442,10 @@ impl CopyJob {
                 }
                 // Listed with the wrong size: whatever the journal says, copy it again.
                 (Some(None), _) => {}
-                // Not listed but recorded: the listing may lag; trust the record.
-                (None, Some(recorded)) => {
-                    done.insert(number, recorded.clone());
-                }
-                (None, None) => {}
+                // Not listed: whatever the journal says, the service does not hold it (COS and
+                // OSS list parts consistently), and naming it in Complete would fail the upload
+                // for good (InvalidPart). Copy it again.
+                (None, _) => {}
             }
         }
         self.listed.clear();

@@ -445,6 +445,39 @@ fn resume_copies_only_what_is_missing() {
 }
 
 #[test]
+fn resume_copies_again_a_recorded_part_the_service_does_not_list() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 4);
+    let recorded: Vec<u32> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Part { number, .. } => Some(*number),
+            Record::Header(_) => None,
+        })
+        .collect();
+    // The service lost one recorded part: naming it in Complete would fail the upload for good.
+    let lost = recorded[0];
+    for parts in service.uploads.values_mut() {
+        parts.remove(&lost);
+    }
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.resumed_parts, 3);
+    let copied: Vec<u32> = run
+        .sent
+        .iter()
+        .filter_map(|(_, op)| match op {
+            Operation::UploadPartCopy { part_number, .. } => Some(*part_number),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 10 - 3);
+    assert!(copied.contains(&lost));
+    assert_eq!(service.object.unwrap().size, 95);
+}
+
+#[test]
 fn resume_follows_every_list_parts_page() {
     let mut service = Service::new(95);
     let records = interrupted(&mut service, spec(), 10);
