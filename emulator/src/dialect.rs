@@ -277,7 +277,7 @@ pub struct ErrorContext {
 }
 
 fn escape(text: &str) -> String {
-    quick_xml::escape::escape(text).into_owned()
+    quick_xml::escape::partial_escape(text).into_owned()
 }
 
 /// Renders the `<Error>` document of `provider` for `error`.

@@ -29,6 +29,8 @@ pub struct Request {
     pub raw_path: String,
     /// The query as received, for signature checking.
     pub raw_query: String,
+    /// Whether the bucket came from the Host (virtual-host addressing) rather than the path.
+    pub virtual_host: bool,
 }
 
 impl Request {
@@ -130,11 +132,11 @@ fn is_ip_or_localhost(host: &str) -> bool {
     host == "localhost" || host.parse::<std::net::IpAddr>().is_ok()
 }
 
-/// Resolves bucket and (still-encoded) key path from the host and path.
+/// Resolves bucket and decoded key from the host and raw path; the flag says virtual-host addressing.
 ///
 /// Virtual-host style when the host is a COS/OSS bucket host, or when its first label names a known
 /// bucket; path style (`/<bucket>/<key>`) otherwise.
-pub fn resolve(host: &str, raw_path: &str, is_bucket: impl Fn(&str) -> bool) -> (String, String) {
+pub fn resolve(host: &str, raw_path: &str, is_bucket: impl Fn(&str) -> bool) -> (String, String, bool) {
     let path = raw_path.strip_prefix('/').unwrap_or(raw_path);
     let virtual_bucket = match host_style(host) {
         HostStyle::Cos { bucket, .. } | HostStyle::Oss { bucket, .. } => Some(bucket),
@@ -145,10 +147,10 @@ pub fn resolve(host: &str, raw_path: &str, is_bucket: impl Fn(&str) -> bool) -> 
         HostStyle::Other => None,
     };
     match virtual_bucket {
-        Some(bucket) => (bucket, decode(path)),
+        Some(bucket) => (bucket, decode(path), true),
         None => {
             let (bucket, key) = path.split_once('/').unwrap_or((path, ""));
-            (decode(bucket), decode(key))
+            (decode(bucket), decode(key), false)
         }
     }
 }
@@ -226,17 +228,20 @@ mod tests {
         let known = |b: &str| b == "demo";
         assert_eq!(
             resolve("127.0.0.1", "/demo/a%20b/c", known),
-            ("demo".into(), "a b/c".into())
+            ("demo".into(), "a b/c".into(), false)
         );
         assert_eq!(
             resolve("demo.localhost", "/a%2Bb", known),
-            ("demo".into(), "a+b".into())
+            ("demo".into(), "a+b".into(), true)
         );
         assert_eq!(
             resolve("x.cos.ap-beijing.myqcloud.com", "/k", known),
-            ("x".into(), "k".into())
+            ("x".into(), "k".into(), true)
         );
-        assert_eq!(resolve("127.0.0.1", "/demo", known), ("demo".into(), "".into()));
+        assert_eq!(
+            resolve("127.0.0.1", "/demo", known),
+            ("demo".into(), "".into(), false)
+        );
         assert_eq!(host_name("Example.COM:9000"), "example.com");
         assert_eq!(host_name("[::1]:80"), "::1");
     }

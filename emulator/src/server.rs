@@ -186,11 +186,11 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Re
     let raw_path = parts.uri.path().to_string();
     let raw_query = parts.uri.query().unwrap_or("").to_string();
     let query = parse_query(&raw_query);
-    let (bucket, key, bucket_provider) = {
+    let (bucket, key, virtual_host, bucket_provider) = {
         let store = shared.store();
-        let (bucket, key) = resolve(&host, &raw_path, |b| store.buckets.contains_key(b));
+        let (bucket, key, virtual_host) = resolve(&host, &raw_path, |b| store.buckets.contains_key(b));
         let provider = store.buckets.get(&bucket).map(|b| b.provider);
-        (bucket, key, provider)
+        (bucket, key, virtual_host, provider)
     };
     let provider = detect_provider(&host, &parts.headers, &query, bucket_provider);
     let request = Request {
@@ -204,6 +204,7 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Re
         body,
         raw_path,
         raw_query,
+        virtual_host,
     };
     let api = ops::classify(&request);
     let (_in_flight, nth) = InFlight::begin(&shared.recorder, api);
@@ -253,7 +254,7 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Re
 /// Authenticates and runs the operation, applying the overwrite fault after part copies.
 fn execute(shared: &Shared, api: Api, req: &Request) -> Result<Reply, ServiceError> {
     if shared.config.verify_signatures {
-        auth::authenticate(req, &shared.keys)?;
+        auth::authenticate(req, &shared.keys, std::time::SystemTime::now())?;
     }
     if req.bucket.is_empty() {
         return Err(ServiceError::not_implemented());

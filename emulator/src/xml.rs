@@ -36,7 +36,8 @@ impl XmlWriter {
     /// Writes `<name>text</name>` with `text` escaped.
     pub fn element(&mut self, name: &str, text: impl AsRef<str>) -> &mut Self {
         self.open(name);
-        self.out.push_str(&quick_xml::escape::escape(text.as_ref()));
+        self.out
+            .push_str(&quick_xml::escape::partial_escape(text.as_ref()));
         self.close(name)
     }
 
