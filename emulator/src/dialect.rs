@@ -336,10 +336,10 @@ fn trace_id(request_id: &str) -> String {
 }
 
 /// Formats a Unix time as the ISO 8601 form both services use in XML (`2026-01-02T03:04:05.000Z`).
+///
+/// The milliseconds are always `000`, as the services send them: oss2 parses exactly that form.
 pub fn iso8601(unix_millis: i64) -> String {
-    let format = time::macros::format_description!(
-        "[year]-[month]-[day]T[hour]:[minute]:[second].[subsecond digits:3]Z"
-    );
+    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000Z");
     to_datetime(unix_millis)
         .format(&format)
         .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
@@ -384,7 +384,7 @@ mod tests {
     #[test]
     fn dates_render_and_parse() {
         let t = 1_795_000_000_123;
-        assert!(iso8601(t).ends_with(".123Z"));
+        assert!(iso8601(t).ends_with(":40.000Z"), "{}", iso8601(t));
         let http = http_date(t);
         assert_eq!(parse_http_date(&http), Some(t - 123));
     }

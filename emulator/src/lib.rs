@@ -145,7 +145,8 @@ impl Emulator {
             None => None,
         };
         let buckets = config.buckets.clone();
-        let shared = Arc::new(Shared::new(config, keys, Store::default()));
+        let header_cases = server::header_case_template().await;
+        let shared = Arc::new(Shared::new(config, keys, Store::default(), header_cases));
         let mut emulator = Emulator {
             shared: Arc::clone(&shared),
             addr,

@@ -45,11 +45,19 @@ pub(crate) struct Shared {
     pub(crate) faults: Mutex<FaultState>,
     pub(crate) recorder: Recorder,
     request_seq: AtomicU64,
+    /// Extensions that carry the services' header capitalization (see [`header_case_template`]).
+    pub(crate) header_cases: http::Extensions,
 }
 
 impl Shared {
-    pub(crate) fn new(config: Config, keys: Vec<Credentials>, store: Store) -> Shared {
+    pub(crate) fn new(
+        config: Config,
+        keys: Vec<Credentials>,
+        store: Store,
+        header_cases: http::Extensions,
+    ) -> Shared {
         Shared {
+            header_cases,
             faults: Mutex::new(FaultState {
                 plan: FaultPlan::default(),
                 rng: Rng::new(config.seed),
@@ -146,6 +154,61 @@ impl std::fmt::Display for Dropped {
 
 impl std::error::Error for Dropped {}
 
+/// Standard response headers in the capitalization the services send (`ETag`, not `etag`).
+const HEADER_CASES: &[&str] = &[
+    "ETag",
+    "Content-Length",
+    "Content-Type",
+    "Content-Range",
+    "Last-Modified",
+    "Accept-Ranges",
+    "Cache-Control",
+    "Content-Disposition",
+    "Content-Encoding",
+    "Content-Language",
+    "Expires",
+    "Date",
+    "Server",
+    "Connection",
+];
+
+/// Response extensions that make hyper write [`HEADER_CASES`] with their capitalization.
+///
+/// hyper writes header names lower case unless a response carries its (crate-private) header case
+/// map; the only way to obtain one is to let hyper parse a request with `preserve_header_case`. So
+/// this parses one synthetic request naming those headers over an in-memory pipe and keeps its
+/// extensions as a template for every response. Some SDKs (cos-python-sdk-v5) hand response headers
+/// to callers as a case-sensitive dict, so `ETag` must be spelled as the services spell it.
+pub(crate) async fn header_case_template() -> http::Extensions {
+    let (client, server) = tokio::io::duplex(4096);
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    let tx = std::sync::Mutex::new(Some(tx));
+    let service = service_fn(move |req: hyper::Request<Incoming>| {
+        if let Some(tx) = tx.lock().unwrap_or_else(|e| e.into_inner()).take() {
+            let _ = tx.send(req.extensions().clone());
+        }
+        async { Ok::<_, Infallible>(Response::new(Body::empty())) }
+    });
+    let connection = tokio::spawn(
+        http1::Builder::new()
+            .preserve_header_case(true)
+            .serve_connection(TokioIo::new(server), service),
+    );
+    let mut request = String::from("GET / HTTP/1.1\r\nHost: template\r\n");
+    for name in HEADER_CASES {
+        if *name != "Content-Length" && *name != "Connection" {
+            request.push_str(&format!("{name}: x\r\n"));
+        }
+    }
+    request.push_str("Content-Length: 0\r\nConnection: close\r\n\r\n");
+    let mut client = client;
+    let _ = tokio::io::AsyncWriteExt::write_all(&mut client, request.as_bytes()).await;
+    let extensions = rx.await.unwrap_or_default();
+    drop(client);
+    connection.abort();
+    extensions
+}
+
 /// Serves the S3-style API on `listener` until the task is aborted.
 pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     loop {
@@ -165,6 +228,12 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Response<Body>, Dropped> {
+    let mut response = respond(&shared, req).await?;
+    *response.extensions_mut() = shared.header_cases.clone();
+    Ok(response)
+}
+
+async fn respond(shared: &Shared, req: hyper::Request<Incoming>) -> Result<Response<Body>, Dropped> {
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -243,7 +312,7 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Re
                 if head { Body::empty() } else { Body::full(document) },
             ));
         }
-        None => execute(&shared, api, &request),
+        None => execute(shared, api, &request),
     };
     Ok(match outcome {
         Ok(reply) => render(provider, &request_id, reply),
