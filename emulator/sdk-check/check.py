@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Drive partcopy-emulator with the vendors' official SDKs and check the results.
 
-Usage: check.py ADMIN_URL
+Usage: check.py ADMIN_URL      run every check against a running emulator
+       check.py --buckets      print the buckets the emulator must be started with
 
 The emulator must be running with the buckets listed in BUCKETS (``cargo xtask sdk-check`` starts it).
 Every check talks to the emulator only through an SDK; results are verified through the emulator's JSON
@@ -86,10 +87,9 @@ def check(name):
     return wrap
 
 
-INFO = admin("GET", "/info")
-ENDPOINT = INFO["endpoint"]
-KEYS = {c["provider"]: (c["access_key_id"], c["secret"]) for c in INFO["credentials"]}
-HOST_PORT = ENDPOINT.split("://", 1)[1]
+# Filled in by main() from the admin API's /info.
+ENDPOINT = None
+KEYS = {}
 
 
 # ---------------------------------------------------------------- COS: cos-python-sdk-v5
@@ -391,6 +391,13 @@ def oss_v2_suite():
 
 
 def main():
+    global ENDPOINT, KEYS
+    if len(sys.argv) > 1 and sys.argv[1] == "--buckets":
+        print("\n".join(BUCKETS))
+        return 0
+    info = admin("GET", "/info")
+    ENDPOINT = info["endpoint"]
+    KEYS = {c["provider"]: (c["access_key_id"], c["secret"]) for c in info["credentials"]}
     for suite in (cos_suite, oss2_suite, oss_v2_suite):
         try:
             suite()
