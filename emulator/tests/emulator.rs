@@ -787,3 +787,137 @@ async fn source_overwritten_mid_copy() {
         assert_eq!(abort.status, StatusCode::NO_CONTENT);
     }
 }
+
+/// Sends one admin API request and returns (status, JSON).
+async fn admin(emu: &Emulator, method: Method, path: &str, body: &str) -> (StatusCode, serde_json::Value) {
+    use http_body_util::{BodyExt, Full};
+    let addr = emu
+        .admin_endpoint()
+        .unwrap()
+        .trim_start_matches("http://")
+        .to_string();
+    let stream = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    let (mut sender, conn) = hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+        .await
+        .unwrap();
+    tokio::spawn(conn);
+    let req = http::Request::builder()
+        .method(method)
+        .uri(path)
+        .header("host", addr)
+        .body(Full::new(bytes::Bytes::from(body.to_string())))
+        .unwrap();
+    let resp = sender.send_request(req).await.unwrap();
+    let status = resp.status();
+    let bytes = resp.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap())
+}
+
+#[tokio::test]
+async fn admin_api_fixtures_and_introspection() {
+    let emu = emulator_with(|mut c| {
+        c.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+        c
+    })
+    .await;
+    let (status, info) = admin(&emu, Method::GET, "/info", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(info["endpoint"], emu.endpoint());
+    assert_eq!(info["credentials"].as_array().unwrap().len(), 2);
+    let (status, _) = admin(
+        &emu,
+        Method::POST,
+        "/buckets",
+        r#"{"provider":"oss","name":"extra","region":"cn-shanghai"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let (status, _) = admin(
+        &emu,
+        Method::POST,
+        "/buckets",
+        r#"{"provider":"oss","name":"extra","region":"cn-shanghai"}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::CONFLICT);
+    let (status, created) = admin(
+        &emu,
+        Method::POST,
+        "/objects",
+        r#"{"bucket":"extra","key":"a b+c","size":1048576,"seed":3,"headers":{"x-oss-meta-k":"v"},"tags":[["t","1"]]}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{created}");
+    assert_eq!(created["size"], 1_048_576);
+    let (_, object) = admin(&emu, Method::GET, "/object?bucket=extra&key=a%20b%2Bc", "").await;
+    assert_eq!(object["etag"], created["etag"]);
+    assert_eq!(object["segments"][0]["kind"], "generated");
+    let expected_crc = crc64::checksum(&emu.read("extra", "a b+c", 0, 1_048_576).unwrap());
+    assert_eq!(object["crc64"], expected_crc.to_string());
+    let (_, same) = admin(
+        &emu,
+        Method::POST,
+        "/same-content",
+        r#"{"a":{"bucket":"extra","key":"a b+c"},"b":{"bucket":"extra","key":"a b+c"}}"#,
+    )
+    .await;
+    assert_eq!(same["same"], true);
+    let (status, _) = admin(
+        &emu,
+        Method::PUT,
+        "/faults",
+        r#"{"ops":{"GetObject":{"fail_nth":[{"n":1,"kind":"slow_down"}]}}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let get = Call::new(Provider::Oss, Method::GET, "extra", "a b+c")
+        .send(&emu)
+        .await
+        .unwrap();
+    assert_eq!(get.xml("Code"), "SlowDown");
+    let (_, stats) = admin(&emu, Method::GET, "/stats", "").await;
+    assert_eq!(stats["requests"]["GetObject"], 1);
+    let (status, missing) = admin(&emu, Method::GET, "/object?bucket=extra&key=nope", "").await;
+    assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
+}
+
+mod composition {
+    use partcopy_emulator::crc64;
+    use partcopy_emulator::segments::{Content, Segment};
+    use proptest::prelude::*;
+
+    fn content() -> impl Strategy<Value = Content> {
+        proptest::collection::vec(
+            prop_oneof![
+                (0u64..4, 0u64..3_000_000, 0u64..300_000).prop_map(|(seed, offset, len)| Segment::Virtual {
+                    seed,
+                    offset,
+                    len
+                }),
+                proptest::collection::vec(any::<u8>(), 0..64)
+                    .prop_map(|b| Segment::Literal(bytes::Bytes::from(b))),
+            ],
+            1..5,
+        )
+        .prop_map(Content::from_segments)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(24))]
+        /// Cutting an object into parts and completing them gives back the same content, ETag-digest and
+        /// CRC — and the combined CRC is the CRC of the bytes.
+        #[test]
+        fn parts_recompose(c in content(), cuts in proptest::collection::vec(0.0f64..1.0, 0..6)) {
+            let len = c.len();
+            let mut points: Vec<u64> = cuts.iter().map(|f| (f * len as f64) as u64).collect();
+            points.push(0);
+            points.push(len);
+            points.sort_unstable();
+            let parts: Vec<Content> = points.windows(2).map(|w| c.slice(w[0], w[1] - w[0])).collect();
+            let whole = Content::concat(parts.iter());
+            prop_assert!(whole.same_as(&c));
+            prop_assert_eq!(whole.digest(), c.digest());
+            prop_assert_eq!(whole.crc64(), crc64::checksum(&c.to_vec()));
+        }
+    }
+}
