@@ -1,7 +1,7 @@
 //! A bounded, allocation-light walk over an XML response body with quick-xml.
 //!
 //! The services' documents are flat and small, so the parsers in [`crate::documents`] and
-//! [`crate::failure`] do not build a tree: [`walk`] reports each element as it opens and closes, with
+//! [`crate::failure`] do not build a tree: `walk` reports each element as it opens and closes, with
 //! its path below the root (namespace prefixes dropped) and, on close, the text it held (entities
 //! and CDATA resolved). Unknown elements are simply not matched by the callers.
 //!
