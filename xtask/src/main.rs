@@ -2,10 +2,13 @@
 //!
 //! Commands:
 //! - `ci`: what `.ci/run` runs — formatting check, clippy with warnings denied, the test suite.
+//! - `vectors`: regenerate protocol's golden signing vectors with the vendors' Python SDKs.
 //!
 //! It is not part of any shipped crate and has no dependencies of its own beyond std.
 
 use std::process::{Command, ExitCode};
+
+mod vectors;
 
 /// The steps of `cargo xtask ci`, in order; `.ci/run` runs the same.
 const CI_STEPS: &[&[&str]] = &[
@@ -43,7 +46,8 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
-        _ => Err("usage: cargo xtask <ci>".to_string()),
+        Some("vectors") => vectors::vectors(),
+        _ => Err("usage: cargo xtask <ci|vectors>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
