@@ -4,46 +4,92 @@
 //! optionally keeping `/`, with upper-case hex. That is what Python's `quote(s, safe)` does and what
 //! the vendors' SDKs send, so a key encoded here and decoded by a server gives back the same bytes.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
-/// Encodes everything except `A-Z a-z 0-9 - _ . ~` (query keys and values, COS signing values).
-pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+/// Which bytes stay unencoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Set {
+    /// Only `A-Z a-z 0-9 - _ . ~` (query keys and values, COS signing values).
+    Unreserved,
+    /// Those and `/` (object keys in a path or copy source).
+    Key,
+}
+
+impl Set {
+    /// The same set as a `percent_encoding` set (everything it lists is encoded).
+    pub fn ascii_set(self) -> &'static AsciiSet {
+        match self {
+            Set::Unreserved => UNRESERVED_ASCII,
+            Set::Key => KEY_ASCII,
+        }
+    }
+
+    fn keeps(self, c: u8) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') || (self == Set::Key && c == b'/')
+    }
+}
+
+const UNRESERVED_ASCII: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
+const KEY_ASCII: &AsciiSet = &UNRESERVED_ASCII.remove(b'/');
+
+/// Encodes everything except `A-Z a-z 0-9 - _ . ~` (query keys and values, COS signing values).
+pub const UNRESERVED: Set = Set::Unreserved;
 
 /// Like [`UNRESERVED`] but keeps `/` (object keys in a path or copy source).
-pub const KEY: &AsciiSet = &UNRESERVED.remove(b'/');
+pub const KEY: Set = Set::Key;
+
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends the bytes `b` percent-encoded with `set` (upper-case hex), copying unencoded runs whole.
+fn push_bytes(out: &mut String, b: &[u8], set: Set, lower: bool) {
+    let mut run = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if set.keeps(c) {
+            continue;
+        }
+        // `b[run..i]` holds only kept ASCII bytes, so it is valid UTF-8.
+        out.push_str(std::str::from_utf8(&b[run..i]).unwrap_or_default());
+        out.push('%');
+        let (hi, lo) = (HEX_UPPER[usize::from(c >> 4)], HEX_UPPER[usize::from(c & 15)]);
+        if lower {
+            out.push(char::from(hi.to_ascii_lowercase()));
+            out.push(char::from(lo.to_ascii_lowercase()));
+        } else {
+            out.push(char::from(hi));
+            out.push(char::from(lo));
+        }
+        run = i + 1;
+    }
+    out.push_str(std::str::from_utf8(&b[run..]).unwrap_or_default());
+}
 
 /// Appends `s` percent-encoded with `set` to `out`.
-pub fn push_encoded(out: &mut String, s: &str, set: &'static AsciiSet) {
-    for chunk in utf8_percent_encode(s, set) {
-        out.push_str(chunk);
-    }
+pub fn push_encoded(out: &mut String, s: &str, set: Set) {
+    push_bytes(out, s.as_bytes(), set, false);
 }
 
 /// Appends the bytes `b` percent-encoded with `set` to `out` (for header values, which may not be UTF-8).
-pub fn push_encoded_bytes(out: &mut String, b: &[u8], set: &'static AsciiSet) {
-    for chunk in percent_encoding::percent_encode(b, set) {
-        out.push_str(chunk);
-    }
+pub fn push_encoded_bytes(out: &mut String, b: &[u8], set: Set) {
+    push_bytes(out, b, set, false);
 }
 
 /// `s` percent-encoded with `set`.
-pub fn encoded(s: &str, set: &'static AsciiSet) -> String {
+pub fn encoded(s: &str, set: Set) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     push_encoded(&mut out, s, set);
     out
 }
 
-/// Appends `s` percent-encoded with `set`, hex digits in lower case (COS lower-cases encoded names).
-pub fn push_encoded_lower(out: &mut String, s: &str, set: &'static AsciiSet) {
-    for chunk in utf8_percent_encode(s, set) {
-        for c in chunk.chars() {
-            out.push(c.to_ascii_lowercase());
-        }
-    }
+/// Appends `s` percent-encoded with `set`, with every letter in lower case (COS lower-cases encoded
+/// names, escapes included).
+pub fn push_encoded_lower(out: &mut String, s: &str, set: Set) {
+    let start = out.len();
+    push_bytes(out, s.as_bytes(), set, true);
+    out[start..].make_ascii_lowercase();
 }
 
 #[cfg(test)]
@@ -71,6 +117,22 @@ mod tests {
             assert_eq!(encoded(key, KEY), want, "{key:?}");
         }
         assert_eq!(encoded("a/b c", UNRESERVED), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn agrees_with_the_percent_encoding_crate_on_every_byte() {
+        for set in [UNRESERVED, KEY] {
+            let all: Vec<u8> = (0..=255u8).collect();
+            let mut ours = String::new();
+            push_encoded_bytes(&mut ours, &all, set);
+            let theirs = percent_encoding::percent_encode(&all, set.ascii_set()).to_string();
+            assert_eq!(ours, theirs);
+        }
+        let s = "a b/中+~";
+        assert_eq!(
+            encoded(s, KEY),
+            percent_encoding::utf8_percent_encode(s, KEY.ascii_set()).to_string()
+        );
     }
 
     #[test]

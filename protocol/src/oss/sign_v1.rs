@@ -10,7 +10,7 @@ use base64::Engine as _;
 use hmac::{Hmac, Mac};
 use sha1::Sha1;
 
-use super::resource_path;
+use super::push_resource_path;
 use crate::view::RequestView;
 
 /// Query parameters that are part of the signed resource (the union of both Python SDKs' lists).
@@ -140,7 +140,7 @@ pub fn string_to_sign(req: &RequestView<'_>) -> Vec<u8> {
         out.extend_from_slice(v);
         out.push(b'\n');
     }
-    out.extend_from_slice(resource_path(req).as_bytes());
+    push_resource_path(&mut out, req);
     let mut subs: Vec<_> = req.query_pairs().filter(|(k, _)| is_sub_resource(k)).collect();
     subs.sort();
     for (i, (k, v)) in subs.iter().enumerate() {

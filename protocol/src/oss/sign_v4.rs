@@ -13,8 +13,8 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::resource_path;
-use crate::encode::{push_encoded, KEY, UNRESERVED};
+use super::push_encoded_resource_path;
+use crate::encode::{push_encoded, UNRESERVED};
 use crate::view::RequestView;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -44,7 +44,7 @@ pub fn canonical_request(req: &RequestView<'_>, additional: &[&str], form: Query
     let mut out = String::with_capacity(512);
     out.push_str(req.method);
     out.push('\n');
-    push_encoded(&mut out, &resource_path(req), KEY);
+    push_encoded_resource_path(&mut out, req);
     out.push('\n');
     let mut pairs: Vec<(String, String)> = match form {
         QueryForm::Normalized => req
