@@ -44,27 +44,41 @@ pub const KEY: Set = Set::Key;
 
 const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
 
-/// Appends the bytes `b` percent-encoded with `set` (upper-case hex), copying unencoded runs whole.
+/// Appends the bytes `b` percent-encoded with `set` (upper- or lower-case hex).
 fn push_bytes(out: &mut String, b: &[u8], set: Set, lower: bool) {
-    let mut run = 0;
-    for (i, &c) in b.iter().enumerate() {
+    out.reserve(b.len());
+    for &c in b {
         if set.keeps(c) {
-            continue;
-        }
-        // `b[run..i]` holds only kept ASCII bytes, so it is valid UTF-8.
-        out.push_str(std::str::from_utf8(&b[run..i]).unwrap_or_default());
-        out.push('%');
-        let (hi, lo) = (HEX_UPPER[usize::from(c >> 4)], HEX_UPPER[usize::from(c & 15)]);
-        if lower {
-            out.push(char::from(hi.to_ascii_lowercase()));
-            out.push(char::from(lo.to_ascii_lowercase()));
+            out.push(char::from(c));
         } else {
-            out.push(char::from(hi));
-            out.push(char::from(lo));
+            let (hi, lo) = (HEX_UPPER[usize::from(c >> 4)], HEX_UPPER[usize::from(c & 15)]);
+            out.push('%');
+            if lower {
+                out.push(char::from(hi.to_ascii_lowercase()));
+                out.push(char::from(lo.to_ascii_lowercase()));
+            } else {
+                out.push(char::from(hi));
+                out.push(char::from(lo));
+            }
         }
-        run = i + 1;
     }
-    out.push_str(std::str::from_utf8(&b[run..]).unwrap_or_default());
+}
+
+/// Appends `bytes` as lower-case hex.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &c in bytes {
+        out.push(char::from(HEX_LOWER[usize::from(c >> 4)]));
+        out.push(char::from(HEX_LOWER[usize::from(c & 15)]));
+    }
+}
+
+/// `bytes` as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut s, bytes);
+    s
 }
 
 /// Appends `s` percent-encoded with `set` to `out`.
@@ -87,9 +101,13 @@ pub fn encoded(s: &str, set: Set) -> String {
 /// Appends `s` percent-encoded with `set`, with every letter in lower case (COS lower-cases encoded
 /// names, escapes included).
 pub fn push_encoded_lower(out: &mut String, s: &str, set: Set) {
-    let start = out.len();
-    push_bytes(out, s.as_bytes(), set, true);
-    out[start..].make_ascii_lowercase();
+    for &c in s.as_bytes() {
+        if set.keeps(c) {
+            out.push(char::from(c.to_ascii_lowercase()));
+        } else {
+            push_bytes(out, &[c], set, true);
+        }
+    }
 }
 
 #[cfg(test)]
@@ -133,6 +151,12 @@ mod tests {
             encoded(s, KEY),
             percent_encoding::utf8_percent_encode(s, KEY.ascii_set()).to_string()
         );
+    }
+
+    #[test]
+    fn hex_matches_the_hex_crate() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        assert_eq!(hex(&all), ::hex::encode(&all));
     }
 
     #[test]

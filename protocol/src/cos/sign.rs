@@ -216,19 +216,19 @@ pub fn string_to_sign(sign_time: &str, http_string: &str) -> String {
     s.push_str("sha1\n");
     s.push_str(sign_time);
     s.push('\n');
-    s.push_str(&hex::encode(digest));
+    crate::encode::push_hex(&mut s, &digest);
     s.push('\n');
     s
 }
 
 /// `hex(HMAC-SHA1(secret, key_time))`.
 pub fn sign_key(secret: &str, key_time: &str) -> String {
-    hex::encode(hmac_sha1(secret.as_bytes(), key_time.as_bytes()))
+    crate::encode::hex(&hmac_sha1(secret.as_bytes(), key_time.as_bytes()))
 }
 
 /// `hex(HMAC-SHA1(sign_key, string_to_sign))`.
 pub fn signature(sign_key: &str, string_to_sign: &str) -> String {
-    hex::encode(hmac_sha1(sign_key.as_bytes(), string_to_sign.as_bytes()))
+    crate::encode::hex(&hmac_sha1(sign_key.as_bytes(), string_to_sign.as_bytes()))
 }
 
 fn hmac_sha1(key: &[u8], data: &[u8]) -> [u8; 20] {

@@ -122,7 +122,7 @@ pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &[u8]) -> 
     s.push('\n');
     s.push_str(scope);
     s.push('\n');
-    s.push_str(&hex::encode(Sha256::digest(canonical_request)));
+    crate::encode::push_hex(&mut s, &Sha256::digest(canonical_request));
     s
 }
 
@@ -146,7 +146,7 @@ pub fn signing_key(secret: &str, date8: &str, region: &str) -> [u8; 32] {
 
 /// `hex(HMAC-SHA256(signing_key, string_to_sign))`.
 pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    crate::encode::hex(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
 /// The `Authorization` value in alibabacloud-oss-v2's form:
