@@ -81,9 +81,23 @@ pub fn hex(bytes: &[u8]) -> String {
     s
 }
 
-/// Appends `s` percent-encoded with `set` to `out`.
+/// Appends `s` percent-encoded with `set` to `out`, copying runs of kept characters whole.
 pub fn push_encoded(out: &mut String, s: &str, set: Set) {
-    push_bytes(out, s.as_bytes(), set, false);
+    out.reserve(s.len());
+    let mut run = 0;
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if set.keeps(c) {
+            continue;
+        }
+        // Kept bytes are ASCII, so `run` and `i` are on character boundaries.
+        out.push_str(s.get(run..i).unwrap_or_default());
+        let (hi, lo) = (HEX_UPPER[usize::from(c >> 4)], HEX_UPPER[usize::from(c & 15)]);
+        out.push('%');
+        out.push(char::from(hi));
+        out.push(char::from(lo));
+        run = i + 1;
+    }
+    out.push_str(s.get(run..).unwrap_or_default());
 }
 
 /// Appends the bytes `b` percent-encoded with `set` to `out` (for header values, which may not be UTF-8).

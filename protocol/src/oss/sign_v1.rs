@@ -8,6 +8,7 @@
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use percent_encoding::percent_decode_str;
 use sha1::Sha1;
 
 use super::push_resource_path;
@@ -141,7 +142,14 @@ pub fn string_to_sign(req: &RequestView<'_>) -> Vec<u8> {
         out.push(b'\n');
     }
     push_resource_path(&mut out, req);
-    let mut subs: Vec<_> = req.query_pairs().filter(|(k, _)| is_sub_resource(k)).collect();
+    // Decode values only for the sub-resources.
+    let mut subs: Vec<_> = req
+        .raw_query_pairs()
+        .filter_map(|(k, v)| {
+            let k = percent_decode_str(k).decode_utf8_lossy();
+            is_sub_resource(&k).then(|| (k, percent_decode_str(v).decode_utf8_lossy()))
+        })
+        .collect();
     subs.sort();
     for (i, (k, v)) in subs.iter().enumerate() {
         out.push(if i == 0 { b'?' } else { b'&' });
