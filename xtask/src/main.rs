@@ -2,10 +2,12 @@
 //!
 //! Commands:
 //! - `ci`: what `.ci/run` runs — formatting check, clippy with warnings denied, the test suite.
+//! - `vectors`: regenerate protocol's golden signing vectors with the vendors' Python SDKs.
 //!
 //! It is not part of any shipped crate and has no dependencies of its own beyond std.
 
 mod sdk_check;
+mod vectors;
 
 use std::process::{Command, ExitCode};
 
@@ -46,7 +48,8 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("sdk-check") => sdk_check::sdk_check(),
-        _ => Err("usage: cargo xtask <ci>".to_string()),
+        Some("vectors") => vectors::vectors(),
+        _ => Err("usage: cargo xtask <ci|sdk-check|vectors>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,
