@@ -312,6 +312,10 @@ async fn respond(shared: &Shared, req: hyper::Request<Incoming>) -> Result<Respo
                 if head { Body::empty() } else { Body::full(document) },
             ));
         }
+        Some(FaultKind::DropResponse) => {
+            let _ = execute(shared, api, &request);
+            return Err(Dropped);
+        }
         None => execute(shared, api, &request),
     };
     Ok(match outcome {

@@ -727,6 +727,26 @@ async fn injected_faults() {
         emu.object_info(COS_SRC, "new").is_err(),
         "a faulted request changes nothing"
     );
+
+    // A lost reply: the PUT happens, the client sees a dropped connection.
+    let mut plan = FaultPlan::default();
+    plan.ops.insert(
+        Api::PutObject,
+        OpFaults {
+            fail_nth: vec![NthFailure {
+                n: 2,
+                kind: FaultKind::DropResponse,
+            }],
+            ..OpFaults::default()
+        },
+    );
+    emu.set_faults(plan);
+    let lost = Call::new(Provider::Cos, Method::PUT, COS_SRC, "lost")
+        .body(&b"y"[..])
+        .send(&emu)
+        .await;
+    assert!(lost.is_err());
+    assert_eq!(emu.object_info(COS_SRC, "lost").unwrap().size, 1);
 }
 
 #[tokio::test]
