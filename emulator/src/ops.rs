@@ -179,10 +179,24 @@ pub fn run(api: Api, ctx: &Context<'_>, store: &mut Store) -> Result<Reply, Serv
 ///
 /// # Errors
 /// NoSuchBucket otherwise.
+/// A bucket host naming another region than the bucket's answers as that region's endpoint
+/// would: COS `NoSuchBucket`, OSS `AccessDenied` (must be addressed using the specified endpoint).
 pub(crate) fn check_bucket(req: &Request, store: &Store) -> Result<(), ServiceError> {
-    match store.buckets.get(&req.bucket) {
-        Some(bucket) if bucket.provider == req.provider => Ok(()),
-        _ => Err(ServiceError::no_such_bucket()),
+    let bucket = match store.buckets.get(&req.bucket) {
+        Some(bucket) if bucket.provider == req.provider => bucket,
+        _ => return Err(ServiceError::no_such_bucket()),
+    };
+    match host_style(&req.host) {
+        HostStyle::Cos { region, .. } if region != bucket.region => {
+            Err(ServiceError::no_such_bucket())
+        }
+        HostStyle::Oss { region, .. } if region != bucket.region => {
+            Err(ServiceError::access_denied(format!(
+                "The bucket you are attempting to access must be addressed using the specified endpoint: {}.oss-{}.aliyuncs.com.",
+                req.bucket, bucket.region
+            )))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -486,6 +500,8 @@ fn resolve_source<'s>(ctx: &Context<'_>, store: &'s Store) -> Result<(CopySource
         .buckets
         .get(&source.bucket)
         .filter(|b| b.provider == provider)
+        // A COS source host naming another region reaches that region, where the bucket is not.
+        .filter(|b| source.region.as_ref().is_none_or(|r| *r == b.region))
         .ok_or_else(ServiceError::no_such_bucket)?;
     let dest_region = store
         .buckets

@@ -197,6 +197,20 @@ async fn virtual_host_and_proxy_addressing() {
         .await
         .unwrap();
     assert_eq!(&any.body[..], b"oss bytes", "{}", any.text());
+    // A bucket host naming the wrong region.
+    let wrong_cos = Call::new(Provider::Cos, Method::GET, COS_SRC, "v/k")
+        .virtual_host(&format!("{COS_SRC}.cos.ap-shanghai.myqcloud.com"))
+        .send(&emu)
+        .await
+        .unwrap();
+    assert_eq!(wrong_cos.xml("Code"), "NoSuchBucket");
+    let wrong_oss = Call::new(Provider::Oss, Method::GET, OSS_SRC, "v/k")
+        .virtual_host(&format!("{OSS_SRC}.oss-cn-shanghai.aliyuncs.com"))
+        .send(&emu)
+        .await
+        .unwrap();
+    assert_eq!(wrong_oss.status, StatusCode::FORBIDDEN);
+    assert_eq!(wrong_oss.xml("Code"), "AccessDenied");
 }
 
 #[tokio::test]
@@ -346,6 +360,14 @@ async fn put_copy_rules() {
             .await
             .unwrap();
         assert_eq!(missing.xml("Code"), "NoSuchKey");
+        if provider == Provider::Cos {
+            let wrong_region = Call::new(provider, Method::PUT, dst, "x")
+                .header(&name, format!("{src}.cos.ap-chengdu.myqcloud.com/s"))
+                .send(&emu)
+                .await
+                .unwrap();
+            assert_eq!(wrong_region.xml("Code"), "NoSuchBucket");
+        }
     }
 }
 
