@@ -273,19 +273,8 @@ fn put_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErro
     if req.body.len() as u64 > ctx.limits.max_part_size {
         return Err(entity_too_large());
     }
+    check_content_md5(req)?;
     let content = Content::literal(req.body.clone());
-    if let Some(md5) = req.header("content-md5") {
-        use base64::Engine as _;
-        use md5::{Digest, Md5};
-        let actual = base64::engine::general_purpose::STANDARD.encode(Md5::digest(&req.body));
-        if actual != md5.trim() {
-            return Err(ServiceError::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidDigest",
-                "The Content-MD5 you specified did not match what we received.",
-            ));
-        }
-    }
     let object = Object {
         etag: simple_etag(req.provider, &content),
         headers: metadata_from(req),
@@ -300,6 +289,25 @@ fn put_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErro
         .objects
         .insert(req.key.clone(), object);
     Ok(reply)
+}
+
+/// Checks a `Content-MD5` header against the body, when one was sent.
+fn check_content_md5(req: &Request) -> Result<(), ServiceError> {
+    use base64::Engine as _;
+    use md5::{Digest, Md5};
+    match req.header("content-md5") {
+        Some(expected)
+            if base64::engine::general_purpose::STANDARD.encode(Md5::digest(&req.body))
+                != expected.trim() =>
+        {
+            Err(ServiceError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidDigest",
+                "The Content-MD5 you specified did not match what we received.",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn entity_too_large() -> ServiceError {
@@ -693,6 +701,7 @@ fn upload_part(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
     if req.body.len() as u64 > ctx.limits.max_part_size {
         return Err(entity_too_large());
     }
+    check_content_md5(req)?;
     let content = Content::literal(req.body.clone());
     let part = Part {
         etag: simple_etag(req.provider, &content),

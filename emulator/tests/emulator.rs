@@ -101,6 +101,14 @@ async fn put_head_get_range_in_both_dialects() {
         assert_eq!(bad_range.status, StatusCode::RANGE_NOT_SATISFIABLE);
         assert_eq!(bad_range.xml("Code"), "InvalidRange");
 
+        let bad_md5 = Call::new(provider, Method::PUT, src, "md5")
+            .header("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg==")
+            .body(&b"not empty"[..])
+            .send(&emu)
+            .await
+            .unwrap();
+        assert_eq!(bad_md5.xml("Code"), "InvalidDigest");
+
         let del = Call::new(provider, Method::DELETE, src, key)
             .send(&emu)
             .await
