@@ -59,6 +59,8 @@ pub struct OpFaults {
     pub drop_response: f64,
     /// Deterministic failures of given requests.
     pub fail_nth: Vec<NthFailure>,
+    /// A `Retry-After` (seconds) to send with injected 500 and 503 answers.
+    pub retry_after_secs: Option<u64>,
 }
 
 /// Replace an object's content after a number of successful Upload Part - Copy requests read it.
@@ -116,6 +118,8 @@ pub struct Decision {
     pub delay: Duration,
     /// The fault to inject instead of running the operation.
     pub fault: Option<FaultKind>,
+    /// `Retry-After` seconds for an injected 500/503.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl FaultPlan {
@@ -130,10 +134,12 @@ impl FaultPlan {
             0
         };
         let delay = Duration::from_millis(faults.latency_ms + jitter);
+        let retry_after_secs = faults.retry_after_secs;
         if let Some(nth_failure) = faults.fail_nth.iter().find(|f| f.n == nth) {
             return Decision {
                 delay,
                 fault: Some(nth_failure.kind),
+                retry_after_secs,
             };
         }
         let draws = [
@@ -148,10 +154,15 @@ impl FaultPlan {
                 return Decision {
                     delay,
                     fault: Some(kind),
+                    retry_after_secs,
                 };
             }
         }
-        Decision { delay, fault: None }
+        Decision {
+            delay,
+            fault: None,
+            retry_after_secs,
+        }
     }
 }
 

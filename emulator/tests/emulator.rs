@@ -690,6 +690,7 @@ async fn injected_faults() {
                     kind: FaultKind::DropConnection,
                 },
             ],
+            retry_after_secs: Some(3),
             ..OpFaults::default()
         },
     );
@@ -708,6 +709,7 @@ async fn injected_faults() {
         (slow.status, slow.xml("Code").as_str()),
         (StatusCode::SERVICE_UNAVAILABLE, "SlowDown")
     );
+    assert_eq!(slow.header("retry-after"), "3");
     let internal = get().await.unwrap();
     assert_eq!(
         (internal.status, internal.xml("Code").as_str()),
