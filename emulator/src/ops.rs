@@ -80,6 +80,14 @@ pub fn classify(req: &Request) -> Api {
             _ => Api::Other,
         };
     }
+    // Sub-resources the emulator does not serve must not fall through to the object operation
+    // (a DELETE `?tagging` must not delete the object).
+    if ["acl", "restore", "symlink", "torrent", "cors", "policy"]
+        .iter()
+        .any(|name| has(name))
+    {
+        return Api::Other;
+    }
     match req.method {
         Method::PUT if has("uploadId") && has("partNumber") => {
             if copy {
@@ -88,7 +96,7 @@ pub fn classify(req: &Request) -> Api {
                 Api::UploadPart
             }
         }
-        Method::PUT if has("tagging") || has("acl") => Api::Other,
+        Method::PUT if has("tagging") => Api::Other,
         Method::PUT if copy => Api::CopyObject,
         Method::PUT => Api::PutObject,
         Method::GET if has("tagging") => Api::GetObjectTagging,
@@ -96,6 +104,7 @@ pub fn classify(req: &Request) -> Api {
         Method::GET => Api::GetObject,
         Method::HEAD => Api::HeadObject,
         Method::DELETE if has("uploadId") => Api::AbortMultipartUpload,
+        Method::DELETE if has("tagging") => Api::Other,
         Method::DELETE => Api::DeleteObject,
         Method::POST if has("uploads") => Api::InitiateMultipartUpload,
         Method::POST if has("uploadId") => Api::CompleteMultipartUpload,

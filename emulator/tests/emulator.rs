@@ -109,6 +109,12 @@ async fn put_head_get_range_in_both_dialects() {
             .unwrap();
         assert_eq!(bad_md5.xml("Code"), "InvalidDigest");
 
+        let untag = Call::new(provider, Method::DELETE, src, key)
+            .query("tagging")
+            .send(&emu)
+            .await
+            .unwrap();
+        assert_eq!(untag.xml("Code"), "NotImplemented");
         let del = Call::new(provider, Method::DELETE, src, key)
             .send(&emu)
             .await
