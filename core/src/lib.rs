@@ -12,4 +12,15 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod checkpoint;
+pub mod job;
 pub mod ops;
+pub mod plan;
+pub mod retry;
+
+pub use checkpoint::{decode_journal, encode, Header, JournalError, Record};
+pub use job::{
+    CopyJob, CopyMode, JobConfig, JobError, JobSpec, Outcome, Progress, RequestId, ResumeError, Step,
+    UploadFate,
+};
+pub use plan::{plan, Limits, Plan, PlanError, PlanOptions, DEFAULT_PART_SIZE};

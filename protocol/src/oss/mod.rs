@@ -1,0 +1,35 @@
+//! Alibaba Cloud OSS: the V1 (`OSS ak:signature`) and V4 (`OSS4-HMAC-SHA256`) signatures.
+
+pub mod sign_v1;
+pub mod sign_v4;
+
+use std::borrow::Cow;
+
+use crate::view::RequestView;
+
+/// The signed resource path `/bucket/key`, percent-decoded: the bucket from the host (virtual-host
+/// addressing) followed by the decoded path, or the decoded path itself (path-style). A bare
+/// `/bucket` gets its trailing `/`, as the SDKs sign it.
+pub fn resource_path<'a>(req: &RequestView<'a>) -> Cow<'a, str> {
+    let path = req.decoded_path();
+    match req.bucket_in_host {
+        Some(bucket) => {
+            let mut s = String::with_capacity(bucket.len() + path.len() + 2);
+            s.push('/');
+            s.push_str(bucket);
+            if !path.starts_with('/') {
+                s.push('/');
+            }
+            s.push_str(&path);
+            Cow::Owned(s)
+        }
+        None => {
+            let segments = path.trim_start_matches('/');
+            if !segments.is_empty() && !segments.contains('/') {
+                Cow::Owned(format!("/{segments}/"))
+            } else {
+                path
+            }
+        }
+    }
+}

@@ -1,0 +1,191 @@
+//! The signer: adds the date, token and `Authorization` headers a provider wants to a request.
+//!
+//! The pure steps live in [`crate::cos::sign`], [`crate::oss::sign_v1`] and [`crate::oss::sign_v4`];
+//! this module only puts their output on the request. Time is a parameter.
+
+use std::time::{Duration, SystemTime};
+
+use http::header::{HeaderName, HeaderValue, AUTHORIZATION, DATE};
+
+use crate::cos::sign as cos;
+use crate::credentials::Credentials;
+use crate::oss::{sign_v1, sign_v4};
+use crate::timestamp::Timestamp;
+use crate::view::RequestView;
+
+/// Which signature scheme a signer produces.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Scheme {
+    /// COS `q-sign-algorithm=sha1`.
+    Cos,
+    /// OSS V1, `OSS ak:signature` (being retired by Alibaba Cloud).
+    OssV1,
+    /// OSS V4, `OSS4-HMAC-SHA256`.
+    OssV4,
+}
+
+/// The OSS signature version to use.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub enum OssSignature {
+    /// V1 (HMAC-SHA1).
+    V1,
+    /// V4 (HMAC-SHA256), the default.
+    #[default]
+    V4,
+}
+
+/// Errors from signing a request.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// A value to be put in a header (access key id, token) is not a valid header value.
+    #[error("the {0} cannot be sent in an HTTP header")]
+    InvalidHeaderValue(&'static str),
+}
+
+/// Signs requests for one provider with one set of credentials.
+#[derive(Debug, Clone)]
+pub struct Signer {
+    scheme: Scheme,
+    credentials: Credentials,
+    /// COS: how long a signature stays valid after `now`.
+    cos_valid_for: Duration,
+    /// COS: how far before `now` the key time starts (tolerates a server clock behind ours).
+    cos_backdate: Duration,
+}
+
+/// Where a request is going, as far as signing needs to know.
+#[derive(Debug, Clone, Copy)]
+pub struct SignTarget<'a> {
+    /// The bucket named by the host (virtual-host addressing), `None` for path-style.
+    pub bucket_in_host: Option<&'a str>,
+    /// The OSS region of the scope (`cn-hangzhou`); unused by COS and OSS V1.
+    pub region: &'a str,
+}
+
+impl Signer {
+    /// A signer for `scheme` with `credentials`. COS signatures are valid from 60 s before to one hour
+    /// after the signing time (cos-python-sdk-v5 also starts 60 s early).
+    pub fn new(scheme: Scheme, credentials: Credentials) -> Self {
+        Signer {
+            scheme,
+            credentials,
+            cos_valid_for: Duration::from_secs(3600),
+            cos_backdate: Duration::from_secs(60),
+        }
+    }
+
+    /// A COS signer.
+    pub fn cos(credentials: Credentials) -> Self {
+        Self::new(Scheme::Cos, credentials)
+    }
+
+    /// An OSS signer of the given version.
+    pub fn oss(version: OssSignature, credentials: Credentials) -> Self {
+        let scheme = match version {
+            OssSignature::V1 => Scheme::OssV1,
+            OssSignature::V4 => Scheme::OssV4,
+        };
+        Self::new(scheme, credentials)
+    }
+
+    /// The same signer with another COS validity window: `[now - backdate, now + valid_for]`.
+    #[must_use]
+    pub fn with_cos_window(mut self, backdate: Duration, valid_for: Duration) -> Self {
+        self.cos_backdate = backdate;
+        self.cos_valid_for = valid_for;
+        self
+    }
+
+    /// The scheme this signer produces.
+    pub fn scheme(&self) -> Scheme {
+        self.scheme
+    }
+
+    /// The credentials (their `Debug` is redacted).
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// Signs `req` in place at time `now`: adds the scheme's date and token headers, then
+    /// `Authorization`. The request must already carry every header to be signed (`Host` for COS).
+    ///
+    /// # Errors
+    /// [`SignError::InvalidHeaderValue`] if the access key id or token cannot be a header value.
+    pub fn sign<B>(
+        &self,
+        req: &mut http::Request<B>,
+        target: SignTarget<'_>,
+        now: SystemTime,
+    ) -> Result<(), SignError> {
+        let ts = Timestamp::new(now);
+        let auth = match self.scheme {
+            Scheme::Cos => {
+                if let Some(token) = &self.credentials.session_token {
+                    insert(req, "x-cos-security-token", token, "session token")?;
+                }
+                let start = ts.unix() - self.cos_backdate.as_secs() as i64;
+                let end = ts.unix() + self.cos_valid_for.as_secs() as i64;
+                let key_time = cos::key_time(start, end);
+                let view = RequestView::of(req, target.bucket_in_host);
+                let canonical = cos::http_string(&view, cos::Selection::Client);
+                let sts = cos::string_to_sign(&key_time, &canonical.http_string);
+                let key = cos::sign_key(self.credentials.secret(), &key_time);
+                let sig = cos::signature(&key, &sts);
+                cos::authorization(&self.credentials.access_key_id, &key_time, &canonical, &sig)
+            }
+            Scheme::OssV1 => {
+                if let Some(token) = &self.credentials.session_token {
+                    insert(req, "x-oss-security-token", token, "session token")?;
+                }
+                req.headers_mut().insert(
+                    DATE,
+                    HeaderValue::from_str(ts.http_date())
+                        .map_err(|_| SignError::InvalidHeaderValue("date"))?,
+                );
+                let view = RequestView::of(req, target.bucket_in_host);
+                let sts = sign_v1::string_to_sign(&view);
+                let sig = sign_v1::signature(self.credentials.secret(), &sts);
+                sign_v1::authorization(&self.credentials.access_key_id, &sig)
+            }
+            Scheme::OssV4 => {
+                insert(req, "x-oss-date", ts.iso8601(), "date")?;
+                req.headers_mut().insert(
+                    DATE,
+                    HeaderValue::from_str(ts.http_date())
+                        .map_err(|_| SignError::InvalidHeaderValue("date"))?,
+                );
+                if let Some(token) = &self.credentials.session_token {
+                    insert(req, "x-oss-security-token", token, "session token")?;
+                }
+                req.headers_mut().insert(
+                    HeaderName::from_static("x-oss-content-sha256"),
+                    HeaderValue::from_static(sign_v4::UNSIGNED_PAYLOAD),
+                );
+                let view = RequestView::of(req, target.bucket_in_host);
+                let cr = sign_v4::canonical_request(&view, &[], sign_v4::QueryForm::Normalized);
+                let scope = sign_v4::scope(ts.date8(), target.region);
+                let sts = sign_v4::string_to_sign(ts.iso8601(), &scope, &cr);
+                let key = sign_v4::signing_key(self.credentials.secret(), ts.date8(), target.region);
+                let sig = sign_v4::signature(&key, &sts);
+                sign_v4::authorization(&self.credentials.access_key_id, &scope, &[], &sig)
+            }
+        };
+        let value =
+            HeaderValue::try_from(auth).map_err(|_| SignError::InvalidHeaderValue("access key id"))?;
+        req.headers_mut().insert(AUTHORIZATION, value);
+        Ok(())
+    }
+}
+
+fn insert<B>(
+    req: &mut http::Request<B>,
+    name: &'static str,
+    value: &str,
+    what: &'static str,
+) -> Result<(), SignError> {
+    let v = HeaderValue::from_str(value).map_err(|_| SignError::InvalidHeaderValue(what))?;
+    req.headers_mut().insert(HeaderName::from_static(name), v);
+    Ok(())
+}

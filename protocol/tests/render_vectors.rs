@@ -1,0 +1,295 @@
+//! Our rendered requests against the requests the vendors' SDKs send for the same operation
+//! (`testdata/vectors`, cos-python-sdk-v5 for COS, alibabacloud-oss-v2 for OSS V4 and V1): same
+//! method, path, query, signed headers and — byte for byte — the same `Authorization`.
+
+use std::collections::BTreeMap;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use bytes::Bytes;
+use partcopy_core::ops::{ByteRange, CompletedPart, MetadataDirective, ObjectMetadata, Operation};
+use partcopy_protocol::credentials::Credentials;
+use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider};
+use partcopy_protocol::render::{self, render};
+use partcopy_protocol::sign::{Scheme, Signer};
+use partcopy_protocol::view::RequestView;
+use serde_json::Value;
+
+const UPLOAD_ID: &str = "1767323045a1b2c3/d+e=f";
+const ETAG: &str = "\"9bb58f26192e4ba00f01e2e7b136bbd8\"";
+
+fn meta(content_type: &str, user: &[(&str, &str)]) -> ObjectMetadata {
+    ObjectMetadata {
+        content_type: Some(content_type.into()),
+        user: user.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        ..Default::default()
+    }
+}
+
+fn decoded_pairs(query: &str) -> BTreeMap<String, String> {
+    let req = http::Request::builder()
+        .uri(format!("/?{query}"))
+        .body(())
+        .unwrap();
+    let h = http::HeaderMap::new();
+    let v = RequestView {
+        query,
+        ..RequestView::of(&req, None)
+    };
+    let v = RequestView { headers: &h, ..v };
+    v.query_pairs()
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect()
+}
+
+/// Signed header names of a request under `scheme`, from its Authorization or the scheme's rule.
+fn signed_headers(scheme: Scheme, headers: &http::HeaderMap) -> Vec<String> {
+    match scheme {
+        Scheme::Cos => {
+            let auth = headers["authorization"].to_str().unwrap();
+            let p = partcopy_protocol::cos::sign::parse_authorization(auth).unwrap();
+            p.header_list
+                .split(';')
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        }
+        _ => {
+            let mut v: Vec<String> = headers
+                .keys()
+                .map(|k| k.as_str().to_owned())
+                .filter(|k| k.starts_with("x-oss-") || k == "content-type" || k == "content-md5")
+                .collect();
+            v.sort();
+            v.dedup();
+            v
+        }
+    }
+}
+
+fn check(file: &str, provider: Provider) -> usize {
+    let path = format!("{}/testdata/vectors/{file}", env!("CARGO_MANIFEST_DIR"));
+    let doc: Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let c = &doc["credentials"];
+    let (ak, sk) = (
+        c["access_key_id"].as_str().unwrap(),
+        c["secret"].as_str().unwrap(),
+    );
+    let mut compared = 0;
+    for case in doc["cases"].as_array().unwrap() {
+        let name = case["name"].as_str().unwrap();
+        let op = case["op"].as_str().unwrap();
+        let key = case["key"].as_str().unwrap();
+        let token = case["token"].as_str();
+        let scheme = match case["scheme"].as_str().unwrap() {
+            "cos" => Scheme::Cos,
+            "oss-v1" => Scheme::OssV1,
+            _ => Scheme::OssV4,
+        };
+        if scheme == Scheme::OssV1 && token.is_some() {
+            // alibabacloud-oss-v2 sends a V1 token as an unsigned `security-token`; we sign
+            // `x-oss-security-token` as oss2 does (covered by the signing vectors).
+            continue;
+        }
+        let now: SystemTime = UNIX_EPOCH + Duration::from_secs(case["now"].as_u64().unwrap());
+        let region = case["region"].as_str().unwrap();
+        let sdk_url: http::Uri = case["url"].as_str().unwrap().parse().unwrap();
+        let (dst_bucket, src_bucket) = match provider {
+            Provider::Cos => ("dest-1250000000", "source-1250000000"),
+            Provider::Oss => ("dest-bucket", "source-bucket"),
+        };
+        let mut dst = ObjectAddress::new(provider, region, dst_bucket, key);
+        let mut src = ObjectAddress::new(provider, region, src_bucket, key);
+        if case["bucket_in_host"].is_null() {
+            let ep = Endpoint::parse(&format!(
+                "{}://{}",
+                sdk_url.scheme_str().unwrap(),
+                sdk_url.authority().unwrap()
+            ))
+            .unwrap();
+            dst = dst.with_endpoint(ep.clone().path_style());
+            src = src.with_endpoint(ep.path_style());
+        }
+        let mut creds = Credentials::new(ak, sk);
+        if let Some(t) = token {
+            creds = creds.with_session_token(t);
+        }
+        let signer =
+            Signer::new(scheme, creds).with_cos_window(Duration::from_secs(60), Duration::from_secs(10_000));
+        let class = if provider == Provider::Cos {
+            "STANDARD"
+        } else {
+            "Standard"
+        };
+        let tags = vec![
+            ("k1".to_string(), "v1".to_string()),
+            ("k 2".to_string(), "v&2".to_string()),
+        ];
+        let ours = match op {
+            "head" => render::head_object(&dst, &signer, now),
+            "get_range" => render::get_object(&dst, Some(ByteRange { first: 0, last: 1023 }), &signer, now),
+            "put" => render::put_object(
+                &dst,
+                Bytes::from_static(b"hello partcopy"),
+                &ObjectMetadata::default(),
+                &signer,
+                now,
+            ),
+            "get_tagging" => render::get_object_tagging(&dst, &signer, now),
+            "put_copy" => render(
+                &Operation::PutCopy {
+                    source_etag: Some(ETAG.into()),
+                    directive: MetadataDirective::Copy,
+                    metadata: ObjectMetadata::default(),
+                    storage_class: None,
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
+            "put_copy_replace" => render(
+                &Operation::PutCopy {
+                    source_etag: None,
+                    directive: MetadataDirective::Replace,
+                    metadata: ObjectMetadata {
+                        cache_control: Some("no-cache".into()),
+                        ..meta("text/plain; charset=utf-8", &[("color", "blue"), ("n", "1")])
+                    },
+                    storage_class: Some("STANDARD_IA".into()),
+                },
+                &src.clone().with_version("MTg0NDUxOTk2NzQ4NTg4MTg"),
+                &dst,
+                &signer,
+                now,
+            ),
+            "initiate" => render(
+                &Operation::Initiate {
+                    metadata: meta("application/octet-stream", &[("color", "blue")]),
+                    tags: tags.clone(),
+                    storage_class: Some(class.into()),
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
+            "upload_part_copy" => render(
+                &Operation::UploadPartCopy {
+                    upload_id: UPLOAD_ID.into(),
+                    part_number: 7,
+                    range: ByteRange {
+                        first: 6_291_456,
+                        last: 7_340_031,
+                    },
+                    source_etag: ETAG.into(),
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
+            "list_parts" => render(
+                &Operation::ListParts {
+                    upload_id: UPLOAD_ID.into(),
+                    marker: Some(20),
+                    max_parts: Some(100),
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
+            "complete" => render(
+                &Operation::Complete {
+                    upload_id: UPLOAD_ID.into(),
+                    parts: vec![
+                        CompletedPart {
+                            number: 1,
+                            etag: ETAG.into(),
+                        },
+                        CompletedPart {
+                            number: 2,
+                            etag: ETAG.into(),
+                        },
+                    ],
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
+            "abort" => render(
+                &Operation::Abort {
+                    upload_id: UPLOAD_ID.into(),
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
+            other => panic!("{name}: unknown op {other}"),
+        }
+        .unwrap_or_else(|e| panic!("{name}: {e}"));
+
+        // Method, host, path (as sent) and query (decoded, any order).
+        assert_eq!(ours.method().as_str(), case["method"].as_str().unwrap(), "{name}");
+        assert_eq!(
+            ours.headers()["host"],
+            sdk_url.authority().unwrap().as_str(),
+            "{name}"
+        );
+        assert_eq!(ours.uri().path(), sdk_url.path(), "{name}");
+        assert_eq!(
+            decoded_pairs(ours.uri().query().unwrap_or("")),
+            decoded_pairs(sdk_url.query().unwrap_or("")),
+            "{name}"
+        );
+
+        let mut sdk_headers = http::HeaderMap::new();
+        for h in case["headers"].as_array().unwrap() {
+            sdk_headers.insert(
+                http::HeaderName::from_bytes(h[0].as_str().unwrap().as_bytes()).unwrap(),
+                h[1].as_str().unwrap().parse().unwrap(),
+            );
+        }
+        // Where we knowingly send more than the SDKs: a Content-MD5 on PUT (alibabacloud-oss-v2 also
+        // adds a default Content-Type there), and for COS Content-Type + Content-MD5 + our own XML
+        // on Complete.
+        if op == "put" || (provider == Provider::Cos && op == "complete") {
+            continue;
+        }
+        if provider == Provider::Oss && op == "complete" {
+            assert_eq!(
+                ours.body().as_ref(),
+                case["body"].as_str().unwrap().as_bytes(),
+                "{name}"
+            );
+        }
+        // The same signed headers with the same values.
+        let names = signed_headers(scheme, &sdk_headers);
+        assert_eq!(signed_headers(scheme, ours.headers()), names, "{name}");
+        for n in names.iter().filter(|n| *n != "host") {
+            assert_eq!(ours.headers()[n.as_str()], sdk_headers[n.as_str()], "{name}: {n}");
+        }
+        // And the same Authorization, byte for byte.
+        assert_eq!(
+            ours.headers()["authorization"],
+            sdk_headers["authorization"],
+            "{name}"
+        );
+        compared += 1;
+    }
+    compared
+}
+
+#[test]
+fn cos_requests_match_cos_python_sdk_v5() {
+    let n = check("cos.json", Provider::Cos);
+    assert!(n >= 100, "only {n} compared");
+}
+
+#[test]
+fn oss_requests_match_alibabacloud_oss_v2() {
+    let n = check("oss_v2.json", Provider::Oss);
+    assert!(n >= 300, "only {n} compared");
+}
