@@ -14,6 +14,10 @@
 //!   [`JobConfig::concurrency`] requests, each pinned to the source's ETag, persist a
 //!   [`Record::Part`] as each one finishes, then Complete with every part ascending and the ETag
 //!   the service returned for it.
+//! - When the service throttles part copies (503 SlowDown and the like) and
+//!   [`JobConfig::adaptive_window`] is on, the window halves (at most once per round trip:
+//!   throttles of requests sent before the last cut do not cut again) and grows back by one part
+//!   per window's worth of successes, up to [`JobConfig::concurrency`].
 //! - Retryable failures ([`FailureKind::is_retryable`]) are retried after an exponential backoff
 //!   with seeded jitter (never sooner than a `Retry-After`), up to [`JobConfig::max_attempts`]
 //!   attempts per operation.
@@ -21,11 +25,25 @@
 //!   that succeed are still persisted), then the upload is aborted unless the job is resumable. A
 //!   412 on a part (the source changed) aborts even a resumable upload: it can never be completed
 //!   into a correct object.
-//! - Complete is retried like anything else. If a retry of Complete meets `NoSuchUpload`, an
-//!   earlier attempt most likely completed the upload but its answer was lost; the job cannot tell
-//!   that apart from an upload removed by someone else, so it reports
-//!   [`JobError::CompletionUnconfirmed`] rather than claim a success it cannot see. A driver that
-//!   can HEAD the destination may check it (a multipart ETag ends in `-<parts>`).
+//! - Resume ([`CopyJob::resume`]) HEADs the source first. A source whose size, ETag,
+//!   last-modified or version differs from the header's, or a plan with another part size (or a
+//!   single copy now), aborts the old upload and starts over with a new header;
+//!   [`Outcome::restart`] says why. Otherwise the job lists the upload's parts, following every
+//!   page: a listed part whose number is planned and whose size matches its range is done, with
+//!   the listed ETag. The listing is the truth: a part the journal shows finished but the listing
+//!   lacks, or a listed part of the wrong size, is copied again (naming it in Complete would fail
+//!   the upload for good). A `NoSuchUpload` from
+//!   List Parts starts over cleanly with a new Initiate and header.
+//! - A source that disappears (`NoSuchKey`) ends the job and aborts any upload, resumable or not:
+//!   it can never be completed.
+//! - Complete is retried like anything else. If, after a Complete failed in a way that may have
+//!   taken effect (a timeout, a 5xx), a retry of Complete — or the Abort of a job cancelled or
+//!   failed meanwhile — meets `NoSuchUpload`, the earlier attempt most likely completed the upload
+//!   and its answer was lost. The job cannot tell that apart from an upload removed by someone
+//!   else, so it reports [`JobError::CompletionUnconfirmed`] rather than claim a success (or an
+//!   abort) it cannot see. A driver that can HEAD the destination may check it (a multipart ETag
+//!   ends in `-<parts>`). A resumable job in that state that is run again finds the upload gone
+//!   and copies the object again: wasteful, never wrong.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
@@ -55,7 +73,7 @@ pub enum TagsHandling {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct JobSpec {
     /// The source, as an opaque descriptor (e.g. `cos://bucket-appid/key@region`); stored in the
-    /// checkpoint header and compared on resume.
+    /// checkpoint header and compared on resume. Never put credentials in it: it is written to disk.
     pub source: String,
     /// The destination, as an opaque descriptor; stored and compared like `source`.
     pub destination: String,
@@ -106,11 +124,13 @@ pub struct JobConfig {
     pub resumable: bool,
     /// `max-parts` of each List Parts page when resuming; `None` leaves the service's default.
     pub list_parts_page: Option<u32>,
+    /// Shrink the part window when the service throttles, and grow it back as parts succeed.
+    pub adaptive_window: bool,
 }
 
 impl Default for JobConfig {
     /// 8 parts in flight, 5 attempts, backoff from 200 ms to 20 s, seed 0, not resumable, pages of
-    /// 1,000 parts.
+    /// 1,000 parts, adaptive window on.
     fn default() -> Self {
         JobConfig {
             concurrency: 8,
@@ -122,6 +142,7 @@ impl Default for JobConfig {
             jitter_seed: 0,
             resumable: false,
             list_parts_page: Some(1000),
+            adaptive_window: true,
         }
     }
 }
@@ -471,9 +492,40 @@ pub enum ResumeError {
     Plan(#[from] PlanError),
 }
 
+/// What the job is doing, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Reading the source's size, ETag and metadata.
+    #[default]
+    HeadSource,
+    /// Copying with one PUT-Copy.
+    SingleCopy,
+    /// Aborting a checkpoint's upload that cannot be resumed.
+    AbortingStale,
+    /// Reading the source's tags.
+    Tagging,
+    /// Initiating the multipart upload.
+    Initiating,
+    /// Listing the parts of a resumed upload.
+    ListingParts,
+    /// Copying parts.
+    CopyingParts,
+    /// Completing the multipart upload.
+    Completing,
+    /// Failing or cancelled: waiting for requests in flight.
+    Stopping,
+    /// Aborting the upload after a failure or cancellation.
+    Aborting,
+    /// Finished.
+    Done,
+}
+
 /// How far the job has got.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Progress {
+    /// What the job is doing.
+    pub phase: Phase,
     /// Parts planned (0 until planned, and for a single copy).
     pub parts_total: u32,
     /// Parts done, resumed ones included.
@@ -486,6 +538,9 @@ pub struct Progress {
     pub resumed_parts: u32,
     /// Part copies in flight now.
     pub parts_in_flight: u32,
+    /// Most part copies the job will have in flight now (below the configured concurrency while
+    /// the service throttles).
+    pub window: u32,
     /// Requests sent, retries included.
     pub requests: u64,
     /// Retries scheduled.
@@ -520,8 +575,6 @@ struct Task {
     attempts: u32,
     not_before: Duration,
     in_flight: Option<RequestId>,
-    /// A previous attempt failed in a way that may have taken effect (retryable failure).
-    uncertain: bool,
 }
 
 impl Task {
@@ -531,7 +584,6 @@ impl Task {
             attempts: 0,
             not_before: now,
             in_flight: None,
-            uncertain: false,
         }
     }
 }
@@ -588,6 +640,8 @@ pub struct CopyJob {
     finished: Option<Result<Outcome, JobError>>,
     failing: Option<Failing>,
     cancelled: bool,
+    /// A Complete failed in a way that may have taken effect (a retryable failure).
+    completion_uncertain: bool,
     source: Option<SourceInfo>,
     plan: Option<Plan>,
     upload_id: Option<String>,
@@ -603,6 +657,12 @@ pub struct CopyJob {
     listed: BTreeMap<u32, Option<String>>,
     list_marker: Option<u32>,
     parts_in_flight: u32,
+    /// The current part window: `1..=concurrency`.
+    window: u32,
+    /// Successes counted towards growing the window by one.
+    window_credit: u32,
+    /// Throttles of requests with ids below this one do not shrink the window again.
+    window_cut_before: u64,
     parts_done: u32,
     bytes_done: u64,
     resumed_parts: u32,
@@ -666,6 +726,7 @@ impl CopyJob {
     fn build(spec: JobSpec, mut config: JobConfig, checkpoint: Option<Checkpoint>) -> CopyJob {
         config.concurrency = config.concurrency.max(1);
         config.max_attempts = config.max_attempts.max(1);
+        let window = config.concurrency;
         CopyJob {
             jitter: Jitter::new(config.jitter_seed),
             spec,
@@ -678,6 +739,7 @@ impl CopyJob {
             finished: None,
             failing: None,
             cancelled: false,
+            completion_uncertain: false,
             source: None,
             plan: None,
             upload_id: None,
@@ -690,6 +752,9 @@ impl CopyJob {
             listed: BTreeMap::new(),
             list_marker: None,
             parts_in_flight: 0,
+            window,
+            window_credit: 0,
+            window_cut_before: 0,
             parts_done: 0,
             bytes_done: 0,
             resumed_parts: 0,
@@ -727,7 +792,7 @@ impl CopyJob {
         };
         match slot {
             Slot::Control => self.handle_control(result, now),
-            Slot::Part(number) => self.handle_part(number, result, now),
+            Slot::Part(number) => self.handle_part(id, number, result, now),
         }
         self.settle(now);
     }
@@ -752,12 +817,26 @@ impl CopyJob {
     /// How far the job has got.
     pub fn progress(&self) -> Progress {
         Progress {
+            phase: match self.stage {
+                Stage::Head => Phase::HeadSource,
+                Stage::PutCopy => Phase::SingleCopy,
+                Stage::AbortStale => Phase::AbortingStale,
+                Stage::Tagging => Phase::Tagging,
+                Stage::Initiate => Phase::Initiating,
+                Stage::ListParts => Phase::ListingParts,
+                Stage::Parts => Phase::CopyingParts,
+                Stage::Complete => Phase::Completing,
+                Stage::Drain => Phase::Stopping,
+                Stage::Abort => Phase::Aborting,
+                Stage::Done => Phase::Done,
+            },
             parts_total: self.plan.as_ref().map_or(0, Plan::part_count),
             parts_done: self.parts_done,
             bytes_total: self.source.as_ref().map_or(0, |s| s.size),
             bytes_done: self.bytes_done,
             resumed_parts: self.resumed_parts,
             parts_in_flight: self.parts_in_flight,
+            window: self.window,
             requests: self.requests,
             retries: self.retries,
             restarted: self.restart.as_ref().map(|r| r.reason),
@@ -801,9 +880,15 @@ impl CopyJob {
     }
 
     fn send_part(&mut self, now: Duration) -> Option<Step> {
-        if self.stage != Stage::Parts || self.parts_in_flight >= self.config.concurrency {
+        if self.stage != Stage::Parts || self.parts_in_flight >= self.window {
             return None;
         }
+        // Set before the parts stage begins; checked first so nothing below fails half-way.
+        let (Some(plan), Some(upload_id), Some(source)) = (&self.plan, &self.upload_id, &self.source) else {
+            return None;
+        };
+        let (upload_id, source_etag) = (upload_id.clone(), source.etag.clone());
+        let ranges = plan.parts();
         let number = match self.backoff.first() {
             Some(&(not_before, number)) if not_before <= now => {
                 self.backoff.remove(&(not_before, number));
@@ -820,19 +905,20 @@ impl CopyJob {
                 u32::try_from(self.cursor).ok()?
             }
         };
-        let index = usize::try_from(number - 1).ok()?;
-        let attempts = match self.parts.get(index)? {
-            PartState::Backoff { attempts, .. } => *attempts,
+        // `parts` and the plan's parts have the same length, and `number` indexes both.
+        let index = (number - 1) as usize;
+        let range = ranges[index].range;
+        let attempts = match self.parts[index] {
+            PartState::Backoff { attempts, .. } => attempts,
             _ => 0,
         } + 1;
         self.parts[index] = PartState::InFlight { attempts };
         self.parts_in_flight += 1;
-        let range = self.plan.as_ref()?.part(number)?.range;
         let op = Operation::UploadPartCopy {
-            upload_id: self.upload_id.clone()?,
+            upload_id,
             part_number: number,
             range,
-            source_etag: self.source.as_ref()?.etag.clone(),
+            source_etag,
         };
         let id = self.new_id(Slot::Part(number));
         Some(Step::Send { id, op })
@@ -844,7 +930,7 @@ impl CopyJob {
             .as_ref()
             .filter(|t| t.in_flight.is_none() && self.stage != Stage::Drain)
             .map(|t| t.not_before.max(now));
-        let part = if self.stage == Stage::Parts && self.parts_in_flight < self.config.concurrency {
+        let part = if self.stage == Stage::Parts && self.parts_in_flight < self.window {
             self.backoff.first().map(|&(t, _)| t.max(now))
         } else {
             None
@@ -1037,7 +1123,7 @@ impl CopyJob {
         let kind = OperationKind::of(&task.op);
         if self.stage == Stage::Drain {
             self.control = None;
-            self.handle_control_while_draining(result);
+            self.handle_control_while_draining(kind, result);
             return;
         }
         let failure = match result {
@@ -1048,8 +1134,10 @@ impl CopyJob {
             Err(failure) => failure,
         };
         // Complete after an uncertain attempt: see the module documentation.
-        let uncertain = self.control.as_ref().is_some_and(|t| t.uncertain);
-        if self.stage == Stage::Complete && failure.kind == FailureKind::NoSuchUpload && uncertain {
+        if self.stage == Stage::Complete
+            && failure.kind == FailureKind::NoSuchUpload
+            && self.completion_uncertain
+        {
             let upload_id = self.upload_id.take().unwrap_or_default();
             self.fail(JobError::CompletionUnconfirmed { upload_id }, AbortWish::Never);
             return;
@@ -1061,7 +1149,9 @@ impl CopyJob {
                 .delay(attempts, failure.retry_after, &mut self.jitter);
             if let Some(task) = self.control.as_mut() {
                 task.not_before = now + delay;
-                task.uncertain = true;
+            }
+            if kind == OperationKind::Complete {
+                self.completion_uncertain = true;
             }
             self.retries += 1;
             return;
@@ -1069,8 +1159,11 @@ impl CopyJob {
         self.control_failed(kind, failure, attempts, now);
     }
 
-    fn handle_control_while_draining(&mut self, result: Result<Reply, Failure>) {
+    fn handle_control_while_draining(&mut self, kind: OperationKind, result: Result<Reply, Failure>) {
         match result {
+            Err(failure) if kind == OperationKind::Complete && failure.kind.is_retryable() => {
+                self.completion_uncertain = true;
+            }
             Ok(Reply::Initiated { upload_id }) => {
                 self.upload_id = Some(upload_id);
                 self.persist_header();
@@ -1083,6 +1176,7 @@ impl CopyJob {
             }
             Ok(Reply::Copied { etag, crc64 }) => {
                 self.failing = None;
+                self.bytes_done = self.source.as_ref().map_or(0, |s| s.size);
                 let outcome = self.outcome(etag, crc64);
                 self.finish(Ok(outcome));
             }
@@ -1099,12 +1193,13 @@ impl CopyJob {
         };
         match self.stage {
             Stage::Head | Stage::Tagging | Stage::PutCopy if failure.kind == FailureKind::NoSuchKey => {
+                // A checkpoint's upload (on resume) can never be completed from a deleted source.
                 self.fail(
                     JobError::SourceNotFound {
                         failure,
                         upload: UploadFate::None,
                     },
-                    AbortWish::UnlessResumable,
+                    AbortWish::Always,
                 );
             }
             Stage::PutCopy if failure.kind == FailureKind::PreconditionFailed => {
@@ -1127,6 +1222,18 @@ impl CopyJob {
             }
             Stage::ListParts if failure.kind == FailureKind::NoSuchUpload => {
                 self.restart_with(RestartReason::UploadGone, None, now);
+            }
+            Stage::Abort
+                if failure.kind == FailureKind::NoSuchUpload
+                    && self.completion_uncertain
+                    && attempts == 1 =>
+            {
+                // The upload is gone before our first Abort after a Complete whose outcome we never
+                // saw: most likely that Complete took effect, and "aborted" would be wrong. (After
+                // a retried Abort, our own earlier attempt is as likely, and "aborted" stands.)
+                let upload_id = self.upload_id.take().unwrap_or_default();
+                self.failing = None;
+                self.finish(Err(JobError::CompletionUnconfirmed { upload_id }));
             }
             Stage::Abort => {
                 let fate = match (self.upload_id.clone(), failure.kind) {
@@ -1216,48 +1323,51 @@ impl CopyJob {
 
     fn on_head(&mut self, info: SourceInfo, now: Duration) {
         let planned = plan::plan(info.size, &self.spec.limits, &self.spec.plan);
+        // On resume: is the source still the one the checkpoint's upload copies from?
+        let same_source = self.checkpoint.as_ref().map(|c| {
+            let header = &c.header;
+            header.size == info.size
+                && header.etag == info.etag
+                && header.last_modified == info.last_modified
+                && header.version_id == info.version_id
+        });
         self.source = Some(info);
         let plan = match planned {
             Ok(plan) => plan,
             Err(source) => {
+                // A checkpoint's upload of an older source is useless: abort it.
+                let wish = if same_source == Some(false) {
+                    AbortWish::Always
+                } else {
+                    AbortWish::UnlessResumable
+                };
                 self.fail(
                     JobError::Plan {
                         source,
                         upload: UploadFate::None,
                     },
-                    AbortWish::UnlessResumable,
+                    wish,
                 );
                 return;
             }
         };
+        let part_size = plan.part_size();
         self.plan = Some(plan);
         let Some(checkpoint) = &self.checkpoint else {
             self.start_fresh(now);
             return;
         };
-        let header = &checkpoint.header;
-        let Some(info) = &self.source else {
-            return;
-        };
-        let same_source = header.size == info.size
-            && header.etag == info.etag
-            && header.last_modified == info.last_modified
-            && header.version_id == info.version_id;
-        let same_plan = self.plan.as_ref().and_then(Plan::part_size) == Some(header.part_size);
-        let reason = if !same_source {
-            RestartReason::SourceChanged
-        } else if !same_plan {
-            RestartReason::PlanChanged
+        let old = checkpoint.header.upload_id.clone();
+        if same_source == Some(false) {
+            self.restart_with(RestartReason::SourceChanged, Some(old), now);
+        } else if part_size != Some(checkpoint.header.part_size) {
+            self.restart_with(RestartReason::PlanChanged, Some(old), now);
         } else {
-            let upload_id = header.upload_id.clone();
             self.listed.clear();
             self.list_marker = None;
-            let op = self.list_parts(upload_id, None);
+            let op = self.list_parts(old, None);
             self.enter(Stage::ListParts, Some(op), now);
-            return;
-        };
-        let old = header.upload_id.clone();
-        self.restart_with(reason, Some(old), now);
+        }
     }
 
     /// Gives up on the checkpoint's upload: aborts it when `abort` names it, then starts over.
@@ -1332,18 +1442,38 @@ impl CopyJob {
                 }
                 // Listed with the wrong size: whatever the journal says, copy it again.
                 (Some(None), _) => {}
-                // Not listed but recorded: the listing may lag; trust the record.
-                (None, Some(recorded)) => {
-                    done.insert(number, recorded.clone());
-                }
-                (None, None) => {}
+                // Not listed: whatever the journal says, the service does not hold it (COS and
+                // OSS list parts consistently), and naming it in Complete would fail the upload
+                // for good (InvalidPart). Copy it again.
+                (None, _) => {}
             }
         }
         self.listed.clear();
         self.begin_parts(done, now);
     }
 
-    fn handle_part(&mut self, number: u32, result: Result<Reply, Failure>, now: Duration) {
+    fn grow_window(&mut self) {
+        if self.window >= self.config.concurrency {
+            return;
+        }
+        self.window_credit += 1;
+        if self.window_credit >= self.window {
+            self.window += 1;
+            self.window_credit = 0;
+        }
+    }
+
+    /// Halves the window for a throttled request `id`, unless it was sent before the last cut.
+    fn shrink_window(&mut self, id: RequestId) {
+        if !self.config.adaptive_window || id.0 < self.window_cut_before {
+            return;
+        }
+        self.window = (self.window / 2).max(1);
+        self.window_credit = 0;
+        self.window_cut_before = self.next_id;
+    }
+
+    fn handle_part(&mut self, id: RequestId, number: u32, result: Result<Reply, Failure>, now: Duration) {
         let Some(index) = number.checked_sub(1).map(|n| n as usize) else {
             return;
         };
@@ -1355,6 +1485,7 @@ impl CopyJob {
         let kind = OperationKind::UploadPartCopy(number);
         match result {
             Ok(Reply::PartCopied { etag, .. }) => {
+                self.grow_window();
                 self.parts[index] = PartState::Done { etag: etag.clone() };
                 self.parts_done += 1;
                 self.bytes_done += self
@@ -1381,6 +1512,9 @@ impl CopyJob {
                 }
             }
             Err(failure) if self.may_retry(&failure, attempts) => {
+                if failure.kind == FailureKind::Throttled {
+                    self.shrink_window(id);
+                }
                 let delay = self
                     .config
                     .backoff
@@ -1396,6 +1530,16 @@ impl CopyJob {
                     self.fail(
                         JobError::SourceChanged {
                             etag,
+                            upload: UploadFate::None,
+                        },
+                        AbortWish::Always,
+                    );
+                }
+                FailureKind::NoSuchKey => {
+                    // The source was deleted mid-copy: the upload can never be completed.
+                    self.fail(
+                        JobError::SourceNotFound {
+                            failure,
                             upload: UploadFate::None,
                         },
                         AbortWish::Always,

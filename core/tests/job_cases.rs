@@ -445,6 +445,39 @@ fn resume_copies_only_what_is_missing() {
 }
 
 #[test]
+fn resume_copies_again_a_recorded_part_the_service_does_not_list() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 4);
+    let recorded: Vec<u32> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Part { number, .. } => Some(*number),
+            Record::Header(_) => None,
+        })
+        .collect();
+    // The service lost one recorded part: naming it in Complete would fail the upload for good.
+    let lost = recorded[0];
+    for parts in service.uploads.values_mut() {
+        parts.remove(&lost);
+    }
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.resumed_parts, 3);
+    let copied: Vec<u32> = run
+        .sent
+        .iter()
+        .filter_map(|(_, op)| match op {
+            Operation::UploadPartCopy { part_number, .. } => Some(*part_number),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 10 - 3);
+    assert!(copied.contains(&lost));
+    assert_eq!(service.object.unwrap().size, 95);
+}
+
+#[test]
 fn resume_follows_every_list_parts_page() {
     let mut service = Service::new(95);
     let records = interrupted(&mut service, spec(), 10);
@@ -647,10 +680,208 @@ fn progress_counts_bytes_and_parts() {
     }
     let d = drain(&mut job, now);
     let p = job.progress();
+    assert_eq!(p.phase, partcopy_core::Phase::CopyingParts);
     assert_eq!((p.parts_total, p.parts_done, p.parts_in_flight), (3, 0, 2));
     assert_eq!((p.bytes_total, p.bytes_done), (25, 0));
     answer_all(&mut job, &mut service, &d, now);
     let p = job.progress();
     assert_eq!((p.parts_done, p.bytes_done), (2, 20));
     assert!(p.upload_id.is_some());
+}
+
+#[test]
+fn a_source_deleted_before_resume_gets_its_upload_aborted() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let d = drain(&mut job, Duration::ZERO);
+    job.handle(d.sends[0].0, Err(failure(FailureKind::NoSuchKey, 404)), MS);
+    let d = drain(&mut job, MS);
+    assert!(
+        matches!(d.sends[..], [(_, Operation::Abort { .. })]),
+        "{:?}",
+        d.sends
+    );
+    answer_all(&mut job, &mut service, &d, MS);
+    let err = drain(&mut job, MS).finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::SourceNotFound {
+            upload: UploadFate::Aborted { .. },
+            ..
+        }
+    ));
+    assert!(service.uploads.is_empty());
+}
+
+#[test]
+fn a_source_deleted_mid_copy_aborts_even_a_resumable_upload() {
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(spec(), config(true)).unwrap();
+    let mut now = Duration::ZERO;
+    for _ in 0..3 {
+        let d = drain(&mut job, now);
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+    }
+    let d = drain(&mut job, now);
+    job.handle(d.sends[0].0, Err(failure(FailureKind::NoSuchKey, 404)), now);
+    answer_all(
+        &mut job,
+        &mut service,
+        &Drained {
+            sends: d.sends[1..].to_vec(),
+            ..Drained::default()
+        },
+        now,
+    );
+    let d = drain(&mut job, now);
+    assert!(
+        matches!(d.sends[..], [(_, Operation::Abort { .. })]),
+        "{:?}",
+        d.sends
+    );
+    answer_all(&mut job, &mut service, &d, now);
+    let err = drain(&mut job, now).finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::SourceNotFound {
+            upload: UploadFate::Aborted { .. },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_resumed_source_that_grew_past_the_limit_gets_its_upload_aborted() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    service.change_source(2_000_000);
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let err = run.result.clone().unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::Plan {
+            source: PlanError::ObjectTooLarge { .. },
+            upload: UploadFate::Aborted { .. }
+        }
+    ));
+    assert!(service.uploads.is_empty());
+}
+
+#[test]
+fn ten_thousand_parts() {
+    let mut service = Service::new(10_000 * 10);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 64,
+            ..config(true)
+        },
+    )
+    .unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.parts, 10_000);
+    // HEAD, tagging, initiate, the parts, complete: nothing more.
+    assert_eq!(outcome.requests, 10_004);
+    assert_eq!(run.max_parts_in_flight, 64);
+    assert_eq!(run.records.len(), 10_001);
+}
+
+#[test]
+fn throttling_halves_the_window_once_per_round_then_it_grows_back() {
+    let mut service = Service::new(1000);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 8,
+            ..config(false)
+        },
+    )
+    .unwrap();
+    let mut now = Duration::ZERO;
+    for _ in 0..3 {
+        let d = drain(&mut job, now);
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+    }
+    let d = drain(&mut job, now);
+    assert_eq!(d.sends.len(), 8);
+    // All eight are throttled at once: one cut, not eight.
+    for (id, _) in &d.sends {
+        job.handle(*id, Err(failure(FailureKind::Throttled, 503)), now);
+    }
+    assert_eq!(job.progress().window, 4);
+    let mut max_seen = 0;
+    loop {
+        let d = drain(&mut job, now);
+        if let Some(result) = d.finished {
+            assert!(result.is_ok());
+            break;
+        }
+        max_seen = max_seen.max(job.progress().parts_in_flight);
+        if d.sends.is_empty() && job.progress().parts_in_flight == 0 {
+            now = d.wait.unwrap().unwrap();
+            continue;
+        }
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+        if job.progress().window == 4 {
+            assert!(max_seen <= 4);
+        }
+    }
+    assert_eq!(job.progress().window, 8, "grown back after enough successes");
+}
+
+#[test]
+fn the_window_stays_put_when_not_adaptive() {
+    let mut service = Service::new(1000);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 8,
+            adaptive_window: false,
+            ..config(false)
+        },
+    )
+    .unwrap();
+    let faults = [Fault::None, Fault::None, Fault::None, Fault::Throttled(None)];
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    assert!(run.result.unwrap().is_ok());
+    assert_eq!(job.progress().window, 8);
+}
+
+#[test]
+fn only_records_after_the_last_header_count() {
+    let mut service = Service::new(95);
+    let real = interrupted(&mut service, spec(), 2);
+    let Record::Header(header) = &real[0] else {
+        panic!()
+    };
+    let mut older = header.clone();
+    older.upload_id = "an-older-upload".into();
+    let mut records = vec![
+        Record::Header(older),
+        Record::Part {
+            number: 5,
+            etag: "\"stale\"".into(),
+        },
+    ];
+    assert!(!real.contains(&Record::Part {
+        number: 5,
+        etag: "\"stale\"".into()
+    }));
+    records.extend(real.iter().cloned());
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.restart, None);
+    assert_eq!(outcome.resumed_parts, 2);
+    assert_eq!(outcome.upload_id.as_ref(), Some(&header.upload_id));
+    let Some(Operation::Complete { parts, .. }) = run.sent.last().map(|(_, op)| op) else {
+        panic!()
+    };
+    assert!(parts.iter().all(|p| p.etag != "\"stale\""));
 }

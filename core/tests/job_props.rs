@@ -4,7 +4,7 @@ mod common;
 
 use std::collections::BTreeSet;
 
-use common::{count, drive, Fault, Run, Service};
+use common::{count, drive, drive_with, Fault, Run, Service};
 use partcopy_core::checkpoint::{self, Record};
 use partcopy_core::job::{CopyJob, CopyMode, JobConfig, JobError, JobSpec, UploadFate};
 use partcopy_core::ops::{MetadataDirective, Operation};
@@ -265,7 +265,7 @@ fn check_failure(setup: &Setup, run: &Run, service: &Service) {
 
 proptest! {
     #![proptest_config(ProptestConfig {
-        cases: 384,
+        cases: 1024,
         .. ProptestConfig::default()
     })]
 
@@ -329,6 +329,7 @@ proptest! {
         stop_after in 0usize..40,
         applied in prop::collection::vec(any::<bool>(), 8),
         torn in 0usize..16,
+        change_source in prop::bool::weighted(0.25),
     ) {
         let setup = Setup { resumable: true, ..setup };
         let config = JobConfig { max_attempts: 64, ..setup.config() };
@@ -359,6 +360,13 @@ proptest! {
             })
             .collect();
         let completed_before = service.completions;
+        let old_upload = records.iter().rev().find_map(|r| match r {
+            Record::Header(h) => Some(h.upload_id.clone()),
+            Record::Part { .. } => None,
+        });
+        if change_source {
+            service.change_source(setup.size);
+        }
         let mut second = match CopyJob::resume(records.clone(), setup.spec(), config.clone()) {
             Ok(job) => job,
             Err(partcopy_core::job::ResumeError::NoHeader) => {
@@ -371,6 +379,18 @@ proptest! {
         prop_assert!(matches!(run2.result, Some(Ok(_))), "{:?}", run2.result);
         let outcome = run2.result.as_ref().unwrap().as_ref().unwrap();
         match &outcome.restart {
+            Some(restart) if change_source => {
+                prop_assert_eq!(restart.reason, partcopy_core::job::RestartReason::SourceChanged);
+                prop_assert_eq!(Some(&restart.old_upload_id), old_upload.as_ref());
+                prop_assert!(!service.uploads.contains_key(&restart.old_upload_id));
+                prop_assert_eq!(outcome.resumed_parts, 0);
+                let copies = count(&run2, |op| matches!(op, Operation::UploadPartCopy { .. }));
+                prop_assert_eq!(copies as u32, setup.plan().part_count());
+            }
+            None if change_source => {
+                // Nothing to restart: no header survived, or a single copy.
+                prop_assert!(old_upload.is_none());
+            }
             None => {
                 for (_, op) in &run2.sent {
                     if let Operation::UploadPartCopy { part_number, .. } = op {
@@ -398,5 +418,76 @@ proptest! {
         };
         prop_assert_eq!(object.parts, expected);
         prop_assert!(run2.max_parts_in_flight <= setup.concurrency as usize);
+    }
+
+    /// Cancel anywhere: nothing new but an Abort is sent afterwards; the job ends cancelled (or
+    /// done, if the last request won the race) with the upload aborted, or kept and resumable.
+    #[test]
+    fn cancel_anywhere(
+        setup in setup(),
+        faults in prop::collection::vec(retryable_fault(), 0..32),
+        choices in prop::collection::vec(any::<u8>(), 0..64),
+        cancel_after in 0usize..40,
+    ) {
+        let config = JobConfig { max_attempts: 64, ..setup.config() };
+        let mut service = Service::new(setup.size);
+        let mut job = CopyJob::new(setup.spec(), config.clone()).unwrap();
+        let run = drive_with(&mut job, &mut service, &faults, &choices, None, Some(cancel_after));
+        let Some(before) = run.sent_before_cancel else {
+            // Finished before the cancellation point.
+            let finished = matches!(
+                run.result,
+                Some(Ok(_)) | Some(Err(JobError::CompletionUnconfirmed { .. }))
+            );
+            prop_assert!(finished, "{:?}", run.result);
+            return Ok(());
+        };
+        for (_, op) in &run.sent[before..] {
+            prop_assert!(matches!(op, Operation::Abort { .. }), "sent {:?} after cancel", op);
+        }
+        match run.result.clone().unwrap() {
+            Ok(_) => check_success(&setup, &run, &service),
+            // "Probably completed": a Complete failed in a way that may have taken effect.
+            Err(JobError::CompletionUnconfirmed { .. }) => prop_assert!(service.completions <= 1),
+            Err(JobError::Cancelled { upload }) => {
+                match upload {
+                    UploadFate::Kept { upload_id } => {
+                        prop_assert!(setup.resumable);
+                        // Kept, unless a Complete whose reply was lost took effect.
+                        let completed = service.completions == 1;
+                        prop_assert!(service.uploads.contains_key(&upload_id) || completed);
+                        // And it resumes to the right object.
+                        let mut again =
+                            CopyJob::resume(run.records.clone(), setup.spec(), config).unwrap();
+                        let run2 = drive(&mut again, &mut service, &[], &choices, None);
+                        let outcome = run2.result.clone().unwrap().unwrap();
+                        if completed {
+                            prop_assert_eq!(
+                                outcome.restart.map(|r| r.reason),
+                                Some(partcopy_core::job::RestartReason::UploadGone)
+                            );
+                        } else {
+                            prop_assert_eq!(outcome.restart, None);
+                        }
+                        prop_assert_eq!(service.object.as_ref().map(|o| o.size), Some(setup.size));
+                    }
+                    UploadFate::Aborted { upload_id } => {
+                        prop_assert!(!setup.resumable);
+                        // Not completed, unless both the Complete and the first Abort were lost
+                        // in transit (then "aborted" is the job's best guess).
+                        let aborts = count(&run, |op| matches!(op, Operation::Abort { .. }));
+                        prop_assert!(service.completions == 0 || aborts > 1);
+                        prop_assert!(!service.uploads.contains_key(&upload_id));
+                    }
+                    UploadFate::None => {
+                        prop_assert_eq!(service.completions, 0);
+                        // No upload the job knew of.
+                        prop_assert!(!run.records.iter().any(|r| matches!(r, Record::Header(_))));
+                    }
+                    other => prop_assert!(false, "{:?}", other),
+                }
+            }
+            Err(other) => prop_assert!(false, "{}", other),
+        }
     }
 }

@@ -264,6 +264,8 @@ pub struct Run {
     pub pending: Vec<(RequestId, Operation)>,
     /// Steps taken.
     pub steps: usize,
+    /// How many operations had been sent when the job was cancelled.
+    pub sent_before_cancel: Option<usize>,
 }
 
 /// Drives `job` against `service`. `faults[k]` applies to the k-th reply; `choices[k]` picks
@@ -275,6 +277,18 @@ pub fn drive(
     faults: &[Fault],
     choices: &[u8],
     stop_after: Option<usize>,
+) -> Run {
+    drive_with(job, service, faults, choices, stop_after, None)
+}
+
+/// [`drive`], calling `job.cancel()` once `cancel_after` replies were delivered.
+pub fn drive_with(
+    job: &mut CopyJob,
+    service: &mut Service,
+    faults: &[Fault],
+    choices: &[u8],
+    stop_after: Option<usize>,
+    cancel_after: Option<usize>,
 ) -> Run {
     let mut run = Run::default();
     let mut now = Duration::ZERO;
@@ -313,6 +327,11 @@ pub fn drive(
                 }
             }
         };
+        if cancel_after == Some(delivered) && run.sent_before_cancel.is_none() {
+            run.sent_before_cancel = Some(run.sent.len());
+            job.cancel();
+            continue;
+        }
         if stop_after.is_some_and(|limit| delivered >= limit) {
             run.pending = pending;
             return run;
