@@ -53,8 +53,6 @@ pub struct Settings {
     pub dry_run: bool,
     /// `--oss-signature`.
     pub oss_signature: OssSignatureArg,
-    /// `--json`.
-    pub json: bool,
     /// `--no-progress`.
     pub no_progress: bool,
     /// The hidden `--insecure-skip-verify`.
@@ -105,13 +103,9 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         if let Some(endpoint) = endpoint {
             check_endpoint(endpoint)?;
         }
-        let needs_region = match provider {
-            // The COS host names the region; an explicit endpoint replaces it.
-            Provider::Cos => endpoint.is_none(),
-            // OSS V4 signs the region, so it is needed even with an endpoint.
-            Provider::Oss => true,
-        };
-        if needs_region && region.is_none() {
+        // The region names the host and the COS copy source, and OSS V4 signs it: always needed,
+        // even with a custom endpoint.
+        if region.is_none() {
             let example = match provider {
                 Provider::Cos => "ap-guangzhou",
                 Provider::Oss => "cn-hangzhou",
@@ -182,7 +176,6 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         verify: args.verify,
         dry_run: args.dry_run,
         oss_signature: args.oss_signature,
-        json: args.json,
         no_progress: args.no_progress,
         insecure_skip_verify: args.insecure_skip_verify,
     })

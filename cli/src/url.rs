@@ -52,16 +52,6 @@ pub struct ObjectUrl {
     pub key: String,
 }
 
-impl ObjectUrl {
-    /// For COS, the appid: the digits after the bucket name's last `-`.
-    pub fn appid(&self) -> Option<&str> {
-        match self.provider {
-            Provider::Cos => self.bucket.rsplit_once('-').map(|(_, appid)| appid),
-            Provider::Oss => None,
-        }
-    }
-}
-
 impl fmt::Display for ObjectUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}://{}/{}", self.provider.scheme(), self.bucket, self.key)
@@ -208,12 +198,11 @@ mod tests {
         let url = ok("cos://examplebucket-1250000000/dir/file.bin");
         assert_eq!(url.provider, Provider::Cos);
         assert_eq!(url.bucket, "examplebucket-1250000000");
-        assert_eq!(url.appid(), Some("1250000000"));
         assert_eq!(url.key, "dir/file.bin");
         assert_eq!(url.to_string(), "cos://examplebucket-1250000000/dir/file.bin");
         // Hyphens inside the name: the appid is after the last one.
         let url = ok("cos://my-data-bucket-1250000000/k");
-        assert_eq!(url.appid(), Some("1250000000"));
+        assert_eq!(url.bucket, "my-data-bucket-1250000000");
     }
 
     #[test]
@@ -244,7 +233,6 @@ mod tests {
         let url = ok("oss://examplebucket/k");
         assert_eq!(url.provider, Provider::Oss);
         assert_eq!(url.bucket, "examplebucket");
-        assert_eq!(url.appid(), None);
         assert_eq!(ok("OSS://abc/k").provider, Provider::Oss);
     }
 

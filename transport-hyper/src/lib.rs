@@ -17,8 +17,10 @@ pub mod driver;
 mod hyper_transport;
 pub mod journal;
 mod transport;
+mod wire;
 
 pub use driver::{cancel_pair, drive, CancelSignal, Canceller, DriveError, Wire};
 pub use hyper_transport::{BuildError, HyperConfig, HyperTransport};
 pub use journal::{FileJournal, Journal, MemoryJournal, NoJournal};
 pub use transport::{SendFuture, Transport, TransportError};
+pub use wire::ProtocolWire;
