@@ -245,10 +245,14 @@ mod tests {
             "cos://b-1250000000/k",
             "--endpoint",
             "http://127.0.0.1:9000",
+            "--region",
+            "ap-guangzhou",
+            "--src-endpoint",
+            "http://127.0.0.1:9001",
         ])
         .unwrap();
         assert_eq!(s.destination.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
-        assert_eq!(s.source.region, None);
+        assert_eq!(s.source.endpoint.as_deref(), Some("http://127.0.0.1:9001"));
     }
 
     #[test]
@@ -261,7 +265,7 @@ mod tests {
             ),
             (&["oss://aaa/k", "oss://bbb/k"], "needs a region"),
             (
-                &["oss://aaa/k", "oss://bbb/k", "--endpoint", "http://127.0.0.1:1"],
+                &["cos://a-1/k", "cos://b-1/k", "--endpoint", "http://127.0.0.1:1"],
                 "needs a region",
             ),
             (
