@@ -91,7 +91,7 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
     match &dry.plan {
         Plan::Single { .. } => {
             summary.mode = Some("single");
-            summary.parts = Some(1);
+            summary.parts = Some(0);
         }
         Plan::Multipart { part_size, parts } => {
             summary.mode = Some("multipart");

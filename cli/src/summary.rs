@@ -19,7 +19,7 @@ pub struct Summary {
     pub size: Option<u64>,
     /// Part size of a multipart copy.
     pub part_size: Option<u64>,
-    /// Parts of a multipart copy (1 for a single copy).
+    /// Parts of a multipart copy (0 for a single copy).
     pub parts: Option<u32>,
     /// Parts found done from a checkpoint.
     pub resumed_parts: Option<u32>,
