@@ -62,6 +62,19 @@ fn bench(c: &mut Criterion) {
     g.bench_function("list_parts_1000", |b| {
         b.iter(|| parse_list_parts(black_box(page.as_bytes())).unwrap())
     });
+    // Baseline: only pulling quick-xml's events over the same page, no parsing of ours.
+    g.bench_function("list_parts_1000_quick_xml_events_only", |b| {
+        b.iter(|| {
+            let mut reader = quick_xml::Reader::from_str(black_box(page.as_str()));
+            let mut n = 0usize;
+            loop {
+                match reader.read_event().unwrap() {
+                    quick_xml::events::Event::Eof => break n,
+                    _ => n += 1,
+                }
+            }
+        })
+    });
     g.finish();
 }
 

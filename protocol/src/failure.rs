@@ -15,8 +15,8 @@
 //! | `NoSuchUpload` | [`FailureKind::NoSuchUpload`] |
 //! | `NoSuchBucket` | [`FailureKind::NoSuchBucket`] |
 //! | `AccessDenied`, `SignatureDoesNotMatch`, `InvalidAccessKeyId`; status 401, 403 | [`FailureKind::AccessDenied`] |
-//! | `InternalError`, `ServiceUnavailable`, `RequestTimeout`; status 5xx; an `<Error>` in a 2xx with any other code | [`FailureKind::Retryable`] |
-//! | anything else (other 4xx, 3xx) | [`FailureKind::Fatal`] |
+//! | `InternalError`, `ServiceUnavailable`, `RequestTimeout`; status 5xx; an `<Error>` in a 2xx with a code not named here | [`FailureKind::Retryable`] |
+//! | `InvalidArgument`, `InvalidRequest`, `InvalidPart`, `InvalidPartOrder`, `EntityTooSmall`, `EntityTooLarge`, `MalformedXML`, `InvalidDigest`, `InvalidObjectState`, `MethodNotAllowed`, `KeyTooLong` (unless the status is 5xx); anything else (other 4xx, 3xx) | [`FailureKind::Fatal`] |
 //!
 //! Sources: OSS's 503 codes are listed at help.aliyun.com "HTTP status code 503"; COS's `SlowDown`
 //! and the 200-with-`<Error>` answers at cloud.tencent.com/document/product/436/7730 and 436/7742.
@@ -49,6 +49,23 @@ const RETRYABLE_CODES: &[&str] = &["InternalError", "ServiceUnavailable", "Reque
 
 /// Codes that mean the credentials or signature were refused (normally with status 403).
 const ACCESS_CODES: &[&str] = &["AccessDenied", "SignatureDoesNotMatch", "InvalidAccessKeyId"];
+
+/// Codes of requests the service will refuse however often they are sent. They matter only in a
+/// 2xx answer's `<Error>` (with a 4xx status they are fatal anyway): COS reports a Complete with a
+/// bad part list this way.
+const CLIENT_CODES: &[&str] = &[
+    "InvalidArgument",
+    "InvalidRequest",
+    "InvalidPart",
+    "InvalidPartOrder",
+    "EntityTooSmall",
+    "EntityTooLarge",
+    "MalformedXML",
+    "InvalidDigest",
+    "InvalidObjectState",
+    "MethodNotAllowed",
+    "KeyTooLong",
+];
 
 /// Code of a failure built from a response this crate could not understand.
 pub const INVALID_RESPONSE: &str = "InvalidResponse";
@@ -130,6 +147,9 @@ pub fn classify(status: u16, code: Option<&str>, head: bool) -> FailureKind {
         }
         if RETRYABLE_CODES.contains(&code) {
             return FailureKind::Retryable;
+        }
+        if CLIENT_CODES.contains(&code) && status < 500 {
+            return FailureKind::Fatal;
         }
     }
     match status {
@@ -371,6 +391,9 @@ mod tests {
             (400, Some("InvalidArgument"), false, Fatal),
             (400, Some("EntityTooLarge"), false, Fatal),
             (400, Some("InvalidPart"), false, Fatal),
+            (200, Some("InvalidPart"), false, Fatal),
+            (200, Some("EntityTooSmall"), false, Fatal),
+            (500, Some("InvalidArgument"), false, Retryable),
             (405, Some("MethodNotAllowed"), false, Fatal),
             (409, None, false, Fatal),
             (301, Some("PermanentRedirect"), false, Fatal),

@@ -517,7 +517,7 @@ mod tests {
         let mut bad = "\n".repeat(4096).into_bytes();
         bad.extend_from_slice(b"<Error><Code>InvalidPart</Code><Message>part 2</Message></Error>");
         let f = parse_reply(Provider::Cos, &complete(), &response(200, &[], bad)).unwrap_err();
-        assert_eq!((f.kind, f.code.as_str()), (FailureKind::Retryable, "InvalidPart"));
+        assert_eq!((f.kind, f.code.as_str()), (FailureKind::Fatal, "InvalidPart"));
         // Whitespace only: the merge never finished.
         let f = parse_reply(Provider::Cos, &complete(), &response(200, &[], "   \n")).unwrap_err();
         assert_eq!(f.code, "InvalidResponse");

@@ -1,7 +1,7 @@
 //! A bounded, allocation-light walk over an XML response body with quick-xml.
 //!
 //! The services' documents are flat and small, so the parsers in [`crate::documents`] and
-//! [`crate::failure`] do not build a tree: [`walk`] reports each element as it opens and closes, with
+//! [`crate::failure`] do not build a tree: `walk` reports each element as it opens and closes, with
 //! its path below the root (namespace prefixes dropped) and, on close, the text it held (entities
 //! and CDATA resolved). Unknown elements are simply not matched by the callers.
 //!
@@ -111,7 +111,7 @@ pub(crate) enum Visit {
     Close,
 }
 
-/// The part of `body` after leading XML whitespace, checked against [`MAX_BODY_BYTES`] and for UTF-8.
+/// The part of `body` after a byte order mark and leading XML whitespace, checked against [`MAX_BODY_BYTES`] and for UTF-8.
 ///
 /// # Errors
 /// [`XmlError::TooLarge`], [`XmlError::NotUtf8`], or [`XmlError::Empty`] for an all-whitespace body.
@@ -122,6 +122,8 @@ pub(crate) fn document_text(body: &[u8]) -> Result<&str, XmlError> {
             limit: MAX_BODY_BYTES,
         });
     }
+    // A UTF-8 byte order mark is allowed before the document; neither service sends one today.
+    let body = body.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(body);
     let start = body
         .iter()
         .position(|b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
@@ -344,6 +346,12 @@ mod tests {
     fn skips_leading_whitespace_before_the_declaration() {
         let body = format!("{}<?xml version=\"1.0\"?><R><A>1</A></R>", " \n".repeat(1000));
         assert_eq!(events(&body, "R").unwrap().len(), 2);
+    }
+
+    #[test]
+    fn skips_a_byte_order_mark() {
+        let body = "\u{feff}\n<R><A>1</A></R>";
+        assert_eq!(events(body, "R").unwrap().len(), 2);
     }
 
     #[test]

@@ -323,6 +323,50 @@ proptest! {
     }
 
     #[test]
+    fn head_headers_never_panic_and_metadata_is_sorted(
+        headers in proptest::collection::vec(
+            (
+                prop_oneof![
+                    Just("content-length".to_string()),
+                    Just("etag".to_string()),
+                    Just("x-cos-hash-crc64ecma".to_string()),
+                    Just("x-oss-hash-crc64ecma".to_string()),
+                    Just("content-type".to_string()),
+                    Just("expires".to_string()),
+                    "x-(cos|oss)-meta-[a-z0-9-]{1,8}",
+                ],
+                proptest::collection::vec(
+                    // Bytes a header value may hold: visible ASCII, space, tab and obs-text.
+                    prop_oneof![0x20u8..0x7f, Just(b'\t'), 0x80u8..=0xff],
+                    0..24,
+                ),
+            ),
+            0..12,
+        ),
+    ) {
+        let mut b = http::Response::builder().status(200);
+        for (name, value) in &headers {
+            b = b.header(name.as_str(), http::HeaderValue::from_bytes(value).unwrap());
+        }
+        let response = b.body(Bytes::new()).unwrap();
+        for provider in [Provider::Cos, Provider::Oss] {
+            match parse_reply(provider, &Operation::HeadSource, &response) {
+                Ok(Reply::Head(info)) => {
+                    let keys: Vec<_> = info.metadata.user.iter().map(|(k, _)| k.clone()).collect();
+                    let mut sorted = keys.clone();
+                    sorted.sort();
+                    prop_assert_eq!(&keys, &sorted);
+                    for k in keys {
+                        prop_assert_eq!(k.to_ascii_lowercase(), k);
+                    }
+                }
+                Ok(other) => prop_assert!(false, "not a Head reply: {:?}", other),
+                Err(f) => prop_assert_eq!(f.code, "InvalidResponse"),
+            }
+        }
+    }
+
+    #[test]
     fn list_parts_round_trips(
         parts in proptest::collection::vec((1u32..=10_000, value(), any::<u64>()), 0..40),
         truncated in any::<bool>(),

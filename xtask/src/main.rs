@@ -5,6 +5,8 @@
 //!
 //! It is not part of any shipped crate and has no dependencies of its own beyond std.
 
+mod sdk_check;
+
 use std::process::{Command, ExitCode};
 
 /// The steps of `cargo xtask ci`, in order; `.ci/run` runs the same.
@@ -43,6 +45,7 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("sdk-check") => sdk_check::sdk_check(),
         _ => Err("usage: cargo xtask <ci>".to_string()),
     };
     match result {
