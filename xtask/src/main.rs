@@ -3,8 +3,11 @@
 //! Commands:
 //! - `ci`: what `.ci/run` runs — formatting check, clippy with warnings denied, the test suite.
 //!
-//! It is not part of any shipped crate and has no dependencies of its own beyond std.
+//! - `demo`: the emulator in-process and the real `partcopy` binary copying 20 GiB, 3 GiB and 4 KiB.
+//!
+//! It is not part of any shipped crate; its only dependencies are the emulator and tokio (for `demo`).
 
+mod demo;
 mod sdk_check;
 
 use std::process::{Command, ExitCode};
@@ -46,6 +49,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("sdk-check") => sdk_check::sdk_check(),
+        Some("demo") => demo::demo(),
         _ => Err("usage: cargo xtask <ci>".to_string()),
     };
     match result {
