@@ -1,9 +1,147 @@
 //! `partcopy`, the command-line tool: copies objects server-side on COS and OSS at any size.
 //!
 //! This binary parses arguments, loads credentials from the environment and reports to people; the
-//! copy logic lives in `partcopy-core`, the wire format in `partcopy-protocol`.
+//! copy logic lives in `partcopy-core`, the wire format in `partcopy-protocol`, sending in
+//! `partcopy-transport-hyper`. Exit status: 0 copied, 1 the copy failed, 2 bad usage or input.
+//! Secrets are read from the environment and handed to the signer; they are never printed.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
-fn main() {
-    eprintln!("partcopy: not implemented yet");
-    std::process::exit(2);
+mod args;
+mod credentials;
+mod error;
+mod meta;
+mod progress;
+mod run;
+mod settings;
+mod size;
+mod summary;
+mod url;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+use partcopy_core::plan::Plan;
+
+use crate::args::{Cli, Command};
+use crate::error::CliError;
+use crate::run::{DryRun, Finished};
+use crate::size::format_size;
+use crate::summary::Summary;
+
+fn main() -> ExitCode {
+    // clap exits with status 2 on a usage error, 0 for --help and --version.
+    let cli = Cli::try_parse().unwrap_or_else(|error| error.exit());
+    init_logging(cli.verbose);
+    let Command::Cp(args) = cli.command;
+    let json = args.json;
+    let settings = match settings::from_args(args) {
+        Ok(settings) => settings,
+        Err(error) => return fail(&error, None, json),
+    };
+    let mut summary = run::base_summary(&settings);
+    let credentials = match credentials::load(settings.provider, |name| std::env::var(name).ok()) {
+        Ok(credentials) => credentials,
+        Err(error) => return fail(&error.into(), Some(summary), json),
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            return fail(
+                &CliError::Failed(format!("cannot start the async runtime: {e}")),
+                Some(summary),
+                json,
+            )
+        }
+    };
+    let result = runtime.block_on(run::copy(&settings, credentials, &mut summary));
+    match result {
+        Ok(Finished::Copied(summary)) => {
+            if json {
+                println!("{}", summary.to_json());
+            } else {
+                println!("{}", summary.to_text());
+            }
+            ExitCode::from(error::EXIT_COPIED)
+        }
+        Ok(Finished::Planned(dry)) => {
+            print_plan(&settings, &dry, summary, json);
+            ExitCode::SUCCESS
+        }
+        Err(error) => fail(&error, Some(summary), json),
+    }
+}
+
+fn fail(error: &CliError, summary: Option<Summary>, json: bool) -> ExitCode {
+    eprintln!("partcopy: {error}");
+    if json {
+        if let Some(mut summary) = summary {
+            summary.status = "failed";
+            summary.error = Some(error.to_string());
+            println!("{}", summary.to_json());
+        }
+    }
+    ExitCode::from(error.exit_code())
+}
+
+fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary, json: bool) {
+    summary.status = "planned";
+    summary.size = Some(dry.size);
+    let range = |first: u64, last: u64| format!("bytes={first}-{last}");
+    match &dry.plan {
+        Plan::Single { .. } => {
+            summary.mode = Some("single");
+            summary.parts = Some(0);
+        }
+        Plan::Multipart { part_size, parts } => {
+            summary.mode = Some("multipart");
+            summary.part_size = Some(*part_size);
+            summary.parts = Some(parts.len() as u32);
+            summary.first_range = parts.first().map(|p| range(p.range.first, p.range.last));
+            summary.last_range = parts.last().map(|p| range(p.range.first, p.range.last));
+        }
+    }
+    if json {
+        println!("{}", summary.to_json());
+        return;
+    }
+    println!("dry run: {} -> {}", settings.source.url, settings.destination.url);
+    println!("size:      {} ({} bytes)", format_size(dry.size), dry.size);
+    match &dry.plan {
+        Plan::Single { .. } => println!("mode:      single (one PUT-Copy)"),
+        Plan::Multipart { part_size, parts } => {
+            println!("mode:      multipart");
+            println!("part size: {} ({part_size} bytes)", format_size(*part_size));
+            println!("parts:     {}", parts.len());
+            if let (Some(first), Some(last)) = (parts.first(), parts.last()) {
+                println!(
+                    "first:     part {} {}",
+                    first.number,
+                    range(first.range.first, first.range.last)
+                );
+                println!(
+                    "last:      part {} {}",
+                    last.number,
+                    range(last.range.first, last.range.last)
+                );
+            }
+        }
+    }
+}
+
+/// Logs to stderr: `RUST_LOG` if set, otherwise warnings, raised by each `-v`.
+fn init_logging(verbose: u8) {
+    use tracing_subscriber::EnvFilter;
+    let default = match verbose {
+        0 => "warn",
+        1 => "info",
+        2 => "debug",
+        _ => "trace",
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_target(verbose >= 2)
+        .init();
 }

@@ -1,6 +1,26 @@
 //! Sends partcopy's signed requests over HTTP with hyper and drives copy jobs on tokio.
 //!
 //! It is not the place for copy logic (that is `partcopy-core`) nor for wire formats (that is
-//! `partcopy-protocol`): a small `Transport` trait is the seam where another HTTP stack plugs in.
+//! `partcopy-protocol`): a small [`Transport`] trait is the seam where another HTTP stack plugs in,
+//! and [`HyperTransport`] is the implementation partcopy ships. [`driver::drive`] runs a
+//! [`CopyJob`](partcopy_core::job::CopyJob) through a [`Wire`] (operations ↔ HTTP, supplied by the
+//! caller) and a transport, persisting checkpoint records to a [`Journal`].
+//!
+//! Invariants: a transport returns every HTTP response, whatever its status, as a response; only a
+//! missing or incomplete answer is a [`TransportError`]. Every request is bounded in time and every
+//! response body in size. The driver performs the job's steps in the order the job emits them, and
+//! writes each checkpoint record before it performs any later step.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+
+pub mod driver;
+mod hyper_transport;
+pub mod journal;
+mod transport;
+mod wire;
+
+pub use driver::{cancel_pair, drive, CancelSignal, Canceller, DriveError, Wire};
+pub use hyper_transport::{BuildError, HyperConfig, HyperTransport};
+pub use journal::{FileJournal, Journal, MemoryJournal, NoJournal};
+pub use transport::{SendFuture, Transport, TransportError};
+pub use wire::ProtocolWire;

@@ -1,0 +1,221 @@
+//! The command line, as clap parses it: `partcopy cp SRC DST [options]`.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::meta::parse_meta;
+use crate::size::parse_size;
+
+/// Server-side copies of any size on Tencent Cloud COS and Alibaba Cloud OSS.
+#[derive(Debug, Parser)]
+#[command(name = "partcopy", version, propagate_version = true)]
+#[command(after_help = CREDENTIALS_HELP)]
+pub struct Cli {
+    /// More logging on stderr (-v info, -vv debug, -vvv trace); RUST_LOG overrides.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    pub verbose: u8,
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+const CREDENTIALS_HELP: &str = "\
+Credentials come from the environment:
+  COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
+  OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
+Exit status: 0 copied; 1 the copy failed; 2 bad usage or input.";
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Copy one object to another place in the same cloud, server-side.
+    #[command(after_help = CP_EXAMPLES)]
+    Cp(CpArgs),
+}
+
+const CP_EXAMPLES: &str = "\
+Examples:
+  partcopy cp cos://src-1250000000/big.iso cos://dst-1250000000/big.iso --region ap-guangzhou
+  partcopy cp oss://src/logs/2024.tar oss://dst/2024.tar --region cn-hangzhou -j 32 --part-size 256MiB
+  partcopy cp cos://a-1250000000/k cos://b-1250000000/k --src-region ap-beijing --dst-region ap-shanghai
+  partcopy cp oss://b/k oss://b/k2 --region cn-hangzhou --metadata-directive replace --meta owner=alice
+Sizes: 64MiB, 5G (powers of 1024), 1GB (powers of 1000), or plain bytes.
+Credentials come from the environment:
+  COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
+  OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
+Exit status: 0 copied; 1 the copy failed; 2 bad usage or input.";
+
+/// `partcopy cp` options, as DESIGN.md's CLI contract lists them.
+#[derive(Debug, Args)]
+pub struct CpArgs {
+    /// Source object: cos://<bucket>-<appid>/<key> or oss://<bucket>/<key> (key taken verbatim).
+    #[arg(value_name = "SRC")]
+    pub source: String,
+    /// Destination object, in the same cloud as the source.
+    #[arg(value_name = "DST")]
+    pub destination: String,
+
+    /// Region of both ends, e.g. ap-guangzhou (COS) or cn-hangzhou (OSS).
+    #[arg(long, value_name = "R")]
+    pub region: Option<String>,
+    /// Region of the source (overrides --region).
+    #[arg(long, value_name = "R")]
+    pub src_region: Option<String>,
+    /// Region of the destination (overrides --region).
+    #[arg(long, value_name = "R")]
+    pub dst_region: Option<String>,
+
+    /// Service endpoint of both ends, e.g. https://cos.ap-guangzhou.myqcloud.com; an IP address or
+    /// localhost means path-style addressing.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Endpoint of the source (overrides --endpoint).
+    #[arg(long, value_name = "URL")]
+    pub src_endpoint: Option<String>,
+    /// Endpoint of the destination (overrides --endpoint).
+    #[arg(long, value_name = "URL")]
+    pub dst_endpoint: Option<String>,
+
+    /// Part size of a multipart copy, e.g. 64MiB (raised automatically past 10,000 parts).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub part_size: Option<u64>,
+    /// Largest object copied with one PUT-Copy (default: COS 5GiB, OSS 1GiB).
+    #[arg(long, value_name = "SIZE", value_parser = parse_size)]
+    pub threshold: Option<u64>,
+    /// Most part copies in flight at once.
+    #[arg(short = 'j', long, value_name = "N", default_value_t = 16,
+          value_parser = clap::value_parser!(u32).range(1..=1000))]
+    pub concurrency: u32,
+    /// Keep a checkpoint here so that rerunning the same command resumes an interrupted copy.
+    #[arg(long, value_name = "DIR")]
+    pub checkpoint_dir: Option<PathBuf>,
+
+    /// Copy the source's metadata, or replace it with --meta / --content-type.
+    #[arg(long, value_enum, value_name = "copy|replace", default_value_t = Directive::Copy)]
+    pub metadata_directive: Directive,
+    /// User metadata key=value for the destination (repeatable; needs --metadata-directive replace).
+    #[arg(long = "meta", value_name = "K=V", value_parser = parse_meta)]
+    pub meta: Vec<(String, String)>,
+    /// Content-Type of the destination (needs --metadata-directive replace).
+    #[arg(long, value_name = "T")]
+    pub content_type: Option<String>,
+    /// Storage class of the destination, e.g. STANDARD_IA (COS) or IA (OSS).
+    #[arg(long, value_name = "C")]
+    pub storage_class: Option<String>,
+
+    /// HEAD both ends afterwards and compare size, metadata and CRC-64 where given.
+    #[arg(long)]
+    pub verify: bool,
+    /// Print the plan (HEADs the source for its size) and copy nothing.
+    #[arg(long)]
+    pub dry_run: bool,
+    /// OSS signing version.
+    #[arg(long, value_enum, value_name = "v4|v1", default_value_t = OssSignatureArg::V4)]
+    pub oss_signature: OssSignatureArg,
+    /// Print one JSON summary object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// No progress bar (shown on stderr otherwise, when stderr is a terminal).
+    #[arg(long)]
+    pub no_progress: bool,
+    /// Accept any TLS certificate. Only for a local test endpoint with a self-signed certificate.
+    #[arg(long, hide = true)]
+    pub insecure_skip_verify: bool,
+}
+
+/// `--metadata-directive`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Directive {
+    /// Keep the source's metadata (and tags, for a multipart copy).
+    Copy,
+    /// Use --meta / --content-type instead.
+    Replace,
+}
+
+/// `--oss-signature`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OssSignatureArg {
+    /// OSS4-HMAC-SHA256.
+    V4,
+    /// The older HMAC-SHA1 scheme (being retired by Alibaba Cloud).
+    V1,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn parses_every_option() {
+        let cli = Cli::try_parse_from([
+            "partcopy",
+            "-vv",
+            "cp",
+            "cos://a-1/k",
+            "cos://b-1/k",
+            "--region",
+            "ap-guangzhou",
+            "--dst-region",
+            "ap-beijing",
+            "--endpoint",
+            "http://127.0.0.1:9000",
+            "--part-size",
+            "64MiB",
+            "--threshold",
+            "1GB",
+            "-j",
+            "32",
+            "--checkpoint-dir",
+            "/tmp/cp",
+            "--metadata-directive",
+            "replace",
+            "--meta",
+            "A=1",
+            "--meta",
+            "b=2",
+            "--content-type",
+            "text/plain",
+            "--storage-class",
+            "STANDARD_IA",
+            "--verify",
+            "--dry-run",
+            "--oss-signature",
+            "v1",
+            "--json",
+            "--no-progress",
+        ])
+        .unwrap();
+        assert_eq!(cli.verbose, 2);
+        let Command::Cp(cp) = cli.command;
+        assert_eq!(cp.part_size, Some(64 << 20));
+        assert_eq!(cp.threshold, Some(1_000_000_000));
+        assert_eq!(cp.concurrency, 32);
+        assert_eq!(cp.metadata_directive, Directive::Replace);
+        assert_eq!(cp.meta, vec![("a".into(), "1".into()), ("b".into(), "2".into())]);
+        assert_eq!(cp.oss_signature, OssSignatureArg::V1);
+        assert!(cp.verify && cp.dry_run && cp.json && cp.no_progress);
+    }
+
+    #[test]
+    fn rejects_bad_values_at_parse_time() {
+        for argv in [
+            &["partcopy", "cp", "a"][..],
+            &["partcopy", "cp", "a", "b", "--part-size", "lots"],
+            &["partcopy", "cp", "a", "b", "-j", "0"],
+            &["partcopy", "cp", "a", "b", "--meta", "novalue"],
+            &["partcopy", "cp", "a", "b", "--metadata-directive", "merge"],
+            &["partcopy", "cp", "a", "b", "--oss-signature", "v2"],
+            &["partcopy", "mv", "a", "b"],
+        ] {
+            let error = Cli::try_parse_from(argv).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{argv:?}");
+        }
+    }
+}

@@ -1,0 +1,45 @@
+//! The progress bar on stderr: bytes, parts, rate and ETA (only when stderr is a terminal).
+
+use std::time::Duration;
+
+use indicatif::{ProgressDrawTarget, ProgressStyle};
+use partcopy_core::job::Progress;
+
+/// An indicatif bar fed from the job's [`Progress`].
+pub struct ProgressBar(indicatif::ProgressBar);
+
+impl ProgressBar {
+    /// A hidden-until-sized bar drawing on stderr.
+    pub fn new() -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] [{wide_bar}] {bytes}/{total_bytes} {msg} {binary_bytes_per_sec} ETA {eta}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_bar())
+        .progress_chars("=> ");
+        bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        ProgressBar(bar)
+    }
+
+    /// Shows `progress`.
+    pub fn update(&self, progress: &Progress) {
+        self.0.set_length(progress.bytes_total);
+        self.0.set_position(progress.bytes_done);
+        if progress.parts_total > 0 {
+            let mut msg = format!("parts {}/{}", progress.parts_done, progress.parts_total);
+            if progress.resumed_parts > 0 {
+                msg.push_str(&format!(" ({} resumed)", progress.resumed_parts));
+            }
+            if progress.retries > 0 {
+                msg.push_str(&format!(", {} retries", progress.retries));
+            }
+            self.0.set_message(msg);
+        }
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        self.0.finish_and_clear();
+    }
+}

@@ -1,0 +1,472 @@
+//! `partcopy cp`: builds the job from the settings, runs it with the driver, verifies and reports.
+
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::{Instant, SystemTime};
+
+use partcopy_core::job::{CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome};
+use partcopy_core::ops::{
+    Failure, FailureKind, MetadataDirective, ObjectMetadata, Operation, Reply, SourceInfo,
+};
+use partcopy_core::plan::{plan, Limits, Plan, PlanOptions};
+use partcopy_protocol::credentials::Credentials;
+use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider as WireProvider};
+use partcopy_protocol::sign::{OssSignature, Signer};
+use partcopy_transport_hyper::{
+    cancel_pair, drive, DriveError, FileJournal, HyperConfig, HyperTransport, Journal, NoJournal,
+    ProtocolWire, Transport, Wire,
+};
+
+use crate::args::{Directive, OssSignatureArg};
+use crate::credentials::EnvCredentials;
+use crate::error::CliError;
+use crate::progress::ProgressBar;
+use crate::settings::{End, Settings};
+use crate::summary::Summary;
+use crate::url::Provider;
+
+/// What a finished `cp` reports.
+pub enum Finished {
+    /// The object was copied.
+    Copied(Box<Summary>),
+    /// `--dry-run`: the plan, printed by the caller.
+    Planned(DryRun),
+}
+
+/// The plan `--dry-run` prints.
+#[derive(Debug)]
+pub struct DryRun {
+    /// The source's size.
+    pub size: u64,
+    /// The plan.
+    pub plan: Plan,
+}
+
+/// The provider's limits as core knows them.
+pub fn limits(provider: Provider) -> Limits {
+    match provider {
+        Provider::Cos => Limits::COS,
+        Provider::Oss => Limits::OSS,
+    }
+}
+
+/// The copy's summary so far, for the failure report too.
+pub fn base_summary(settings: &Settings) -> Summary {
+    Summary {
+        status: "failed",
+        mode: None,
+        source: settings.source.url.to_string(),
+        destination: settings.destination.url.to_string(),
+        size: None,
+        part_size: None,
+        parts: None,
+        resumed_parts: None,
+        etag: None,
+        upload_id: None,
+        elapsed_ms: 0,
+        requests: 0,
+        retries: 0,
+        error: None,
+        first_range: None,
+        last_range: None,
+    }
+}
+
+/// Runs `partcopy cp` with checked settings and credentials.
+///
+/// # Errors
+/// [`CliError`] with exit status 2 for plan options outside the provider's limits, 1 for every
+/// failure met while copying; `summary` is filled with what is known either way.
+pub async fn copy(
+    settings: &Settings,
+    credentials: EnvCredentials,
+    summary: &mut Summary,
+) -> Result<Finished, CliError> {
+    let started = Instant::now();
+    let limits = limits(settings.provider);
+    let options = PlanOptions {
+        part_size: settings.part_size,
+        threshold: settings.threshold,
+    };
+    partcopy_core::plan::check_options(&limits, &options).map_err(|e| {
+        CliError::Usage(format!(
+            "{e} (the {} limits: parts {} to {}, one PUT-Copy up to {})",
+            settings.provider.name(),
+            crate::size::format_size(limits.min_part_size),
+            crate::size::format_size(limits.max_part_size),
+            crate::size::format_size(limits.single_copy_max),
+        ))
+    })?;
+    let source = address(settings.provider, &settings.source)?;
+    let destination = address(settings.provider, &settings.destination)?;
+    let signer = signer(settings, credentials);
+    let mut config = HyperConfig::default();
+    config.insecure_skip_verify = settings.insecure_skip_verify;
+    let transport = Arc::new(HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?);
+    let wire = Arc::new(ProtocolWire::new(source, destination, signer));
+
+    if settings.dry_run {
+        let info = head_source(&transport, &wire).await?;
+        let plan = plan(info.size, &limits, &options)
+            .map_err(|e| CliError::Failed(format!("cannot plan the copy: {e}")))?;
+        return Ok(Finished::Planned(DryRun {
+            size: info.size,
+            plan,
+        }));
+    }
+
+    let spec = job_spec(settings, limits, options);
+    let job_config = JobConfig {
+        concurrency: settings.concurrency,
+        resumable: settings.checkpoint_dir.is_some(),
+        jitter_seed: SystemTime::now()
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos() as u64),
+        ..JobConfig::default()
+    };
+    let (job, mut journal): (CopyJob, Box<dyn Journal>) = match &settings.checkpoint_dir {
+        Some(dir) => {
+            let path = checkpoint_path(dir, &spec)?;
+            let (journal, records) = FileJournal::open(&path)
+                .map_err(|e| CliError::Failed(format!("{e}; delete it to start the copy afresh")))?;
+            let job = if records.is_empty() {
+                CopyJob::new(spec, job_config).map_err(|e| CliError::Usage(e.to_string()))?
+            } else {
+                tracing::info!(path = %path.display(), records = records.len(), "resuming from the checkpoint");
+                CopyJob::resume(records, spec, job_config).map_err(|e| {
+                    CliError::Failed(format!(
+                        "cannot resume from {}: {e}; delete it to start the copy afresh",
+                        path.display()
+                    ))
+                })?
+            };
+            (job, Box::new(journal))
+        }
+        None => (
+            CopyJob::new(spec, job_config).map_err(|e| CliError::Usage(e.to_string()))?,
+            Box::new(NoJournal),
+        ),
+    };
+
+    let show_progress = !settings.no_progress && std::io::stderr().is_terminal();
+    let bar = show_progress.then(ProgressBar::new);
+    let (canceller, signal) = cancel_pair();
+    let interrupt = tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\npartcopy: interrupted; finishing the requests in flight (Ctrl-C again to quit at once)"
+            );
+            canceller.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    });
+    let mut last = None;
+    let result = drive(
+        job,
+        Arc::clone(&transport),
+        Arc::clone(&wire),
+        journal.as_mut(),
+        |progress| {
+            if let Some(bar) = &bar {
+                bar.update(progress);
+            }
+            last = Some(progress.clone());
+        },
+        signal,
+    )
+    .await;
+    interrupt.abort();
+    if let Some(bar) = &bar {
+        bar.finish();
+    }
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    if let Some(progress) = &last {
+        summary.requests = progress.requests;
+        summary.retries = progress.retries;
+        summary.size = Some(progress.bytes_total).filter(|_| progress.requests > 0);
+        summary.upload_id = progress.upload_id.clone();
+        if progress.parts_total > 0 {
+            summary.parts = Some(progress.parts_total);
+            summary.resumed_parts = Some(progress.resumed_parts);
+        }
+    }
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(error) => {
+            let detail = explain_head_failure(&error, &transport, &wire).await;
+            let mut error = describe_failure(settings, &error);
+            if let (CliError::Failed(message), Some(detail)) = (&mut error, detail) {
+                message.push_str(&format!("\n  the service says: {detail}"));
+            }
+            return Err(error);
+        }
+    };
+    fill_summary(summary, &outcome);
+    summary.elapsed_ms = started.elapsed().as_millis() as u64;
+    if settings.verify {
+        verify(settings, &transport, &wire, &outcome).await?;
+    }
+    summary.status = "copied";
+    Ok(Finished::Copied(Box::new(summary.clone())))
+}
+
+fn fill_summary(summary: &mut Summary, outcome: &Outcome) {
+    summary.mode = Some(match outcome.mode {
+        CopyMode::Single => "single",
+        CopyMode::Multipart => "multipart",
+    });
+    summary.size = Some(outcome.size);
+    summary.part_size = outcome.part_size;
+    summary.parts = Some(outcome.parts);
+    summary.resumed_parts = Some(outcome.resumed_parts);
+    summary.etag = Some(outcome.etag.clone());
+    summary.upload_id = outcome.upload_id.clone();
+    summary.requests = outcome.requests;
+    summary.retries = outcome.retries;
+}
+
+fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {
+    let wire_provider = match provider {
+        Provider::Cos => WireProvider::Cos,
+        Provider::Oss => WireProvider::Oss,
+    };
+    let region = end.region.clone().unwrap_or_default();
+    let mut address = ObjectAddress::new(wire_provider, region, &end.url.bucket, &end.url.key);
+    if let Some(endpoint) = &end.endpoint {
+        let endpoint = Endpoint::parse(endpoint).map_err(|e| CliError::Usage(e.to_string()))?;
+        address = address.with_endpoint(endpoint);
+    }
+    Ok(address)
+}
+
+fn signer(settings: &Settings, credentials: EnvCredentials) -> Signer {
+    let mut keys = Credentials::new(credentials.access_key_id, credentials.secret);
+    if let Some(token) = credentials.session_token {
+        keys = keys.with_session_token(token);
+    }
+    match settings.provider {
+        Provider::Cos => Signer::cos(keys),
+        Provider::Oss => Signer::oss(
+            match settings.oss_signature {
+                OssSignatureArg::V4 => OssSignature::V4,
+                OssSignatureArg::V1 => OssSignature::V1,
+            },
+            keys,
+        ),
+    }
+}
+
+/// The job's spec; the source and destination descriptors name provider, bucket, key and region,
+/// so a checkpoint can never be resumed into another copy.
+fn job_spec(settings: &Settings, limits: Limits, options: PlanOptions) -> JobSpec {
+    let describe = |end: &End| format!("{}@{}", end.url, end.region.as_deref().unwrap_or(""));
+    let mut spec = JobSpec::new(
+        describe(&settings.source),
+        describe(&settings.destination),
+        limits,
+    );
+    spec.plan = options;
+    spec.directive = match settings.directive {
+        Directive::Copy => MetadataDirective::Copy,
+        Directive::Replace => MetadataDirective::Replace,
+    };
+    spec.metadata = ObjectMetadata {
+        content_type: settings.content_type.clone(),
+        user: settings.meta.clone(),
+        ..ObjectMetadata::default()
+    };
+    spec.storage_class = settings.storage_class.clone();
+    spec
+}
+
+/// `<dir>/<sha256 of source and destination>.ckpt`, creating the directory (0700) if needed.
+fn checkpoint_path(dir: &Path, spec: &JobSpec) -> Result<PathBuf, CliError> {
+    use sha2::{Digest, Sha256};
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o700);
+    }
+    builder.create(dir).map_err(|e| {
+        CliError::Failed(format!(
+            "cannot create the checkpoint directory {}: {e}",
+            dir.display()
+        ))
+    })?;
+    let mut hash = Sha256::new();
+    hash.update(spec.source.as_bytes());
+    hash.update([0]);
+    hash.update(spec.destination.as_bytes());
+    let name = format!("{}.ckpt", hex::encode(&hash.finalize()[..16]));
+    Ok(dir.join(name))
+}
+
+/// HEADs the source through the wire, outside a job (for `--dry-run`).
+async fn head_source(transport: &HyperTransport, wire: &ProtocolWire) -> Result<SourceInfo, CliError> {
+    let op = Operation::HeadSource;
+    let reply = send_once(transport, wire, &op)
+        .await
+        .map_err(|failure| CliError::Failed(format!("cannot read the source: {}", describe(&failure))))?;
+    match reply {
+        Reply::Head(info) => Ok(*info),
+        _ => Err(CliError::Failed("unexpected reply to HEAD".to_string())),
+    }
+}
+
+async fn send_once(transport: &HyperTransport, wire: &impl Wire, op: &Operation) -> Result<Reply, Failure> {
+    let request = wire.request(op, SystemTime::now())?;
+    let response = transport.send(request).await.map_err(|e| e.to_failure())?;
+    wire.reply(op, &response)
+}
+
+/// `--verify`: HEAD both ends and compare size, metadata and CRC-64 where both report one.
+async fn verify(
+    settings: &Settings,
+    transport: &HyperTransport,
+    wire: &ProtocolWire,
+    outcome: &Outcome,
+) -> Result<(), CliError> {
+    // HEAD the destination by swapping it in as the source of a HEAD.
+    let dest_wire = ProtocolWire::new(
+        wire.destination().clone(),
+        wire.destination().clone(),
+        wire.signer().clone(),
+    );
+    let (source, dest) = tokio::join!(
+        send_once(transport, wire, &Operation::HeadSource),
+        send_once(transport, &dest_wire, &Operation::HeadSource)
+    );
+    let head = |r: Result<Reply, Failure>, which: &str| match r {
+        Ok(Reply::Head(info)) => Ok(*info),
+        Ok(_) => Err(CliError::Failed(format!(
+            "verify: unexpected reply to HEAD {which}"
+        ))),
+        Err(f) => Err(CliError::Failed(format!(
+            "verify: cannot HEAD the {which}: {}",
+            describe(&f)
+        ))),
+    };
+    let source = head(source, "source")?;
+    let dest = head(dest, "destination")?;
+    let mut problems = Vec::new();
+    if source.size != dest.size {
+        problems.push(format!(
+            "size {} at the source, {} at the destination",
+            source.size, dest.size
+        ));
+    }
+    if source.etag != outcome.source.etag {
+        problems.push("the source changed after the copy started".to_string());
+    }
+    if let (Some(a), Some(b)) = (source.crc64, dest.crc64) {
+        if a != b {
+            problems.push(format!("CRC-64 {a} at the source, {b} at the destination"));
+        }
+    }
+    let expected = match settings.directive {
+        Directive::Copy => source.metadata.clone(),
+        Directive::Replace => ObjectMetadata {
+            content_type: settings.content_type.clone(),
+            user: settings.meta.clone(),
+            ..ObjectMetadata::default()
+        },
+    };
+    if expected.user != dest.metadata.user {
+        problems.push(format!(
+            "user metadata differs: expected {:?}, found {:?}",
+            expected.user, dest.metadata.user
+        ));
+    }
+    if expected.content_type.is_some() && expected.content_type != dest.metadata.content_type {
+        problems.push(format!(
+            "Content-Type differs: expected {:?}, found {:?}",
+            expected.content_type, dest.metadata.content_type
+        ));
+    }
+    if problems.is_empty() {
+        tracing::info!("verified: size, metadata and CRC-64 match");
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!(
+            "verification failed: {}",
+            problems.join("; ")
+        )))
+    }
+}
+
+/// A HEAD error carries no body, so no error code or message: when HEAD of the source was refused
+/// with a 4xx, GET the source's tags (no object data) once to learn what the service objects to.
+async fn explain_head_failure(
+    error: &DriveError,
+    transport: &HyperTransport,
+    wire: &ProtocolWire,
+) -> Option<String> {
+    let failure = match error {
+        DriveError::Job(JobError::Service {
+            operation: OperationKind::HeadSource,
+            failure,
+            ..
+        }) => failure,
+        _ => return None,
+    };
+    if !matches!(failure.status, Some(400..=499)) || failure.status == Some(404) {
+        return None;
+    }
+    match send_once(transport, wire, &Operation::GetSourceTagging).await {
+        Err(probe) if probe.status == failure.status && !probe.message.is_empty() => Some(describe(&probe)),
+        _ => None,
+    }
+}
+
+/// A failure as people read it: code, HTTP status, message, request id.
+pub fn describe(failure: &Failure) -> String {
+    let mut text = failure.code.clone();
+    if let Some(status) = failure.status {
+        text.push_str(&format!(" (HTTP {status})"));
+    }
+    if !failure.message.is_empty() {
+        text.push_str(": ");
+        text.push_str(&failure.message);
+    }
+    if let Some(id) = &failure.request_id {
+        text.push_str(&format!(" [request id {id}]"));
+    }
+    text
+}
+
+/// The message for a failed copy: what failed, what the service said, and what to do.
+fn describe_failure(settings: &Settings, error: &DriveError) -> CliError {
+    let (id_var, secret_var, _) = crate::credentials::variables(settings.provider);
+    let hint = match error {
+        DriveError::Job(JobError::Service { failure, .. })
+        | DriveError::Job(JobError::SourceNotFound { failure, .. }) => match failure.kind {
+            FailureKind::AccessDenied => Some(format!(
+                "check {id_var} and {secret_var}, the regions, and that the key may read the source and write the destination"
+            )),
+            FailureKind::NoSuchBucket => Some("check the bucket names and regions".to_string()),
+            FailureKind::NoSuchKey => Some("check the source key (it is taken verbatim)".to_string()),
+            _ => None,
+        },
+        DriveError::Job(JobError::SourceChanged { .. }) => {
+            Some("the source was overwritten while it was being copied; run the command again to copy its new version".to_string())
+        }
+        DriveError::Job(JobError::Cancelled {
+            upload: partcopy_core::job::UploadFate::Kept { .. },
+        }) => Some("run the same command again to resume".to_string()),
+        _ => None,
+    };
+    let mut message = format!(
+        "copy {} -> {} failed: {error}",
+        settings.source.url, settings.destination.url
+    );
+    if let Some(hint) = hint {
+        message.push_str("\n  hint: ");
+        message.push_str(&hint);
+    }
+    CliError::Failed(message)
+}

@@ -1,0 +1,383 @@
+//! Checks the parsed command line as a whole and turns it into [`Settings`] for one copy.
+//!
+//! Everything that can be refused without asking the service is refused here, with exit status 2:
+//! malformed URLs, a copy between clouds, a missing region, an OSS copy across regions, metadata
+//! options that contradict the directive, out-of-range sizes.
+
+use std::path::PathBuf;
+
+use crate::args::{CpArgs, Directive, OssSignatureArg};
+use crate::error::CliError;
+use crate::meta::check_meta;
+use crate::url::{parse_object_url, ObjectUrl, Provider};
+
+/// One end of the copy: the object and where its service is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct End {
+    /// The object.
+    pub url: ObjectUrl,
+    /// Its region, when known (`ap-guangzhou`, `cn-hangzhou`).
+    pub region: Option<String>,
+    /// An endpoint override, as given (`http://127.0.0.1:9000`).
+    pub endpoint: Option<String>,
+}
+
+/// Everything one `partcopy cp` needs, checked.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// The cloud both ends are in.
+    pub provider: Provider,
+    /// Where to copy from.
+    pub source: End,
+    /// Where to copy to.
+    pub destination: End,
+    /// `--part-size`.
+    pub part_size: Option<u64>,
+    /// `--threshold`.
+    pub threshold: Option<u64>,
+    /// `-j`.
+    pub concurrency: u32,
+    /// `--checkpoint-dir`.
+    pub checkpoint_dir: Option<PathBuf>,
+    /// `--metadata-directive`.
+    pub directive: Directive,
+    /// `--content-type`.
+    pub content_type: Option<String>,
+    /// `--meta`, checked and sorted.
+    pub meta: Vec<(String, String)>,
+    /// `--storage-class`.
+    pub storage_class: Option<String>,
+    /// `--verify`.
+    pub verify: bool,
+    /// `--dry-run`.
+    pub dry_run: bool,
+    /// `--oss-signature`.
+    pub oss_signature: OssSignatureArg,
+    /// `--no-progress`.
+    pub no_progress: bool,
+    /// The hidden `--insecure-skip-verify`.
+    pub insecure_skip_verify: bool,
+}
+
+/// Checks `args` and builds the settings.
+///
+/// # Errors
+/// [`CliError`] with exit status 2, saying what to change.
+pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
+    let source = parse_object_url(&args.source).map_err(|e| CliError::Url {
+        which: "SRC",
+        error: e,
+    })?;
+    let destination = parse_object_url(&args.destination).map_err(|e| CliError::Url {
+        which: "DST",
+        error: e,
+    })?;
+    if source.provider != destination.provider {
+        return Err(CliError::Usage(format!(
+            "SRC is on {} and DST on {}: partcopy copies server-side within one cloud, and no \
+             service can copy between the two; download and upload instead",
+            source.provider.name(),
+            destination.provider.name()
+        )));
+    }
+    let provider = source.provider;
+    if source == destination {
+        return Err(CliError::Usage(
+            "SRC and DST are the same object; to change its metadata in place use \
+             --metadata-directive replace with a different DST, or copy it to itself with a tool \
+             that supports in-place updates"
+                .to_string(),
+        ));
+    }
+    let src_region = args.src_region.or_else(|| args.region.clone());
+    let dst_region = args.dst_region.or(args.region);
+    let src_endpoint = args.src_endpoint.or_else(|| args.endpoint.clone());
+    let dst_endpoint = args.dst_endpoint.or(args.endpoint);
+    for (which, region, endpoint) in [
+        ("source", &src_region, &src_endpoint),
+        ("destination", &dst_region, &dst_endpoint),
+    ] {
+        if let Some(region) = region {
+            check_region(region)?;
+        }
+        if let Some(endpoint) = endpoint {
+            check_endpoint(endpoint)?;
+        }
+        // The region names the host and the COS copy source, and OSS V4 signs it: always needed,
+        // even with a custom endpoint.
+        if region.is_none() {
+            let example = match provider {
+                Provider::Cos => "ap-guangzhou",
+                Provider::Oss => "cn-hangzhou",
+            };
+            return Err(CliError::Usage(format!(
+                "the {which} needs a region: add --region {example} (or --src-region / --dst-region \
+                 when the two ends differ)"
+            )));
+        }
+    }
+    if provider == Provider::Oss && src_region != dst_region {
+        return Err(CliError::Usage(format!(
+            "OSS copies objects only within one region, and the source is in {} while the \
+             destination is in {}. Copy into a bucket in {} instead, then move the data across \
+             regions with OSS cross-region replication (or download and upload).",
+            src_region.as_deref().unwrap_or("?"),
+            dst_region.as_deref().unwrap_or("?"),
+            src_region.as_deref().unwrap_or("?"),
+        )));
+    }
+    if args.metadata_directive == Directive::Copy && (!args.meta.is_empty() || args.content_type.is_some()) {
+        return Err(CliError::Usage(
+            "--meta and --content-type set the destination's metadata, which needs \
+             --metadata-directive replace (with copy, the source's metadata is kept)"
+                .to_string(),
+        ));
+    }
+    let meta_limit = match provider {
+        Provider::Cos => 2 << 10,
+        Provider::Oss => 8 << 10,
+    };
+    let meta = check_meta(args.meta, meta_limit, provider.name())?;
+    if let Some(content_type) = &args.content_type {
+        if content_type.is_empty() || !content_type.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+            return Err(CliError::Usage(
+                "--content-type must be non-empty printable ASCII, e.g. text/plain".to_string(),
+            ));
+        }
+    }
+    if let Some(class) = &args.storage_class {
+        let ok = !class.is_empty() && class.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if !ok {
+            return Err(CliError::Usage(format!(
+                "--storage-class '{class}' is not a storage class name (e.g. STANDARD_IA on COS, IA on OSS)"
+            )));
+        }
+    }
+    Ok(Settings {
+        provider,
+        source: End {
+            url: source,
+            region: src_region,
+            endpoint: src_endpoint,
+        },
+        destination: End {
+            url: destination,
+            region: dst_region,
+            endpoint: dst_endpoint,
+        },
+        part_size: args.part_size,
+        threshold: args.threshold,
+        concurrency: args.concurrency,
+        checkpoint_dir: args.checkpoint_dir,
+        directive: args.metadata_directive,
+        content_type: args.content_type,
+        meta,
+        storage_class: args.storage_class,
+        verify: args.verify,
+        dry_run: args.dry_run,
+        oss_signature: args.oss_signature,
+        no_progress: args.no_progress,
+        insecure_skip_verify: args.insecure_skip_verify,
+    })
+}
+
+fn check_region(region: &str) -> Result<(), CliError> {
+    let ok = !region.is_empty()
+        && region
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "'{region}' is not a region name: use lowercase letters, digits and hyphens, e.g. \
+             ap-guangzhou or cn-hangzhou"
+        )))
+    }
+}
+
+fn check_endpoint(endpoint: &str) -> Result<(), CliError> {
+    let rest = endpoint
+        .strip_prefix("http://")
+        .or_else(|| endpoint.strip_prefix("https://"));
+    let ok = rest.is_some_and(|host| {
+        let host = host.strip_suffix('/').unwrap_or(host);
+        !host.is_empty() && !host.contains(['/', '?', '#', '@', ' ']) && host.is_ascii()
+    });
+    if ok {
+        Ok(())
+    } else {
+        Err(CliError::Usage(format!(
+            "'{endpoint}' is not an endpoint: write http(s)://host[:port] with no path, e.g. \
+             https://cos.ap-guangzhou.myqcloud.com or http://127.0.0.1:9000"
+        )))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::args::{Cli, Command};
+    use clap::Parser;
+
+    fn settings(extra: &[&str]) -> Result<Settings, CliError> {
+        let mut argv = vec!["partcopy", "cp"];
+        argv.extend_from_slice(extra);
+        let Command::Cp(args) = Cli::try_parse_from(argv).unwrap().command;
+        from_args(args)
+    }
+
+    #[test]
+    fn regions_and_endpoints_default_to_the_shared_option() {
+        let s = settings(&[
+            "cos://a-1250000000/k",
+            "cos://b-1250000000/k",
+            "--region",
+            "ap-guangzhou",
+            "--dst-region",
+            "ap-beijing",
+        ])
+        .unwrap();
+        assert_eq!(s.source.region.as_deref(), Some("ap-guangzhou"));
+        assert_eq!(s.destination.region.as_deref(), Some("ap-beijing"));
+        let s = settings(&[
+            "cos://a-1250000000/k",
+            "cos://b-1250000000/k",
+            "--endpoint",
+            "http://127.0.0.1:9000",
+            "--region",
+            "ap-guangzhou",
+            "--src-endpoint",
+            "http://127.0.0.1:9001",
+        ])
+        .unwrap();
+        assert_eq!(s.destination.endpoint.as_deref(), Some("http://127.0.0.1:9000"));
+        assert_eq!(s.source.endpoint.as_deref(), Some("http://127.0.0.1:9001"));
+    }
+
+    #[test]
+    fn refuses_what_cannot_work_with_exit_status_2() {
+        let cases: &[(&[&str], &str)] = &[
+            (&["cos://a/k", "cos://b-1/k", "--region", "r"], "appid"),
+            (
+                &["cos://a-1/k", "oss://bbb/k", "--region", "r"],
+                "within one cloud",
+            ),
+            (&["oss://aaa/k", "oss://bbb/k"], "needs a region"),
+            (
+                &["cos://a-1/k", "cos://b-1/k", "--endpoint", "http://127.0.0.1:1"],
+                "needs a region",
+            ),
+            (
+                &[
+                    "oss://aaa/k",
+                    "oss://bbb/k",
+                    "--src-region",
+                    "cn-hangzhou",
+                    "--dst-region",
+                    "cn-beijing",
+                ],
+                "only within one region",
+            ),
+            (
+                &["oss://aaa/k", "oss://aaa/k", "--region", "cn-hangzhou"],
+                "same object",
+            ),
+            (
+                &[
+                    "oss://aaa/k",
+                    "oss://bbb/k",
+                    "--region",
+                    "cn-hangzhou",
+                    "--meta",
+                    "a=b",
+                ],
+                "replace",
+            ),
+            (
+                &[
+                    "oss://aaa/k",
+                    "oss://bbb/k",
+                    "--region",
+                    "cn-hangzhou",
+                    "--content-type",
+                    "x/y",
+                ],
+                "replace",
+            ),
+            (
+                &["oss://aaa/k", "oss://bbb/k", "--region", "CN HZ"],
+                "region name",
+            ),
+            (
+                &[
+                    "oss://aaa/k",
+                    "oss://bbb/k",
+                    "--region",
+                    "cn-hangzhou",
+                    "--endpoint",
+                    "ftp://x",
+                ],
+                "endpoint",
+            ),
+            (
+                &[
+                    "oss://aaa/k",
+                    "oss://bbb/k",
+                    "--region",
+                    "cn-hangzhou",
+                    "--endpoint",
+                    "http://h/p",
+                ],
+                "endpoint",
+            ),
+            (
+                &[
+                    "oss://aaa/k",
+                    "oss://bbb/k",
+                    "--region",
+                    "cn-hangzhou",
+                    "--storage-class",
+                    "a b",
+                ],
+                "storage class",
+            ),
+            (
+                &[
+                    "oss://aaa/k",
+                    "oss://bbb/k",
+                    "--region",
+                    "cn-hangzhou",
+                    "--metadata-directive",
+                    "replace",
+                    "--meta",
+                    "a=1",
+                    "--meta",
+                    "A=2",
+                ],
+                "more than once",
+            ),
+        ];
+        for (argv, needle) in cases {
+            let error = settings(argv).unwrap_err();
+            assert_eq!(error.exit_code(), 2, "{argv:?}: {error}");
+            assert!(error.to_string().contains(needle), "{argv:?}: {error}");
+        }
+    }
+
+    #[test]
+    fn oss_cross_region_refusal_says_what_to_do() {
+        let error = settings(&[
+            "oss://aaa/k",
+            "oss://bbb/k",
+            "--src-region",
+            "cn-hangzhou",
+            "--dst-region",
+            "cn-beijing",
+        ])
+        .unwrap_err()
+        .to_string();
+        assert!(error.contains("cn-hangzhou") && error.contains("cn-beijing"));
+        assert!(error.contains("replication"));
+    }
+}

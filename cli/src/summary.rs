@@ -1,0 +1,125 @@
+//! The summary of one `cp`: printed as one JSON object with `--json`, as a line otherwise.
+
+use serde::Serialize;
+
+use crate::size::format_size;
+
+/// What `--json` prints (fields as DESIGN.md lists them, plus `error` on failure).
+#[derive(Debug, Clone, Serialize)]
+pub struct Summary {
+    /// `copied`, `failed` or `planned` (dry run).
+    pub status: &'static str,
+    /// `single` or `multipart`.
+    pub mode: Option<&'static str>,
+    /// The source URL.
+    pub source: String,
+    /// The destination URL.
+    pub destination: String,
+    /// Object size in bytes.
+    pub size: Option<u64>,
+    /// Part size of a multipart copy.
+    pub part_size: Option<u64>,
+    /// Parts of a multipart copy (0 for a single copy).
+    pub parts: Option<u32>,
+    /// Parts found done from a checkpoint.
+    pub resumed_parts: Option<u32>,
+    /// ETag of the new object.
+    pub etag: Option<String>,
+    /// The multipart upload id.
+    pub upload_id: Option<String>,
+    /// Wall time of the copy.
+    pub elapsed_ms: u64,
+    /// Requests sent.
+    pub requests: u64,
+    /// Retries among them.
+    pub retries: u64,
+    /// Why the copy failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Dry run: the first part's source range, `bytes=first-last`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub first_range: Option<String>,
+    /// Dry run: the last part's source range.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_range: Option<String>,
+}
+
+impl Summary {
+    /// The summary as one line of JSON.
+    pub fn to_json(&self) -> String {
+        serde_json::to_string(self).unwrap_or_else(|e| format!("{{\"status\":\"failed\",\"error\":\"{e}\"}}"))
+    }
+
+    /// The summary for people.
+    pub fn to_text(&self) -> String {
+        let size = self.size.map(format_size).unwrap_or_else(|| "?".into());
+        let how = match (self.mode, self.parts, self.part_size) {
+            (Some("multipart"), Some(parts), Some(part_size)) => {
+                let mut how = format!("multipart, {parts} parts of {}", format_size(part_size));
+                if let Some(resumed @ 1..) = self.resumed_parts {
+                    how.push_str(&format!(", {resumed} resumed"));
+                }
+                how
+            }
+            (Some(mode), _, _) => mode.to_string(),
+            _ => "?".to_string(),
+        };
+        format!(
+            "copied {} -> {} ({size}, {how}) in {:.1} s, {} requests, {} retries; ETag {}",
+            self.source,
+            self.destination,
+            self.elapsed_ms as f64 / 1000.0,
+            self.requests,
+            self.retries,
+            self.etag.as_deref().unwrap_or("?"),
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_has_every_documented_field() {
+        let summary = Summary {
+            status: "copied",
+            mode: Some("multipart"),
+            source: "cos://a-1/k".into(),
+            destination: "cos://b-1/k".into(),
+            size: Some(100),
+            part_size: Some(10),
+            parts: Some(10),
+            resumed_parts: Some(0),
+            etag: Some("\"e-10\"".into()),
+            upload_id: Some("u".into()),
+            elapsed_ms: 5,
+            requests: 13,
+            retries: 1,
+            error: None,
+            first_range: None,
+            last_range: None,
+        };
+        let value: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
+        for field in [
+            "status",
+            "mode",
+            "source",
+            "destination",
+            "size",
+            "part_size",
+            "parts",
+            "resumed_parts",
+            "etag",
+            "upload_id",
+            "elapsed_ms",
+            "requests",
+            "retries",
+        ] {
+            assert!(value.get(field).is_some(), "{field}");
+        }
+        assert_eq!(value["etag"], "\"e-10\"");
+        assert!(value.get("error").is_none());
+        assert!(summary.to_text().contains("10 parts of 10 B"));
+    }
+}

@@ -1,0 +1,289 @@
+//! The driver: runs one [`CopyJob`] to completion on tokio.
+//!
+//! The loop is core's: drain [`CopyJob::poll`] until [`Step::Wait`] or [`Step::Finished`] —
+//! spawning every [`Step::Send`] at once (so the job's concurrency window stays full) and writing
+//! every [`Step::Persist`] to the [`Journal`] before going on — then wait for the first of: a reply,
+//! the `until` of the wait, or a cancel; feed what happened back with [`CopyJob::handle`] or
+//! [`CopyJob::cancel`]; repeat. Time given to core is the time elapsed since [`drive`] started
+//! (tokio's clock, so paused-time tests work).
+//!
+//! The driver knows nothing of HTTP formats: a [`Wire`] turns operations into requests and
+//! responses into replies (the CLI's wire uses `partcopy-protocol`), and a [`Transport`] sends them.
+//! Retries, backoff and aborting are the job's decisions; timeouts are the transport's.
+
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use partcopy_core::job::{CopyJob, JobError, Outcome, Progress, RequestId, Step};
+use partcopy_core::ops::{Failure, FailureKind, Operation, Reply};
+use tokio::sync::watch;
+use tokio::task::JoinSet;
+use tokio::time::Instant;
+
+use crate::journal::Journal;
+use crate::transport::Transport;
+
+/// Turns operations into HTTP requests and HTTP responses into replies: the protocol seam.
+///
+/// Implementations hold the job's fixed source and destination addresses and a signer.
+pub trait Wire: Send + Sync + 'static {
+    /// Renders and signs `op` for sending at wall-clock time `now`.
+    ///
+    /// # Errors
+    /// A [`Failure`] (normally [`FailureKind::Fatal`]) when the operation cannot be rendered.
+    fn request(&self, op: &Operation, now: SystemTime) -> Result<http::Request<Bytes>, Failure>;
+
+    /// Reads the response to `op`: the reply, or the failure the service reported.
+    ///
+    /// # Errors
+    /// The [`Failure`] the response describes (status, error code, message, request id).
+    fn reply(&self, op: &Operation, response: &http::Response<Bytes>) -> Result<Reply, Failure>;
+}
+
+/// Creates a linked pair: the [`Canceller`] asks, the [`CancelSignal`] given to [`drive`] hears.
+pub fn cancel_pair() -> (Canceller, CancelSignal) {
+    let (sender, receiver) = watch::channel(false);
+    (Canceller(Arc::new(sender)), CancelSignal(receiver))
+}
+
+/// Asks a running [`drive`] to stop (cheap to clone; e.g. called from a Ctrl-C handler).
+#[derive(Debug, Clone)]
+pub struct Canceller(Arc<watch::Sender<bool>>);
+
+impl Canceller {
+    /// Requests cancellation: the job sends nothing new, lets requests in flight finish, aborts or
+    /// keeps its upload as configured, and finishes with [`JobError::Cancelled`].
+    pub fn cancel(&self) {
+        self.0.send_replace(true);
+    }
+}
+
+/// The receiving side of [`cancel_pair`], given to [`drive`].
+#[derive(Debug, Clone)]
+pub struct CancelSignal(watch::Receiver<bool>);
+
+impl CancelSignal {
+    /// A signal that never fires.
+    pub fn never() -> CancelSignal {
+        let (sender, receiver) = watch::channel(false);
+        // Keep the sender alive forever, so `changed()` never reports a closed channel.
+        std::mem::forget(sender);
+        CancelSignal(receiver)
+    }
+
+    async fn cancelled(&mut self) {
+        if self.0.wait_for(|cancelled| *cancelled).await.is_err() {
+            // The canceller is gone: it can never fire.
+            std::future::pending::<()>().await;
+        }
+    }
+}
+
+/// Why [`drive`] did not produce an outcome.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DriveError {
+    /// The job failed (or was cancelled); the message says why and what became of the upload.
+    #[error(transparent)]
+    Job(#[from] JobError),
+    /// A checkpoint record could not be written, so the job was cancelled.
+    #[error("cannot write the checkpoint: {source}; the copy was stopped ({job})")]
+    Journal {
+        /// The I/O error.
+        #[source]
+        source: std::io::Error,
+        /// How the job ended after being cancelled.
+        job: JobError,
+    },
+    /// The job waits for nothing while nothing is in flight (a bug in the job).
+    #[error("the copy job stalled: it waits with no request in flight and no wake-up time")]
+    Stalled,
+}
+
+/// Runs `job` to completion: sends its operations through `wire` and `transport`, persists its
+/// records to `journal`, calls `on_progress` whenever its progress changes, and cancels it when
+/// `cancel` fires.
+///
+/// Every request is spawned on the current tokio runtime, so the window of up to the job's
+/// concurrency requests is in flight at once. `journal.finish` is called at the end (success
+/// removes a file journal); a failure to finish the journal is logged, not returned.
+///
+/// # Errors
+/// [`DriveError::Job`] when the job fails or is cancelled, [`DriveError::Journal`] when a record
+/// cannot be written, [`DriveError::Stalled`] on a job bug.
+pub async fn drive<T, W>(
+    mut job: CopyJob,
+    transport: Arc<T>,
+    wire: Arc<W>,
+    journal: &mut dyn Journal,
+    mut on_progress: impl FnMut(&Progress),
+    mut cancel: CancelSignal,
+) -> Result<Outcome, DriveError>
+where
+    T: Transport + ?Sized,
+    W: Wire + ?Sized,
+{
+    let start = Instant::now();
+    let mut in_flight: JoinSet<(RequestId, Result<Reply, Failure>)> = JoinSet::new();
+    let mut task_ids = std::collections::HashMap::new();
+    let mut journal_error: Option<std::io::Error> = None;
+    let mut cancelled = false;
+    let mut last_progress: Option<Progress> = None;
+    loop {
+        let now = start.elapsed();
+        let until = loop {
+            match job.poll(now) {
+                Step::Send { id, op } => {
+                    let handle = in_flight.spawn(perform(id, op, Arc::clone(&transport), Arc::clone(&wire)));
+                    task_ids.insert(handle.id(), id);
+                }
+                Step::Persist(record) => {
+                    if journal_error.is_none() {
+                        if let Err(error) = journal.append(&record) {
+                            tracing::error!(%error, "cannot write the checkpoint; stopping the copy");
+                            journal_error = Some(error);
+                            job.cancel();
+                        }
+                    }
+                }
+                Step::Wait { until } => break until,
+                Step::Finished(result) => {
+                    let progress = job.progress();
+                    if last_progress.as_ref() != Some(&progress) {
+                        on_progress(&progress);
+                    }
+                    // Requests still in flight belong to nobody now; don't leave them running.
+                    in_flight.abort_all();
+                    if let Err(error) = journal.finish(result.is_ok()) {
+                        tracing::warn!(%error, "cannot finish the checkpoint journal");
+                    }
+                    return match (result, journal_error) {
+                        (Ok(outcome), _) => Ok(outcome),
+                        (Err(job), Some(source)) => Err(DriveError::Journal { source, job }),
+                        (Err(job), None) => Err(DriveError::Job(job)),
+                    };
+                }
+            }
+        };
+        let progress = job.progress();
+        if last_progress.as_ref() != Some(&progress) {
+            on_progress(&progress);
+            last_progress = Some(progress);
+        }
+        if let Err(error) = journal.idle() {
+            if journal_error.is_none() {
+                tracing::error!(%error, "cannot sync the checkpoint; stopping the copy");
+                journal_error = Some(error);
+                job.cancel();
+                continue;
+            }
+        }
+        if in_flight.is_empty() && until.is_none() && !cancelled {
+            return Err(DriveError::Stalled);
+        }
+        let deadline = until.map(|u| start + u);
+        tokio::select! {
+            () = cancel.cancelled(), if !cancelled => {
+                tracing::info!("cancelling the copy");
+                cancelled = true;
+                job.cancel();
+            }
+            Some(joined) = in_flight.join_next_with_id() => {
+                let (id, result) = match joined {
+                    Ok((task, outcome)) => {
+                        task_ids.remove(&task);
+                        outcome
+                    }
+                    Err(error) => {
+                        let id = task_ids.remove(&error.id());
+                        let Some(id) = id else { continue };
+                        (id, Err(internal_failure(&error)))
+                    }
+                };
+                job.handle(id, result, start.elapsed());
+                // Take every other reply that is already there before polling again.
+                while let Some(Ok((task, (id, result)))) = in_flight.try_join_next_with_id() {
+                    task_ids.remove(&task);
+                    job.handle(id, result, start.elapsed());
+                }
+            }
+            () = sleep_until(deadline), if deadline.is_some() => {}
+            else => return Err(DriveError::Stalled),
+        }
+    }
+}
+
+async fn sleep_until(deadline: Option<Instant>) {
+    match deadline {
+        Some(deadline) => tokio::time::sleep_until(deadline).await,
+        None => std::future::pending().await,
+    }
+}
+
+/// Renders, sends and reads one operation.
+async fn perform<T, W>(
+    id: RequestId,
+    op: Operation,
+    transport: Arc<T>,
+    wire: Arc<W>,
+) -> (RequestId, Result<Reply, Failure>)
+where
+    T: Transport + ?Sized,
+    W: Wire + ?Sized,
+{
+    let started = Instant::now();
+    let request = match wire.request(&op, SystemTime::now()) {
+        Ok(request) => request,
+        Err(failure) => return (id, Err(failure)),
+    };
+    let method = request.method().clone();
+    let result = match transport.send(request).await {
+        Ok(response) => {
+            let reply = wire.reply(&op, &response);
+            tracing::debug!(
+                %id, %method, status = response.status().as_u16(),
+                elapsed_ms = started.elapsed().as_millis() as u64,
+                ok = reply.is_ok(), "{}", operation_name(&op)
+            );
+            reply
+        }
+        Err(error) => {
+            tracing::debug!(%id, %method, %error, "{} got no response", operation_name(&op));
+            Err(error.to_failure())
+        }
+    };
+    if let Err(failure) = &result {
+        if failure.kind.is_retryable() {
+            tracing::info!(
+                %id, code = %failure.code, status = ?failure.status,
+                "{} failed; the job may retry it", operation_name(&op)
+            );
+        }
+    }
+    (id, result)
+}
+
+fn operation_name(op: &Operation) -> &'static str {
+    match op {
+        Operation::HeadSource => "HEAD source",
+        Operation::GetSourceTagging => "GET source tagging",
+        Operation::PutCopy { .. } => "PUT-Copy",
+        Operation::Initiate { .. } => "Initiate Multipart Upload",
+        Operation::UploadPartCopy { .. } => "Upload Part - Copy",
+        Operation::ListParts { .. } => "List Parts",
+        Operation::Complete { .. } => "Complete Multipart Upload",
+        Operation::Abort { .. } => "Abort Multipart Upload",
+    }
+}
+
+fn internal_failure(error: &tokio::task::JoinError) -> Failure {
+    Failure {
+        kind: FailureKind::Fatal,
+        status: None,
+        code: "InternalError".to_string(),
+        message: format!("a request task ended abnormally: {error}"),
+        request_id: None,
+        retry_after: None,
+    }
+}

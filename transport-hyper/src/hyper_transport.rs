@@ -1,0 +1,283 @@
+//! [`HyperTransport`]: the [`Transport`] built on hyper 1, hyper-util's pooled client and rustls.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper_rustls::{ConfigBuilderExt, HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::{TokioExecutor, TokioTimer};
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::CryptoProvider;
+use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
+
+use crate::transport::{error_chain, SendFuture, Transport, TransportError};
+
+/// Settings of a [`HyperTransport`]; start from [`HyperConfig::default`] and change fields.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct HyperConfig {
+    /// How long establishing a TCP connection may take. Default 10 s.
+    pub connect_timeout: Duration,
+    /// How long one whole exchange may take: connecting, sending, the server's work and reading
+    /// the body. Default 10 min, because one Upload Part - Copy of a 5 GiB part is a long server-side
+    /// operation and the services answer only when it is done.
+    pub request_timeout: Duration,
+    /// The largest response body accepted, in bytes. Default 16 MiB; partcopy's largest response
+    /// (a List Parts page of 1,000 parts) is a few hundred KiB.
+    pub max_response_body: usize,
+    /// How long an idle pooled connection is kept for reuse. Default 60 s.
+    pub pool_idle_timeout: Duration,
+    /// How many idle connections are kept per host. Default 64.
+    pub pool_max_idle_per_host: usize,
+    /// Accept any server certificate. **Only for test endpoints** (a local emulator with a
+    /// self-signed certificate): it removes all protection against impersonation, so building a
+    /// transport with it logs a warning. Default false.
+    pub insecure_skip_verify: bool,
+}
+
+impl Default for HyperConfig {
+    fn default() -> Self {
+        HyperConfig {
+            connect_timeout: Duration::from_secs(10),
+            request_timeout: Duration::from_secs(600),
+            max_response_body: 16 << 20,
+            pool_idle_timeout: Duration::from_secs(60),
+            pool_max_idle_per_host: 64,
+            insecure_skip_verify: false,
+        }
+    }
+}
+
+/// Why a [`HyperTransport`] could not be built.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum BuildError {
+    /// rustls refused the TLS configuration.
+    #[error("cannot configure TLS: {0}")]
+    Tls(#[from] rustls::Error),
+}
+
+/// A pooled, keep-alive HTTP/1.1 client for `http://` and `https://` endpoints.
+///
+/// HTTPS uses rustls with the ring provider and the system's trust store, with certificate checks
+/// on (unless [`HyperConfig::insecure_skip_verify`]). Cloning is cheap and shares the pool.
+#[derive(Clone)]
+pub struct HyperTransport {
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    config: Arc<HyperConfig>,
+}
+
+impl std::fmt::Debug for HyperTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HyperTransport")
+            .field("config", &self.config)
+            .finish_non_exhaustive()
+    }
+}
+
+impl HyperTransport {
+    /// Builds a transport. Must be called within a tokio runtime only when used, not when built.
+    ///
+    /// When the system trust store is empty or unreadable, the transport is still built (plain
+    /// HTTP works) and a warning is logged; HTTPS requests then fail their certificate check.
+    ///
+    /// # Errors
+    /// [`BuildError::Tls`] when rustls rejects the configuration (not expected with the defaults).
+    pub fn new(config: HyperConfig) -> Result<Self, BuildError> {
+        let tls = tls_config(config.insecure_skip_verify)?;
+        let mut http = HttpConnector::new();
+        http.enforce_http(false);
+        http.set_connect_timeout(Some(config.connect_timeout));
+        http.set_nodelay(true);
+        let https = HttpsConnectorBuilder::new()
+            .with_tls_config(tls)
+            .https_or_http()
+            .enable_http1()
+            .wrap_connector(http);
+        let client = Client::builder(TokioExecutor::new())
+            .pool_timer(TokioTimer::new())
+            .pool_idle_timeout(config.pool_idle_timeout)
+            .pool_max_idle_per_host(config.pool_max_idle_per_host)
+            .build(https);
+        Ok(HyperTransport {
+            client,
+            config: Arc::new(config),
+        })
+    }
+
+    /// The settings this transport was built with.
+    pub fn config(&self) -> &HyperConfig {
+        &self.config
+    }
+}
+
+impl Transport for HyperTransport {
+    fn send(&self, request: http::Request<Bytes>) -> SendFuture {
+        let client = self.client.clone();
+        let config = Arc::clone(&self.config);
+        Box::pin(async move {
+            let authority = match (request.uri().scheme_str(), request.uri().authority()) {
+                (Some("http" | "https"), Some(authority)) => authority.to_string(),
+                _ => {
+                    return Err(TransportError::InvalidRequest {
+                        reason: "the URI needs an http or https scheme and a host".to_string(),
+                    })
+                }
+            };
+            let exchange = exchange(client, request.map(Full::new), &authority, &config);
+            match tokio::time::timeout(config.request_timeout, exchange).await {
+                Ok(result) => result,
+                Err(_) => Err(TransportError::Timeout {
+                    authority,
+                    after: config.request_timeout,
+                }),
+            }
+        })
+    }
+}
+
+async fn exchange(
+    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
+    request: http::Request<Full<Bytes>>,
+    authority: &str,
+    config: &HyperConfig,
+) -> Result<http::Response<Bytes>, TransportError> {
+    let method = request.method().clone();
+    let response = client
+        .request(request)
+        .await
+        .map_err(|e| classify(&e, authority, config))?;
+    let (parts, body) = response.into_parts();
+    tracing::trace!(%method, %authority, status = parts.status.as_u16(), "response head");
+    let too_large = || TransportError::BodyTooLarge {
+        authority: authority.to_string(),
+        limit: config.max_response_body,
+    };
+    let declared = parts
+        .headers
+        .get(http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if method != http::Method::HEAD && declared.is_some_and(|n| n > config.max_response_body as u64) {
+        return Err(too_large());
+    }
+    let body = Limited::new(body, config.max_response_body)
+        .collect()
+        .await
+        .map_err(|e| {
+            if e.downcast_ref::<LengthLimitError>().is_some() {
+                too_large()
+            } else {
+                TransportError::Io {
+                    authority: authority.to_string(),
+                    detail: error_chain(&*e),
+                }
+            }
+        })?
+        .to_bytes();
+    Ok(http::Response::from_parts(parts, body))
+}
+
+/// Maps a hyper-util client error to a [`TransportError`].
+fn classify(
+    error: &hyper_util::client::legacy::Error,
+    authority: &str,
+    config: &HyperConfig,
+) -> TransportError {
+    let detail = error_chain(error);
+    if error.is_connect() {
+        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+        while let Some(e) = cause {
+            if let Some(io) = e.downcast_ref::<std::io::Error>() {
+                if io.kind() == std::io::ErrorKind::TimedOut {
+                    return TransportError::ConnectTimeout {
+                        authority: authority.to_string(),
+                        after: config.connect_timeout,
+                    };
+                }
+            }
+            cause = e.source();
+        }
+        TransportError::Connect {
+            authority: authority.to_string(),
+            detail,
+        }
+    } else {
+        TransportError::Io {
+            authority: authority.to_string(),
+            detail,
+        }
+    }
+}
+
+fn tls_config(insecure_skip_verify: bool) -> Result<ClientConfig, rustls::Error> {
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let builder =
+        || ClientConfig::builder_with_provider(Arc::clone(&provider)).with_safe_default_protocol_versions();
+    if insecure_skip_verify {
+        tracing::warn!(
+            "TLS CERTIFICATE VERIFICATION IS OFF (insecure_skip_verify): any server can impersonate \
+             the endpoint. Use this only against a local test endpoint, never a real cloud."
+        );
+        return Ok(builder()?
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(Arc::clone(&provider))))
+            .with_no_client_auth());
+    }
+    match builder()?.with_native_roots() {
+        Ok(roots) => Ok(roots.with_no_client_auth()),
+        Err(error) => {
+            tracing::warn!(
+                %error,
+                "no usable certificates in the system trust store; HTTPS endpoints will fail \
+                 their certificate check (install the ca-certificates package)"
+            );
+            Ok(builder()?
+                .with_root_certificates(rustls::RootCertStore::empty())
+                .with_no_client_auth())
+        }
+    }
+}
+
+/// A certificate verifier that accepts any certificate but still checks handshake signatures.
+#[derive(Debug)]
+struct AcceptAnyCertificate(Arc<CryptoProvider>);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.signature_verification_algorithms.supported_schemes()
+    }
+}

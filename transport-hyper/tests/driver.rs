@@ -1,0 +1,295 @@
+//! The driver against a fake service: a `Wire` that carries the operation in the request's
+//! extensions and a `Transport` that answers it, so the loop is tested without HTTP formats.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, SystemTime};
+
+use bytes::Bytes;
+use partcopy_core::checkpoint::Record;
+use partcopy_core::job::{CopyJob, CopyMode, JobConfig, JobError, JobSpec, Progress};
+use partcopy_core::ops::{Failure, FailureKind, Operation, Reply, SourceInfo};
+use partcopy_core::plan::{Limits, PlanOptions};
+use partcopy_transport_hyper::{
+    cancel_pair, drive, CancelSignal, DriveError, MemoryJournal, SendFuture, Transport, TransportError, Wire,
+};
+
+const MIB: u64 = 1 << 20;
+
+/// The fake service's state, shared with the test.
+#[derive(Default)]
+struct Service {
+    size: u64,
+    in_flight: usize,
+    max_in_flight: usize,
+    parts: BTreeMap<u32, u64>,
+    completed: Option<Vec<u32>>,
+    aborted: bool,
+    /// Part numbers whose first attempt fails with 503 SlowDown.
+    throttle_once: Vec<u32>,
+    /// Part numbers whose attempts never get an answer (connection refused).
+    unreachable: Vec<u32>,
+    /// Delay of each part copy.
+    part_delay: Duration,
+}
+
+struct FakeTransport(Arc<Mutex<Service>>);
+
+impl Transport for FakeTransport {
+    fn send(&self, request: http::Request<Bytes>) -> SendFuture {
+        let service = Arc::clone(&self.0);
+        Box::pin(async move {
+            let op = request.extensions().get::<Operation>().unwrap().clone();
+            let delay = {
+                let mut s = service.lock().unwrap();
+                s.in_flight += 1;
+                s.max_in_flight = s.max_in_flight.max(s.in_flight);
+                s.part_delay
+            };
+            if matches!(op, Operation::UploadPartCopy { .. }) {
+                tokio::time::sleep(delay).await;
+            }
+            let mut s = service.lock().unwrap();
+            s.in_flight -= 1;
+            let status = match &op {
+                Operation::UploadPartCopy {
+                    part_number, range, ..
+                } => {
+                    if s.unreachable.contains(part_number) {
+                        return Err(TransportError::Connect {
+                            authority: "fake".into(),
+                            detail: "refused".into(),
+                        });
+                    }
+                    if let Some(i) = s.throttle_once.iter().position(|n| n == part_number) {
+                        s.throttle_once.remove(i);
+                        503
+                    } else {
+                        s.parts.insert(*part_number, range.len());
+                        200
+                    }
+                }
+                Operation::Complete { parts, .. } => {
+                    s.completed = Some(parts.iter().map(|p| p.number).collect());
+                    200
+                }
+                Operation::Abort { .. } => {
+                    s.aborted = true;
+                    204
+                }
+                _ => 200,
+            };
+            let mut response = http::Response::builder()
+                .status(status)
+                .body(Bytes::new())
+                .unwrap();
+            response.extensions_mut().insert(s.size);
+            Ok(response)
+        })
+    }
+}
+
+struct FakeWire;
+
+impl Wire for FakeWire {
+    fn request(&self, op: &Operation, _now: SystemTime) -> Result<http::Request<Bytes>, Failure> {
+        let mut request = http::Request::new(Bytes::new());
+        request.extensions_mut().insert(op.clone());
+        Ok(request)
+    }
+
+    fn reply(&self, op: &Operation, response: &http::Response<Bytes>) -> Result<Reply, Failure> {
+        if response.status() == 503 {
+            return Err(Failure {
+                kind: FailureKind::Throttled,
+                status: Some(503),
+                code: "SlowDown".into(),
+                message: "slow down".into(),
+                request_id: Some("req-1".into()),
+                retry_after: None,
+            });
+        }
+        let size = *response.extensions().get::<u64>().unwrap();
+        Ok(match op {
+            Operation::HeadSource => Reply::Head(Box::new(SourceInfo {
+                size,
+                etag: "\"src\"".into(),
+                ..SourceInfo::default()
+            })),
+            Operation::GetSourceTagging => Reply::Tagging(Vec::new()),
+            Operation::PutCopy { .. } => Reply::Copied {
+                etag: "\"single\"".into(),
+                crc64: None,
+            },
+            Operation::Initiate { .. } => Reply::Initiated {
+                upload_id: "upload-1".into(),
+            },
+            Operation::UploadPartCopy { part_number, .. } => Reply::PartCopied {
+                etag: format!("\"p{part_number}\""),
+                crc64: None,
+            },
+            Operation::ListParts { .. } => Reply::Parts {
+                parts: Vec::new(),
+                next_marker: None,
+            },
+            Operation::Complete { .. } => Reply::Completed {
+                etag: "\"done-n\"".into(),
+                crc64: None,
+            },
+            Operation::Abort { .. } => Reply::Aborted,
+        })
+    }
+}
+
+fn limits() -> Limits {
+    Limits {
+        single_copy_max: 4 * MIB,
+        min_part_size: MIB,
+        ..Limits::COS
+    }
+}
+
+fn job(concurrency: u32, resumable: bool) -> CopyJob {
+    let mut spec = JobSpec::new("src", "dst", limits());
+    spec.plan = PlanOptions {
+        part_size: Some(MIB),
+        threshold: None,
+    };
+    let config = JobConfig {
+        concurrency,
+        resumable,
+        ..JobConfig::default()
+    };
+    CopyJob::new(spec, config).unwrap()
+}
+
+fn service(size: u64) -> Arc<Mutex<Service>> {
+    Arc::new(Mutex::new(Service {
+        size,
+        part_delay: Duration::from_millis(50),
+        ..Service::default()
+    }))
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_multipart_copy_keeps_the_window_full_and_persists_every_part() {
+    let state = service(20 * MIB + 5);
+    let mut journal = MemoryJournal::default();
+    let mut reports: Vec<Progress> = Vec::new();
+    let outcome = drive(
+        job(4, true),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut journal,
+        |p| reports.push(p.clone()),
+        CancelSignal::never(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.mode, CopyMode::Multipart);
+    assert_eq!(outcome.parts, 21);
+    assert_eq!(outcome.upload_id.as_deref(), Some("upload-1"));
+    let s = state.lock().unwrap();
+    assert_eq!(s.max_in_flight, 4, "the window of 4 is kept full");
+    assert_eq!(s.completed, Some((1..=21).collect()));
+    assert_eq!(s.parts.values().sum::<u64>(), 20 * MIB + 5);
+    assert!(!s.aborted);
+    // One header, then one record per part; the journal is told the copy succeeded.
+    assert!(matches!(journal.records[0], Record::Header(_)));
+    assert_eq!(journal.records.len(), 22);
+    assert_eq!(journal.finished, Some(true));
+    // Progress rose to every byte.
+    let last = reports.last().unwrap();
+    assert_eq!((last.parts_done, last.bytes_done), (21, 20 * MIB + 5));
+    assert!(reports.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_small_object_is_one_put_copy() {
+    let state = service(3 * MIB);
+    let outcome = drive(
+        job(4, false),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut MemoryJournal::default(),
+        |_| {},
+        CancelSignal::never(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.mode, CopyMode::Single);
+    assert_eq!(outcome.etag, "\"single\"");
+    assert_eq!(outcome.requests, 2);
+}
+
+#[tokio::test(start_paused = true)]
+async fn throttled_parts_are_retried_after_a_backoff() {
+    let state = service(8 * MIB);
+    state.lock().unwrap().throttle_once = vec![2, 5];
+    let outcome = drive(
+        job(3, false),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut MemoryJournal::default(),
+        |_| {},
+        CancelSignal::never(),
+    )
+    .await
+    .unwrap();
+    assert_eq!(outcome.retries, 2);
+    assert_eq!(state.lock().unwrap().completed, Some((1..=8).collect()));
+}
+
+#[tokio::test(start_paused = true)]
+async fn transport_errors_exhaust_retries_and_the_upload_is_aborted() {
+    let state = service(8 * MIB);
+    state.lock().unwrap().unreachable = vec![3];
+    let error = drive(
+        job(2, false),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut MemoryJournal::default(),
+        |_| {},
+        CancelSignal::never(),
+    )
+    .await
+    .unwrap_err();
+    let DriveError::Job(JobError::Service { failure, .. }) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(failure.code, "ConnectError");
+    assert!(state.lock().unwrap().aborted);
+    assert_eq!(state.lock().unwrap().completed, None);
+}
+
+#[tokio::test(start_paused = true)]
+async fn cancelling_stops_the_copy_and_keeps_a_resumable_upload() {
+    let state = service(40 * MIB);
+    let (canceller, signal) = cancel_pair();
+    let mut journal = MemoryJournal::default();
+    let error = drive(
+        job(2, true),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut journal,
+        move |p| {
+            if p.parts_done >= 5 {
+                canceller.cancel();
+            }
+        },
+        signal,
+    )
+    .await
+    .unwrap_err();
+    assert!(
+        matches!(error, DriveError::Job(JobError::Cancelled { .. })),
+        "{error:?}"
+    );
+    let s = state.lock().unwrap();
+    assert!(!s.aborted, "a resumable upload is kept");
+    assert_eq!(s.completed, None);
+    assert!(s.parts.len() < 40);
+    assert_eq!(journal.finished, Some(false));
+    let persisted = journal.records.len() - 1;
+    assert_eq!(persisted, s.parts.len(), "every finished part was persisted");
+}

@@ -1,0 +1,230 @@
+//! `HyperTransport` against tiny servers on 127.0.0.1: a hyper server and a raw TCP one.
+
+use std::convert::Infallible;
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper::body::Incoming;
+use hyper::service::service_fn;
+use hyper_util::rt::TokioIo;
+use partcopy_transport_hyper::{HyperConfig, HyperTransport, Transport, TransportError};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::TcpListener;
+
+/// Starts a hyper server; returns its address and a counter of accepted connections.
+async fn hyper_server() -> (SocketAddr, Arc<AtomicUsize>) {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&connections);
+    tokio::spawn(async move {
+        loop {
+            let Ok((stream, _)) = listener.accept().await else {
+                return;
+            };
+            counter.fetch_add(1, Ordering::SeqCst);
+            tokio::spawn(async move {
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(stream), service_fn(handle))
+                    .await;
+            });
+        }
+    });
+    (addr, connections)
+}
+
+async fn handle(request: http::Request<Incoming>) -> Result<http::Response<Full<Bytes>>, Infallible> {
+    let path = request.uri().path().to_string();
+    let reply = |status: u16, body: Vec<u8>| {
+        Ok(http::Response::builder()
+            .status(status)
+            .header("x-reply", "yes")
+            .body(Full::new(Bytes::from(body)))
+            .unwrap())
+    };
+    match path.as_str() {
+        "/slow" => {
+            tokio::time::sleep(Duration::from_secs(3)).await;
+            reply(200, b"late".to_vec())
+        }
+        "/big" => reply(200, vec![b'x'; 2048]),
+        "/missing" => reply(404, b"<Error><Code>NoSuchKey</Code></Error>".to_vec()),
+        _ => {
+            let method = request.method().to_string();
+            let uri = request.uri().to_string();
+            let header = request
+                .headers()
+                .get("x-test")
+                .map(|v| v.to_str().unwrap().to_string())
+                .unwrap_or_default();
+            let body = request.into_body().collect().await.unwrap().to_bytes();
+            let text = format!("{method} {uri} {header} {}", String::from_utf8_lossy(&body));
+            reply(200, text.into_bytes())
+        }
+    }
+}
+
+/// Starts a server that reads one request head, writes `raw` verbatim and closes the connection.
+async fn raw_server(raw: &'static [u8]) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = stream.write_all(raw).await;
+            let _ = stream.shutdown().await;
+        }
+    });
+    addr
+}
+
+fn get(url: String) -> http::Request<Bytes> {
+    http::Request::get(url).body(Bytes::new()).unwrap()
+}
+
+fn transport(tweak: impl FnOnce(&mut HyperConfig)) -> HyperTransport {
+    let mut config = HyperConfig::default();
+    tweak(&mut config);
+    HyperTransport::new(config).unwrap()
+}
+
+#[tokio::test]
+async fn sends_method_uri_headers_and_body_and_returns_the_whole_response() {
+    let (addr, _) = hyper_server().await;
+    let request = http::Request::put(format!("http://{addr}/a%20b/c?uploads&x=1"))
+        .header("x-test", "hello")
+        .body(Bytes::from_static(b"payload"))
+        .unwrap();
+    let response = transport(|_| {}).send(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers()["x-reply"], "yes");
+    assert_eq!(
+        response.body().as_ref(),
+        b"PUT /a%20b/c?uploads&x=1 hello payload"
+    );
+}
+
+#[tokio::test]
+async fn an_error_status_is_a_response_not_a_transport_error() {
+    let (addr, _) = hyper_server().await;
+    let response = transport(|_| {})
+        .send(get(format!("http://{addr}/missing")))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 404);
+    assert!(response.body().starts_with(b"<Error>"));
+}
+
+#[tokio::test]
+async fn connections_are_pooled_and_reused() {
+    let (addr, connections) = hyper_server().await;
+    let t = transport(|_| {});
+    for i in 0..5 {
+        let response = t.send(get(format!("http://{addr}/n{i}"))).await.unwrap();
+        assert_eq!(response.status(), 200);
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_slow_answer_times_out() {
+    let (addr, _) = hyper_server().await;
+    let t = transport(|c| c.request_timeout = Duration::from_millis(200));
+    let started = std::time::Instant::now();
+    let error = t.send(get(format!("http://{addr}/slow"))).await.unwrap_err();
+    assert!(matches!(error, TransportError::Timeout { .. }), "{error:?}");
+    assert!(error.is_retryable());
+    assert!(started.elapsed() < Duration::from_secs(2));
+}
+
+#[tokio::test]
+async fn a_body_over_the_bound_is_refused() {
+    let (addr, _) = hyper_server().await;
+    let t = transport(|c| c.max_response_body = 1024);
+    let error = t.send(get(format!("http://{addr}/big"))).await.unwrap_err();
+    assert!(
+        matches!(error, TransportError::BodyTooLarge { limit: 1024, .. }),
+        "{error:?}"
+    );
+    // A chunked body (no Content-Length) is bounded as it streams.
+    let addr = raw_server(
+        b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n400\r\n\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx\
+          xxxxxxxxxxxxxxxxxxxxxxxx\r\n0\r\n\r\n",
+    )
+    .await;
+    let t = transport(|c| c.max_response_body = 512);
+    let error = t.send(get(format!("http://{addr}/"))).await.unwrap_err();
+    assert!(
+        matches!(error, TransportError::BodyTooLarge { limit: 512, .. }),
+        "{error:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_refused_connection_is_a_connect_error() {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    drop(listener);
+    let error = transport(|_| {})
+        .send(get(format!("http://{addr}/")))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, TransportError::Connect { .. }), "{error:?}");
+    assert!(error.is_retryable());
+    assert!(error.to_string().contains(&addr.to_string()));
+}
+
+#[tokio::test]
+async fn a_response_cut_short_is_an_io_error() {
+    let addr = raw_server(b"HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\nonly a few bytes").await;
+    let error = transport(|_| {})
+        .send(get(format!("http://{addr}/")))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, TransportError::Io { .. }), "{error:?}");
+    assert!(error.is_retryable());
+}
+
+#[tokio::test]
+async fn https_to_a_plain_http_server_fails_the_handshake() {
+    let (addr, _) = hyper_server().await;
+    let error = transport(|_| {})
+        .send(get(format!("https://{addr}/")))
+        .await
+        .unwrap_err();
+    assert!(matches!(error, TransportError::Connect { .. }), "{error:?}");
+}
+
+#[tokio::test]
+async fn a_uri_without_scheme_or_host_is_invalid() {
+    let error = transport(|_| {})
+        .send(get("/relative".to_string()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, TransportError::InvalidRequest { .. }),
+        "{error:?}"
+    );
+    assert!(!error.is_retryable());
+}
