@@ -9,6 +9,7 @@
 
 mod args;
 mod credentials;
+mod duration;
 mod error;
 mod meta;
 mod progress;

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use partcopy_core::job::{CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome};
+use partcopy_core::job::{
+    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, UploadFate,
+};
 use partcopy_core::ops::{
     Failure, FailureKind, MetadataDirective, ObjectMetadata, Operation, Reply, SourceInfo,
 };
@@ -13,6 +15,7 @@ use partcopy_core::plan::{plan, Limits, Plan, PlanOptions};
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider as WireProvider};
 use partcopy_protocol::sign::{OssSignature, Signer};
+use partcopy_transport_hyper::journal::OpenError;
 use partcopy_transport_hyper::{
     cancel_pair, drive, DriveError, FileJournal, HyperConfig, HyperTransport, Journal, NoJournal,
     ProtocolWire, Transport, Wire,
@@ -103,6 +106,14 @@ pub async fn copy(
     let signer = signer(settings, credentials);
     let mut config = HyperConfig::default();
     config.insecure_skip_verify = settings.insecure_skip_verify;
+    config.request_timeout = settings.request_timeout;
+    if settings.insecure_skip_verify {
+        eprintln!(
+            "partcopy: WARNING: --insecure-skip-verify: TLS certificates are NOT checked; anyone on \
+             the network path can impersonate the service and read the signed requests. Use it only \
+             with a local test endpoint."
+        );
+    }
     let transport = Arc::new(HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?);
     let wire = Arc::new(ProtocolWire::new(source, destination, signer));
 
@@ -119,17 +130,26 @@ pub async fn copy(
     let spec = job_spec(settings, limits, options);
     let job_config = JobConfig {
         concurrency: settings.concurrency,
+        max_attempts: settings.max_attempts,
         resumable: settings.checkpoint_dir.is_some(),
         jitter_seed: SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64),
         ..JobConfig::default()
     };
-    let (job, mut journal): (CopyJob, Box<dyn Journal>) = match &settings.checkpoint_dir {
-        Some(dir) => {
-            let path = checkpoint_path(dir, &spec)?;
-            let (journal, records) = FileJournal::open(&path)
-                .map_err(|e| CliError::Failed(format!("{e}; delete it to start the copy afresh")))?;
+    let checkpoint = match &settings.checkpoint_dir {
+        Some(dir) => Some(checkpoint_path(dir, &spec)?),
+        None => None,
+    };
+    let (job, mut journal): (CopyJob, Box<dyn Journal>) = match &checkpoint {
+        Some(path) => {
+            let (journal, records) = FileJournal::open(path).map_err(|e| match e {
+                // A damaged file is bad input: nothing was sent, and rerunning cannot help.
+                OpenError::Corrupt { .. } => {
+                    CliError::Usage(format!("{e}; delete it to start the copy afresh"))
+                }
+                _ => CliError::Failed(e.to_string()),
+            })?;
             let job = if records.is_empty() {
                 CopyJob::new(spec, job_config).map_err(|e| CliError::Usage(e.to_string()))?
             } else {
@@ -197,6 +217,9 @@ pub async fn copy(
         Ok(outcome) => outcome,
         Err(error) => {
             let detail = explain_head_failure(&error, &transport, &wire).await;
+            if let DriveError::Job(JobError::Cancelled { upload }) = &error {
+                return Err(interrupted(settings, upload, checkpoint.as_deref()));
+            }
             let mut error = describe_failure(settings, &error);
             if let (CliError::Failed(message), Some(detail)) = (&mut error, detail) {
                 message.push_str(&format!("\n  the service says: {detail}"));
@@ -205,6 +228,22 @@ pub async fn copy(
         }
     };
     fill_summary(summary, &outcome);
+    if let Some(restart) = &outcome.restart {
+        let old = match &restart.abort_failure {
+            None => format!("upload {} was aborted", restart.old_upload_id),
+            Some(failure) => format!(
+                "aborting upload {} failed ({}), so it may remain and hold storage",
+                restart.old_upload_id,
+                describe(failure)
+            ),
+        };
+        eprintln!(
+            "partcopy: did not resume: {}; the old {old}, and the copy started over",
+            restart.reason
+        );
+    } else if outcome.resumed_parts > 0 {
+        tracing::info!(parts = outcome.resumed_parts, "resumed from the checkpoint");
+    }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     if settings.verify {
         verify(settings, &transport, &wire, &outcome).await?;
@@ -439,6 +478,25 @@ pub fn describe(failure: &Failure) -> String {
     text
 }
 
+/// The message for a copy stopped by Ctrl-C: what became of the upload, and how to go on.
+fn interrupted(settings: &Settings, upload: &UploadFate, checkpoint: Option<&Path>) -> CliError {
+    let mut message = format!(
+        "interrupted: copy {} -> {} stopped{upload}",
+        settings.source.url, settings.destination.url
+    );
+    match (checkpoint, upload) {
+        (Some(path), UploadFate::Kept { .. } | UploadFate::None) => message.push_str(&format!(
+            "\n  to resume, run the same command again (checkpoint: {})",
+            path.display()
+        )),
+        _ => message.push_str(
+            "\n  nothing was kept: run the command again to start over (with --checkpoint-dir DIR, \
+             an interrupted copy can be resumed)",
+        ),
+    }
+    CliError::Interrupted(message)
+}
+
 /// The message for a failed copy: what failed, what the service said, and what to do.
 fn describe_failure(settings: &Settings, error: &DriveError) -> CliError {
     let (id_var, secret_var, _) = crate::credentials::variables(settings.provider);
@@ -450,14 +508,14 @@ fn describe_failure(settings: &Settings, error: &DriveError) -> CliError {
             )),
             FailureKind::NoSuchBucket => Some("check the bucket names and regions".to_string()),
             FailureKind::NoSuchKey => Some("check the source key (it is taken verbatim)".to_string()),
+            _ if matches!(error, DriveError::Job(e) if matches!(e.upload(), Some(UploadFate::Kept { .. }))) => {
+                Some("run the same command again to resume".to_string())
+            }
             _ => None,
         },
         DriveError::Job(JobError::SourceChanged { .. }) => {
             Some("the source was overwritten while it was being copied; run the command again to copy its new version".to_string())
         }
-        DriveError::Job(JobError::Cancelled {
-            upload: partcopy_core::job::UploadFate::Kept { .. },
-        }) => Some("run the same command again to resume".to_string()),
         _ => None,
     };
     let mut message = format!(
