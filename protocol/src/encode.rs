@@ -102,7 +102,10 @@ pub fn push_encoded(out: &mut String, s: &str, set: Set) {
 
 /// Appends the bytes `b` percent-encoded with `set` to `out` (for header values, which may not be UTF-8).
 pub fn push_encoded_bytes(out: &mut String, b: &[u8], set: Set) {
-    push_bytes(out, b, set, false);
+    match std::str::from_utf8(b) {
+        Ok(s) => push_encoded(out, s, set),
+        Err(_) => push_bytes(out, b, set, false),
+    }
 }
 
 /// `s` percent-encoded with `set`.
