@@ -554,6 +554,36 @@ mod tests {
     }
 
     #[test]
+    fn cos_host_signed_without_port_verifies() {
+        // cos-python-sdk-v5 signs the URL's host name; the Host header on the wire has the port.
+        let signer = Signer::cos(Credentials::new("AK1", "s"));
+        let mut req = http::Request::builder()
+            .method("GET")
+            .uri("http://127.0.0.1:9000/b-1/k")
+            .header("host", "127.0.0.1")
+            .body(())
+            .unwrap();
+        signer
+            .sign(
+                &mut req,
+                SignTarget {
+                    bucket_in_host: None,
+                    region: "",
+                },
+                at(NOW),
+            )
+            .unwrap();
+        req.headers_mut()
+            .insert("host", HeaderValue::from_static("127.0.0.1:9000"));
+        let v = verify(&RequestView::of(&req, None), at(NOW), |_: &str| Some("s"));
+        assert!(v.is_ok(), "{v:?}");
+        req.headers_mut()
+            .insert("host", HeaderValue::from_static("127.0.0.2:9000"));
+        let v = verify(&RequestView::of(&req, None), at(NOW), |_: &str| Some("s"));
+        assert_eq!(v, Err(VerifyError::Mismatch));
+    }
+
+    #[test]
     fn constant_time_eq_works() {
         assert!(constant_time_eq(b"abc", b"abc"));
         assert!(!constant_time_eq(b"abc", b"abd"));
