@@ -7,26 +7,9 @@
 //! buckets are addressed on it virtual-host style (`<bucket>.<endpoint host>`), except for IP and
 //! `localhost` endpoints, or when asked, which use path-style (`<endpoint>/<bucket>/<key>`).
 
-use std::fmt;
 use std::net::IpAddr;
 
-/// A cloud object storage provider.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Provider {
-    /// Tencent Cloud Object Storage.
-    Cos,
-    /// Alibaba Cloud Object Storage Service.
-    Oss,
-}
-
-impl fmt::Display for Provider {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(match self {
-            Provider::Cos => "cos",
-            Provider::Oss => "oss",
-        })
-    }
-}
+pub use crate::provider::Provider;
 
 /// How buckets are addressed on an endpoint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]

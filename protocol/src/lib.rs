@@ -16,6 +16,11 @@
 //! [`verify::verify`] / [`verify::verify_parts`] check the signature of a *received* request with the
 //! same canonicalization, for the emulator.
 //!
+//! Responses: [`response::parse_reply`] turns the answer to a core operation into a
+//! [`Reply`](partcopy_core::ops::Reply) or a classified [`Failure`](partcopy_core::ops::Failure);
+//! [`documents`] and [`failure`] hold the XML documents of both dialects and the error
+//! classification; [`xml`] bounds what the parsers accept (never panicking on any input).
+//!
 //! Proof: `testdata/vectors/` holds requests made by the vendors' own Python SDKs
 //! (cos-python-sdk-v5, oss2, alibabacloud-oss-v2, pinned; regenerate with `cargo xtask vectors`).
 //! The tests check that every one of them verifies, that re-signing it reproduces the SDK's
@@ -33,11 +38,16 @@
 
 pub mod cos;
 pub mod credentials;
+pub mod documents;
 pub mod encode;
 pub mod endpoint;
+pub mod failure;
 pub mod oss;
+pub mod provider;
 pub mod render;
+pub mod response;
 pub mod sign;
 pub mod timestamp;
 pub mod verify;
 pub mod view;
+pub mod xml;

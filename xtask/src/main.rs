@@ -6,9 +6,10 @@
 //!
 //! It is not part of any shipped crate and has no dependencies of its own beyond std.
 
-use std::process::{Command, ExitCode};
-
+mod sdk_check;
 mod vectors;
+
+use std::process::{Command, ExitCode};
 
 /// The steps of `cargo xtask ci`, in order; `.ci/run` runs the same.
 const CI_STEPS: &[&[&str]] = &[
@@ -46,8 +47,9 @@ fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
+        Some("sdk-check") => sdk_check::sdk_check(),
         Some("vectors") => vectors::vectors(),
-        _ => Err("usage: cargo xtask <ci|vectors>".to_string()),
+        _ => Err("usage: cargo xtask <ci|sdk-check|vectors>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,0 +1,1629 @@
+//! The copy job: a sans-IO state machine that copies one object, by PUT-Copy or multipart copy.
+//!
+//! A driver creates a [`CopyJob`] ([`CopyJob::new`], or [`CopyJob::resume`] from checkpoint
+//! records), then loops: it drains [`CopyJob::poll`] until [`Step::Wait`] or [`Step::Finished`],
+//! performing each [`Step::Send`] and persisting each [`Step::Persist`] in order, and feeds every
+//! outcome back through [`CopyJob::handle`]. See the [crate documentation](crate) for the loop.
+//!
+//! What the job does:
+//! - HEAD the source, then [`plan`](crate::plan::plan) the copy.
+//! - Single: one PUT-Copy pinned to the source's ETag.
+//! - Multipart: GET the source's tags (unless the metadata is replaced or tags are skipped),
+//!   Initiate with the source's metadata and tags (or the replacement), persist a
+//!   [`Record::Header`], copy the parts through a window of at most
+//!   [`JobConfig::concurrency`] requests, each pinned to the source's ETag, persist a
+//!   [`Record::Part`] as each one finishes, then Complete with every part ascending and the ETag
+//!   the service returned for it.
+//! - When the service throttles part copies (503 SlowDown and the like) and
+//!   [`JobConfig::adaptive_window`] is on, the window halves (at most once per round trip:
+//!   throttles of requests sent before the last cut do not cut again) and grows back by one part
+//!   per window's worth of successes, up to [`JobConfig::concurrency`].
+//! - Retryable failures ([`FailureKind::is_retryable`]) are retried after an exponential backoff
+//!   with seeded jitter (never sooner than a `Retry-After`), up to [`JobConfig::max_attempts`]
+//!   attempts per operation.
+//! - On a failure that ends the job, nothing new is sent; requests in flight are let finish (parts
+//!   that succeed are still persisted), then the upload is aborted unless the job is resumable. A
+//!   412 on a part (the source changed) aborts even a resumable upload: it can never be completed
+//!   into a correct object.
+//! - Resume ([`CopyJob::resume`]) HEADs the source first. A source whose size, ETag,
+//!   last-modified or version differs from the header's, or a plan with another part size (or a
+//!   single copy now), aborts the old upload and starts over with a new header;
+//!   [`Outcome::restart`] says why. Otherwise the job lists the upload's parts, following every
+//!   page: a listed part whose number is planned and whose size matches its range is done, with
+//!   the listed ETag. The listing is the truth: a part the journal shows finished but the listing
+//!   lacks, or a listed part of the wrong size, is copied again (naming it in Complete would fail
+//!   the upload for good). A `NoSuchUpload` from
+//!   List Parts starts over cleanly with a new Initiate and header.
+//! - A source that disappears (`NoSuchKey`) ends the job and aborts any upload, resumable or not:
+//!   it can never be completed.
+//! - Complete is retried like anything else. If, after a Complete failed in a way that may have
+//!   taken effect (a timeout, a 5xx), a retry of Complete — or the Abort of a job cancelled or
+//!   failed meanwhile — meets `NoSuchUpload`, the earlier attempt most likely completed the upload
+//!   and its answer was lost. The job cannot tell that apart from an upload removed by someone
+//!   else, so it reports [`JobError::CompletionUnconfirmed`] rather than claim a success (or an
+//!   abort) it cannot see. A driver that can HEAD the destination may check it (a multipart ETag
+//!   ends in `-<parts>`). A resumable job in that state that is run again finds the upload gone
+//!   and copies the object again: wasteful, never wrong.
+
+use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use std::fmt;
+use std::time::Duration;
+
+use crate::checkpoint::{Header, Record};
+use crate::ops::{
+    CompletedPart, Failure, FailureKind, ListedPart, MetadataDirective, ObjectMetadata, Operation, Reply,
+    SourceInfo,
+};
+use crate::plan::{self, Limits, Plan, PlanError, PlanOptions};
+use crate::retry::{Backoff, Jitter};
+
+/// Whether a multipart destination gets the source's tags.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum TagsHandling {
+    /// Follow the metadata directive: with [`MetadataDirective::Copy`] GET the source's tags and
+    /// pass them to Initiate; with `Replace`, no tags.
+    #[default]
+    FollowDirective,
+    /// Never GET the source's tags (for credentials without that permission): no tags.
+    Skip,
+}
+
+/// What to copy, where, and how: everything that identifies the copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobSpec {
+    /// The source, as an opaque descriptor (e.g. `cos://bucket-appid/key@region`); stored in the
+    /// checkpoint header and compared on resume. Never put credentials in it: it is written to disk.
+    pub source: String,
+    /// The destination, as an opaque descriptor; stored and compared like `source`.
+    pub destination: String,
+    /// The provider's limits.
+    pub limits: Limits,
+    /// Part size and threshold choices.
+    pub plan: PlanOptions,
+    /// Copy the source's metadata or replace it with `metadata`.
+    pub directive: MetadataDirective,
+    /// The replacement metadata (used only with [`MetadataDirective::Replace`]).
+    pub metadata: ObjectMetadata,
+    /// Storage class of the destination, if set.
+    pub storage_class: Option<String>,
+    /// Whether a multipart destination gets the source's tags.
+    pub tags: TagsHandling,
+}
+
+impl JobSpec {
+    /// A spec that copies `source` to `destination` under `limits` with every default: planner
+    /// defaults, the source's metadata and tags, the service's default storage class.
+    pub fn new(source: impl Into<String>, destination: impl Into<String>, limits: Limits) -> Self {
+        JobSpec {
+            source: source.into(),
+            destination: destination.into(),
+            limits,
+            plan: PlanOptions::default(),
+            directive: MetadataDirective::Copy,
+            metadata: ObjectMetadata::default(),
+            storage_class: None,
+            tags: TagsHandling::FollowDirective,
+        }
+    }
+}
+
+/// How the job runs: concurrency, retries, jitter, resumability.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct JobConfig {
+    /// Most Upload Part - Copy requests in flight at once (0 is treated as 1).
+    pub concurrency: u32,
+    /// Most attempts per operation, the first included (0 is treated as 1).
+    pub max_attempts: u32,
+    /// Delays between attempts.
+    pub backoff: Backoff,
+    /// Seed of the jitter generator; the same seed replays the same delays.
+    pub jitter_seed: u64,
+    /// Keep the multipart upload when the job fails or is cancelled, so a later run can resume it
+    /// from the checkpoint records.
+    pub resumable: bool,
+    /// `max-parts` of each List Parts page when resuming; `None` leaves the service's default.
+    pub list_parts_page: Option<u32>,
+    /// Shrink the part window when the service throttles, and grow it back as parts succeed.
+    pub adaptive_window: bool,
+}
+
+impl Default for JobConfig {
+    /// 8 parts in flight, 5 attempts, backoff from 200 ms to 20 s, seed 0, not resumable, pages of
+    /// 1,000 parts, adaptive window on.
+    fn default() -> Self {
+        JobConfig {
+            concurrency: 8,
+            max_attempts: 5,
+            backoff: Backoff {
+                base: Duration::from_millis(200),
+                max: Duration::from_secs(20),
+            },
+            jitter_seed: 0,
+            resumable: false,
+            list_parts_page: Some(1000),
+            adaptive_window: true,
+        }
+    }
+}
+
+/// Identifies one attempt of one operation; a new id for every attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct RequestId(u64);
+
+impl RequestId {
+    /// The id as a number, for logs.
+    pub fn get(self) -> u64 {
+        self.0
+    }
+}
+
+impl fmt::Display for RequestId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "#{}", self.0)
+    }
+}
+
+/// What the job asks of its driver next.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+// One step at a time is returned by value; boxing the final result would only cost an allocation.
+#[allow(clippy::large_enum_variant)]
+pub enum Step {
+    /// Perform `op` and report its outcome with [`CopyJob::handle`] under `id`.
+    Send {
+        /// This attempt's id.
+        id: RequestId,
+        /// What to do.
+        op: Operation,
+    },
+    /// Append this record to the checkpoint journal (before performing later steps).
+    Persist(Record),
+    /// Nothing to do until a reply arrives or, when `until` is set, until that time (same origin
+    /// as `now`); then poll again.
+    Wait {
+        /// When to poll again even without a reply.
+        until: Option<Duration>,
+    },
+    /// The job is over; polling again returns the same result.
+    Finished(Result<Outcome, JobError>),
+}
+
+/// How the object was copied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum CopyMode {
+    /// One PUT-Copy.
+    Single,
+    /// Initiate, Upload Part - Copy × N, Complete.
+    Multipart,
+}
+
+/// Why a resumed job started over instead of continuing its upload.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum RestartReason {
+    /// The source's size, ETag, last-modified or version differs from the checkpoint's.
+    SourceChanged,
+    /// The plan differs from the checkpoint's (another part size or threshold).
+    PlanChanged,
+    /// The upload no longer exists (aborted or expired).
+    UploadGone,
+}
+
+impl fmt::Display for RestartReason {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            RestartReason::SourceChanged => "the source changed since the checkpoint",
+            RestartReason::PlanChanged => "the plan differs from the checkpoint's",
+            RestartReason::UploadGone => "the checkpoint's upload no longer exists",
+        })
+    }
+}
+
+/// A resumed job that started over, and what became of the old upload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restart {
+    /// Why it started over.
+    pub reason: RestartReason,
+    /// The checkpoint's upload id.
+    pub old_upload_id: String,
+    /// `None` when the old upload was aborted or already gone; the failure when aborting it failed
+    /// (it may remain and hold storage).
+    pub abort_failure: Option<Failure>,
+}
+
+/// A finished copy.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Outcome {
+    /// Single PUT-Copy or multipart.
+    pub mode: CopyMode,
+    /// Bytes copied.
+    pub size: u64,
+    /// Part size of a multipart copy.
+    pub part_size: Option<u64>,
+    /// Number of parts (0 for a single copy).
+    pub parts: u32,
+    /// Parts found done from the checkpoint and List Parts, not copied in this run.
+    pub resumed_parts: u32,
+    /// ETag of the new object.
+    pub etag: String,
+    /// The multipart upload id.
+    pub upload_id: Option<String>,
+    /// CRC-64 of the new object, when the service reported it.
+    pub crc64: Option<u64>,
+    /// The source as HEAD described it.
+    pub source: SourceInfo,
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// Retries.
+    pub retries: u64,
+    /// Set when a resumed job had to start over.
+    pub restart: Option<Restart>,
+}
+
+/// Which operation failed, for messages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum OperationKind {
+    /// [`Operation::HeadSource`].
+    HeadSource,
+    /// [`Operation::GetSourceTagging`].
+    GetSourceTagging,
+    /// [`Operation::PutCopy`].
+    PutCopy,
+    /// [`Operation::Initiate`].
+    Initiate,
+    /// [`Operation::UploadPartCopy`] of this part.
+    UploadPartCopy(u32),
+    /// [`Operation::ListParts`].
+    ListParts,
+    /// [`Operation::Complete`].
+    Complete,
+    /// [`Operation::Abort`].
+    Abort,
+}
+
+impl OperationKind {
+    /// The kind of `op`.
+    pub fn of(op: &Operation) -> OperationKind {
+        match op {
+            Operation::HeadSource => OperationKind::HeadSource,
+            Operation::GetSourceTagging => OperationKind::GetSourceTagging,
+            Operation::PutCopy { .. } => OperationKind::PutCopy,
+            Operation::Initiate { .. } => OperationKind::Initiate,
+            Operation::UploadPartCopy { part_number, .. } => OperationKind::UploadPartCopy(*part_number),
+            Operation::ListParts { .. } => OperationKind::ListParts,
+            Operation::Complete { .. } => OperationKind::Complete,
+            Operation::Abort { .. } => OperationKind::Abort,
+        }
+    }
+}
+
+impl fmt::Display for OperationKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            OperationKind::HeadSource => f.write_str("HEAD of the source"),
+            OperationKind::GetSourceTagging => f.write_str("reading the source's tags"),
+            OperationKind::PutCopy => f.write_str("PUT-Copy"),
+            OperationKind::Initiate => f.write_str("Initiate Multipart Upload"),
+            OperationKind::UploadPartCopy(n) => write!(f, "Upload Part - Copy of part {n}"),
+            OperationKind::ListParts => f.write_str("List Parts"),
+            OperationKind::Complete => f.write_str("Complete Multipart Upload"),
+            OperationKind::Abort => f.write_str("Abort Multipart Upload"),
+        }
+    }
+}
+
+/// What became of the multipart upload when a job failed.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum UploadFate {
+    /// There was no upload (or it is already gone).
+    #[default]
+    None,
+    /// The upload was aborted.
+    Aborted {
+        /// Its id.
+        upload_id: String,
+    },
+    /// The upload was kept, so a resumable job can continue it.
+    Kept {
+        /// Its id.
+        upload_id: String,
+    },
+    /// Aborting the upload failed: it may remain and hold storage until removed.
+    AbortFailed {
+        /// Its id.
+        upload_id: String,
+        /// Why the abort failed.
+        failure: Failure,
+    },
+}
+
+/// Renders as a suffix for an error message (empty for [`UploadFate::None`]).
+impl fmt::Display for UploadFate {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            UploadFate::None => Ok(()),
+            UploadFate::Aborted { .. } => f.write_str("; the multipart upload was aborted"),
+            UploadFate::Kept { upload_id } => write!(
+                f,
+                "; multipart upload {upload_id} was kept so the copy can be resumed"
+            ),
+            UploadFate::AbortFailed { upload_id, failure } => write!(
+                f,
+                "; aborting multipart upload {upload_id} also failed ({}), so it may remain and hold storage",
+                Described(failure)
+            ),
+        }
+    }
+}
+
+/// Why a job failed; the message is meant for people.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum JobError {
+    /// The source changed during the copy (a copy-source condition failed with 412).
+    #[error("source changed during copy: it no longer has the ETag {etag}{upload}")]
+    SourceChanged {
+        /// The ETag the copy was pinned to.
+        etag: String,
+        /// What became of the upload (aborted: it can never be completed correctly).
+        upload: UploadFate,
+    },
+    /// The source does not exist.
+    #[error("source object not found ({}){upload}", Described(.failure))]
+    SourceNotFound {
+        /// What the service said.
+        failure: Failure,
+        /// What became of a checkpoint's upload.
+        upload: UploadFate,
+    },
+    /// An operation failed for good: a non-retryable failure, or retries exhausted.
+    #[error("{operation} failed after {attempts} attempt(s): {}{upload}", Described(.failure))]
+    Service {
+        /// What failed.
+        operation: OperationKind,
+        /// The last failure.
+        failure: Failure,
+        /// Attempts made.
+        attempts: u32,
+        /// What became of the upload.
+        upload: UploadFate,
+    },
+    /// No plan fits the source under the limits.
+    #[error("cannot plan the copy: {source}{upload}")]
+    Plan {
+        /// Why.
+        source: PlanError,
+        /// What became of a checkpoint's upload.
+        upload: UploadFate,
+    },
+    /// The job was cancelled.
+    #[error("copy cancelled{upload}")]
+    Cancelled {
+        /// What became of the upload.
+        upload: UploadFate,
+    },
+    /// A reply of the wrong kind arrived for an operation (a driver or protocol bug).
+    #[error("unexpected reply to {operation}{upload}")]
+    UnexpectedReply {
+        /// The operation.
+        operation: OperationKind,
+        /// What became of the upload.
+        upload: UploadFate,
+    },
+    /// Complete was retried and the retry found no upload: an earlier attempt probably completed
+    /// it, but the job cannot confirm that.
+    #[error(
+        "Complete Multipart Upload of upload {upload_id} was retried and the upload is gone: an earlier attempt probably completed it; check the destination"
+    )]
+    CompletionUnconfirmed {
+        /// The upload that was being completed.
+        upload_id: String,
+    },
+}
+
+impl JobError {
+    /// What became of the multipart upload, when the error concerns one.
+    pub fn upload(&self) -> Option<&UploadFate> {
+        match self {
+            JobError::SourceChanged { upload, .. }
+            | JobError::SourceNotFound { upload, .. }
+            | JobError::Service { upload, .. }
+            | JobError::Plan { upload, .. }
+            | JobError::Cancelled { upload }
+            | JobError::UnexpectedReply { upload, .. } => Some(upload),
+            JobError::CompletionUnconfirmed { .. } => None,
+        }
+    }
+
+    fn upload_mut(&mut self) -> Option<&mut UploadFate> {
+        match self {
+            JobError::SourceChanged { upload, .. }
+            | JobError::SourceNotFound { upload, .. }
+            | JobError::Service { upload, .. }
+            | JobError::Plan { upload, .. }
+            | JobError::Cancelled { upload }
+            | JobError::UnexpectedReply { upload, .. } => Some(upload),
+            JobError::CompletionUnconfirmed { .. } => None,
+        }
+    }
+}
+
+/// Formats a [`Failure`] for people: code, status, message and request id.
+struct Described<'a>(&'a Failure);
+
+impl fmt::Display for Described<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let failure = self.0;
+        f.write_str(&failure.code)?;
+        if let Some(status) = failure.status {
+            write!(f, " (HTTP {status})")?;
+        }
+        if !failure.message.is_empty() {
+            write!(f, ": {}", failure.message)?;
+        }
+        if let Some(id) = &failure.request_id {
+            write!(f, " [request id {id}]")?;
+        }
+        Ok(())
+    }
+}
+
+/// Why checkpoint records cannot resume a job.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ResumeError {
+    /// The records hold no header (nothing to resume: start a new job).
+    #[error("the checkpoint holds no header record")]
+    NoHeader,
+    /// The checkpoint is for another source or destination.
+    #[error("the checkpoint is for another copy: its {field} is {recorded:?}, not {requested:?}")]
+    DifferentJob {
+        /// `"source"` or `"destination"`.
+        field: &'static str,
+        /// What the checkpoint says.
+        recorded: String,
+        /// What the job asks for.
+        requested: String,
+    },
+    /// The plan options are invalid.
+    #[error(transparent)]
+    Plan(#[from] PlanError),
+}
+
+/// What the job is doing, for progress displays.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Phase {
+    /// Reading the source's size, ETag and metadata.
+    #[default]
+    HeadSource,
+    /// Copying with one PUT-Copy.
+    SingleCopy,
+    /// Aborting a checkpoint's upload that cannot be resumed.
+    AbortingStale,
+    /// Reading the source's tags.
+    Tagging,
+    /// Initiating the multipart upload.
+    Initiating,
+    /// Listing the parts of a resumed upload.
+    ListingParts,
+    /// Copying parts.
+    CopyingParts,
+    /// Completing the multipart upload.
+    Completing,
+    /// Failing or cancelled: waiting for requests in flight.
+    Stopping,
+    /// Aborting the upload after a failure or cancellation.
+    Aborting,
+    /// Finished.
+    Done,
+}
+
+/// How far the job has got.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Progress {
+    /// What the job is doing.
+    pub phase: Phase,
+    /// Parts planned (0 until planned, and for a single copy).
+    pub parts_total: u32,
+    /// Parts done, resumed ones included.
+    pub parts_done: u32,
+    /// Source size (0 until HEAD answered).
+    pub bytes_total: u64,
+    /// Bytes copied, resumed parts included (a single copy counts when it finishes).
+    pub bytes_done: u64,
+    /// Parts found done from the checkpoint and List Parts.
+    pub resumed_parts: u32,
+    /// Part copies in flight now.
+    pub parts_in_flight: u32,
+    /// Most part copies the job will have in flight now (below the configured concurrency while
+    /// the service throttles).
+    pub window: u32,
+    /// Requests sent, retries included.
+    pub requests: u64,
+    /// Retries scheduled.
+    pub retries: u64,
+    /// Set when a resumed job started over.
+    pub restarted: Option<RestartReason>,
+    /// The upload in use, once initiated or resumed.
+    pub upload_id: Option<String>,
+}
+
+/// The stage the job is in; each stage has at most one control operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Stage {
+    Head,
+    PutCopy,
+    AbortStale,
+    Tagging,
+    Initiate,
+    ListParts,
+    Parts,
+    Complete,
+    /// Failing or cancelled: waiting for requests in flight before aborting or finishing.
+    Drain,
+    Abort,
+    Done,
+}
+
+/// One control operation (anything but a part copy) with its retry state.
+#[derive(Debug, Clone)]
+struct Task {
+    op: Operation,
+    attempts: u32,
+    not_before: Duration,
+    in_flight: Option<RequestId>,
+}
+
+impl Task {
+    fn new(op: Operation, now: Duration) -> Task {
+        Task {
+            op,
+            attempts: 0,
+            not_before: now,
+            in_flight: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PartState {
+    Todo,
+    Backoff { attempts: u32, not_before: Duration },
+    InFlight { attempts: u32 },
+    Done { etag: String },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Slot {
+    Control,
+    Part(u32),
+}
+
+/// Whether the upload should be aborted once a failing job has drained.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum AbortWish {
+    /// There is no upload to abort (or it is gone).
+    Never,
+    /// Abort unless the job is resumable.
+    UnlessResumable,
+    /// Abort even a resumable upload: it can never be completed correctly.
+    Always,
+}
+
+#[derive(Debug, Clone)]
+struct Failing {
+    error: JobError,
+    abort: AbortWish,
+}
+
+/// What a resumed job knows from its checkpoint.
+#[derive(Debug, Clone)]
+struct Checkpoint {
+    header: Header,
+    parts: BTreeMap<u32, String>,
+}
+
+/// One object's copy, as a state machine; see the [module documentation](self).
+#[derive(Debug)]
+pub struct CopyJob {
+    spec: JobSpec,
+    config: JobConfig,
+    jitter: Jitter,
+    next_id: u64,
+    stage: Stage,
+    control: Option<Task>,
+    in_flight: BTreeMap<RequestId, Slot>,
+    queue: VecDeque<Step>,
+    finished: Option<Result<Outcome, JobError>>,
+    failing: Option<Failing>,
+    cancelled: bool,
+    /// A Complete failed in a way that may have taken effect (a retryable failure).
+    completion_uncertain: bool,
+    source: Option<SourceInfo>,
+    plan: Option<Plan>,
+    upload_id: Option<String>,
+    tags: Vec<(String, String)>,
+    checkpoint: Option<Checkpoint>,
+    restart: Option<Restart>,
+    parts: Vec<PartState>,
+    /// Index of the first part that may still be `Todo`.
+    cursor: usize,
+    /// Parts waiting out a backoff, by (not before, number).
+    backoff: BTreeSet<(Duration, u32)>,
+    /// Parts listed by List Parts on resume: number → ETag, or `None` when the size was wrong.
+    listed: BTreeMap<u32, Option<String>>,
+    list_marker: Option<u32>,
+    parts_in_flight: u32,
+    /// The current part window: `1..=concurrency`.
+    window: u32,
+    /// Successes counted towards growing the window by one.
+    window_credit: u32,
+    /// Throttles of requests with ids below this one do not shrink the window again.
+    window_cut_before: u64,
+    parts_done: u32,
+    bytes_done: u64,
+    resumed_parts: u32,
+    requests: u64,
+    retries: u64,
+}
+
+impl CopyJob {
+    /// A new job for `spec`; the first poll asks to HEAD the source.
+    ///
+    /// # Errors
+    /// When the plan options contradict the limits (see [`plan::check_options`]).
+    pub fn new(spec: JobSpec, config: JobConfig) -> Result<CopyJob, PlanError> {
+        plan::check_options(&spec.limits, &spec.plan)?;
+        Ok(CopyJob::build(spec, config, None))
+    }
+
+    /// A job that continues the copy recorded in `records` (as decoded from its journal).
+    ///
+    /// Only the records after the last header count. The first poll HEADs the source; if it still
+    /// matches the header and the plan is unchanged, the job lists the upload's parts (following
+    /// every page) and copies only what neither the listing nor the records show done. Otherwise
+    /// it aborts the old upload and starts over, saying so in [`Outcome::restart`].
+    ///
+    /// # Errors
+    /// [`ResumeError::NoHeader`] when the records hold no header, [`ResumeError::DifferentJob`]
+    /// when they describe another source or destination, and invalid plan options.
+    pub fn resume(records: Vec<Record>, spec: JobSpec, config: JobConfig) -> Result<CopyJob, ResumeError> {
+        plan::check_options(&spec.limits, &spec.plan)?;
+        let start = records
+            .iter()
+            .rposition(|r| matches!(r, Record::Header(_)))
+            .ok_or(ResumeError::NoHeader)?;
+        let mut records = records.into_iter().skip(start);
+        let Some(Record::Header(header)) = records.next() else {
+            return Err(ResumeError::NoHeader);
+        };
+        for (field, recorded, requested) in [
+            ("source", &header.source, &spec.source),
+            ("destination", &header.destination, &spec.destination),
+        ] {
+            if recorded != requested {
+                return Err(ResumeError::DifferentJob {
+                    field,
+                    recorded: recorded.clone(),
+                    requested: requested.clone(),
+                });
+            }
+        }
+        let mut parts = BTreeMap::new();
+        for record in records {
+            if let Record::Part { number, etag } = record {
+                parts.insert(number, etag);
+            }
+        }
+        let mut job = CopyJob::build(spec, config, Some(Checkpoint { header, parts }));
+        job.upload_id = job.checkpoint.as_ref().map(|c| c.header.upload_id.clone());
+        Ok(job)
+    }
+
+    fn build(spec: JobSpec, mut config: JobConfig, checkpoint: Option<Checkpoint>) -> CopyJob {
+        config.concurrency = config.concurrency.max(1);
+        config.max_attempts = config.max_attempts.max(1);
+        let window = config.concurrency;
+        CopyJob {
+            jitter: Jitter::new(config.jitter_seed),
+            spec,
+            config,
+            next_id: 1,
+            stage: Stage::Head,
+            control: Some(Task::new(Operation::HeadSource, Duration::ZERO)),
+            in_flight: BTreeMap::new(),
+            queue: VecDeque::new(),
+            finished: None,
+            failing: None,
+            cancelled: false,
+            completion_uncertain: false,
+            source: None,
+            plan: None,
+            upload_id: None,
+            tags: Vec::new(),
+            checkpoint,
+            restart: None,
+            parts: Vec::new(),
+            cursor: 0,
+            backoff: BTreeSet::new(),
+            listed: BTreeMap::new(),
+            list_marker: None,
+            parts_in_flight: 0,
+            window,
+            window_credit: 0,
+            window_cut_before: 0,
+            parts_done: 0,
+            bytes_done: 0,
+            resumed_parts: 0,
+            requests: 0,
+            retries: 0,
+        }
+    }
+
+    /// The next thing to do. Call it until it returns [`Step::Wait`] or [`Step::Finished`] after
+    /// creating the job, after every [`handle`](Self::handle) or [`cancel`](Self::cancel), and when
+    /// a `Wait`'s `until` has passed. ([`Step`] is `#[must_use]`.)
+    pub fn poll(&mut self, now: Duration) -> Step {
+        if let Some(step) = self.queue.pop_front() {
+            return step;
+        }
+        if let Some(result) = &self.finished {
+            return Step::Finished(result.clone());
+        }
+        if let Some(step) = self.send_control(now) {
+            return step;
+        }
+        if let Some(step) = self.send_part(now) {
+            return step;
+        }
+        Step::Wait {
+            until: self.wake_time(now),
+        }
+    }
+
+    /// Feeds the outcome of request `id`. An id the job is not waiting for (unknown, or already
+    /// answered) is ignored.
+    pub fn handle(&mut self, id: RequestId, result: Result<Reply, Failure>, now: Duration) {
+        let Some(slot) = self.in_flight.remove(&id) else {
+            return;
+        };
+        match slot {
+            Slot::Control => self.handle_control(result, now),
+            Slot::Part(number) => self.handle_part(id, number, result, now),
+        }
+        self.settle(now);
+    }
+
+    /// Stops the job: nothing new is sent, requests in flight are let finish, then the upload is
+    /// aborted unless the job is resumable, and the job finishes with [`JobError::Cancelled`]
+    /// (or with success, if a Complete already in flight succeeds).
+    pub fn cancel(&mut self) {
+        if self.finished.is_some() || self.cancelled {
+            return;
+        }
+        self.cancelled = true;
+        self.fail(
+            JobError::Cancelled {
+                upload: UploadFate::None,
+            },
+            AbortWish::UnlessResumable,
+        );
+        self.settle(Duration::ZERO);
+    }
+
+    /// How far the job has got.
+    pub fn progress(&self) -> Progress {
+        Progress {
+            phase: match self.stage {
+                Stage::Head => Phase::HeadSource,
+                Stage::PutCopy => Phase::SingleCopy,
+                Stage::AbortStale => Phase::AbortingStale,
+                Stage::Tagging => Phase::Tagging,
+                Stage::Initiate => Phase::Initiating,
+                Stage::ListParts => Phase::ListingParts,
+                Stage::Parts => Phase::CopyingParts,
+                Stage::Complete => Phase::Completing,
+                Stage::Drain => Phase::Stopping,
+                Stage::Abort => Phase::Aborting,
+                Stage::Done => Phase::Done,
+            },
+            parts_total: self.plan.as_ref().map_or(0, Plan::part_count),
+            parts_done: self.parts_done,
+            bytes_total: self.source.as_ref().map_or(0, |s| s.size),
+            bytes_done: self.bytes_done,
+            resumed_parts: self.resumed_parts,
+            parts_in_flight: self.parts_in_flight,
+            window: self.window,
+            requests: self.requests,
+            retries: self.retries,
+            restarted: self.restart.as_ref().map(|r| r.reason),
+            upload_id: self.upload_id.clone(),
+        }
+    }
+
+    /// The job's specification.
+    pub fn spec(&self) -> &JobSpec {
+        &self.spec
+    }
+
+    /// The plan, once HEAD has answered.
+    pub fn plan(&self) -> Option<&Plan> {
+        self.plan.as_ref()
+    }
+
+    // ---- sending ----
+
+    fn new_id(&mut self, slot: Slot) -> RequestId {
+        let id = RequestId(self.next_id);
+        self.next_id += 1;
+        self.requests += 1;
+        self.in_flight.insert(id, slot);
+        id
+    }
+
+    fn send_control(&mut self, now: Duration) -> Option<Step> {
+        let task = self.control.as_ref()?;
+        if task.in_flight.is_some() || task.not_before > now || self.stage == Stage::Drain {
+            return None;
+        }
+        let id = self.new_id(Slot::Control);
+        let task = self.control.as_mut()?;
+        task.attempts += 1;
+        task.in_flight = Some(id);
+        Some(Step::Send {
+            id,
+            op: task.op.clone(),
+        })
+    }
+
+    fn send_part(&mut self, now: Duration) -> Option<Step> {
+        if self.stage != Stage::Parts || self.parts_in_flight >= self.window {
+            return None;
+        }
+        // Set before the parts stage begins; checked first so nothing below fails half-way.
+        let (Some(plan), Some(upload_id), Some(source)) = (&self.plan, &self.upload_id, &self.source) else {
+            return None;
+        };
+        let (upload_id, source_etag) = (upload_id.clone(), source.etag.clone());
+        let ranges = plan.parts();
+        let number = match self.backoff.first() {
+            Some(&(not_before, number)) if not_before <= now => {
+                self.backoff.remove(&(not_before, number));
+                number
+            }
+            _ => {
+                while self.parts.get(self.cursor).is_some_and(|s| *s != PartState::Todo) {
+                    self.cursor += 1;
+                }
+                if self.cursor >= self.parts.len() {
+                    return None;
+                }
+                self.cursor += 1;
+                u32::try_from(self.cursor).ok()?
+            }
+        };
+        // `parts` and the plan's parts have the same length, and `number` indexes both.
+        let index = (number - 1) as usize;
+        let range = ranges[index].range;
+        let attempts = match self.parts[index] {
+            PartState::Backoff { attempts, .. } => attempts,
+            _ => 0,
+        } + 1;
+        self.parts[index] = PartState::InFlight { attempts };
+        self.parts_in_flight += 1;
+        let op = Operation::UploadPartCopy {
+            upload_id,
+            part_number: number,
+            range,
+            source_etag,
+        };
+        let id = self.new_id(Slot::Part(number));
+        Some(Step::Send { id, op })
+    }
+
+    fn wake_time(&self, now: Duration) -> Option<Duration> {
+        let control = self
+            .control
+            .as_ref()
+            .filter(|t| t.in_flight.is_none() && self.stage != Stage::Drain)
+            .map(|t| t.not_before.max(now));
+        let part = if self.stage == Stage::Parts && self.parts_in_flight < self.window {
+            self.backoff.first().map(|&(t, _)| t.max(now))
+        } else {
+            None
+        };
+        match (control, part) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        }
+    }
+
+    // ---- stage changes ----
+
+    fn enter(&mut self, stage: Stage, op: Option<Operation>, now: Duration) {
+        self.stage = stage;
+        self.control = op.map(|op| Task::new(op, now));
+    }
+
+    fn finish(&mut self, result: Result<Outcome, JobError>) {
+        self.stage = Stage::Done;
+        self.control = None;
+        self.backoff.clear();
+        self.finished = Some(result);
+    }
+
+    /// Ends the job with `error` once requests in flight are answered (the first error wins; a
+    /// later one may only make an abort more necessary).
+    fn fail(&mut self, error: JobError, abort: AbortWish) {
+        if matches!(self.stage, Stage::Done | Stage::Abort) {
+            return;
+        }
+        match &mut self.failing {
+            Some(failing) => failing.abort = failing.abort.max(abort),
+            None => {
+                self.failing = Some(Failing { error, abort });
+            }
+        }
+        self.stage = Stage::Drain;
+        self.backoff.clear();
+        if self.control.as_ref().is_some_and(|t| t.in_flight.is_none()) {
+            self.control = None;
+        }
+    }
+
+    /// Takes the transitions that need no reply: a drained failure, all parts done.
+    fn settle(&mut self, now: Duration) {
+        match self.stage {
+            Stage::Drain if self.in_flight.is_empty() => {
+                let Some(Failing { mut error, abort }) = self.failing.take() else {
+                    return;
+                };
+                let abort = match abort {
+                    AbortWish::Never => false,
+                    AbortWish::UnlessResumable => !self.config.resumable,
+                    AbortWish::Always => true,
+                };
+                match (self.upload_id.clone(), abort) {
+                    (Some(upload_id), true) => {
+                        self.failing = Some(Failing {
+                            error,
+                            abort: AbortWish::Always,
+                        });
+                        self.enter(Stage::Abort, Some(Operation::Abort { upload_id }), now);
+                    }
+                    (upload_id, _) => {
+                        // The upload id is cleared whenever the service says the upload is gone.
+                        let kept = match upload_id {
+                            Some(upload_id) => UploadFate::Kept { upload_id },
+                            None => UploadFate::None,
+                        };
+                        if let Some(fate) = error.upload_mut() {
+                            *fate = kept;
+                        }
+                        self.finish(Err(error));
+                    }
+                }
+            }
+            Stage::Parts if self.parts_in_flight == 0 && self.parts_done as usize == self.parts.len() => {
+                let parts = self
+                    .parts
+                    .iter()
+                    .zip(1u32..)
+                    .filter_map(|(state, number)| match state {
+                        PartState::Done { etag } => Some(CompletedPart {
+                            number,
+                            etag: etag.clone(),
+                        }),
+                        _ => None,
+                    })
+                    .collect();
+                let Some(upload_id) = self.upload_id.clone() else {
+                    return;
+                };
+                self.enter(
+                    Stage::Complete,
+                    Some(Operation::Complete { upload_id, parts }),
+                    now,
+                );
+            }
+            _ => {}
+        }
+    }
+
+    fn start_multipart(&mut self, now: Duration) {
+        let fetch_tags =
+            self.spec.directive == MetadataDirective::Copy && self.spec.tags == TagsHandling::FollowDirective;
+        if fetch_tags {
+            self.enter(Stage::Tagging, Some(Operation::GetSourceTagging), now);
+        } else {
+            self.tags.clear();
+            self.enter_initiate(now);
+        }
+    }
+
+    fn enter_initiate(&mut self, now: Duration) {
+        let metadata = match self.spec.directive {
+            MetadataDirective::Copy => self
+                .source
+                .as_ref()
+                .map(|s| s.metadata.clone())
+                .unwrap_or_default(),
+            MetadataDirective::Replace => self.spec.metadata.clone(),
+        };
+        let op = Operation::Initiate {
+            metadata,
+            tags: self.tags.clone(),
+            storage_class: self.spec.storage_class.clone(),
+        };
+        self.enter(Stage::Initiate, Some(op), now);
+    }
+
+    fn enter_put_copy(&mut self, now: Duration) {
+        let metadata = match self.spec.directive {
+            MetadataDirective::Copy => ObjectMetadata::default(),
+            MetadataDirective::Replace => self.spec.metadata.clone(),
+        };
+        let op = Operation::PutCopy {
+            source_etag: self.source.as_ref().map(|s| s.etag.clone()),
+            directive: self.spec.directive,
+            metadata,
+            storage_class: self.spec.storage_class.clone(),
+        };
+        self.enter(Stage::PutCopy, Some(op), now);
+    }
+
+    /// Starts the copy from scratch after HEAD (or after giving up on a checkpoint's upload).
+    fn start_fresh(&mut self, now: Duration) {
+        match self.plan {
+            Some(Plan::Single { .. }) => self.enter_put_copy(now),
+            Some(Plan::Multipart { .. }) => self.start_multipart(now),
+            None => {}
+        }
+    }
+
+    fn begin_parts(&mut self, done: BTreeMap<u32, String>, now: Duration) {
+        let Some(plan) = &self.plan else {
+            return;
+        };
+        let mut parts = vec![PartState::Todo; plan.parts().len()];
+        let mut bytes = 0;
+        let mut count = 0;
+        for (number, etag) in done {
+            let Some(spec) = plan.part(number) else {
+                continue;
+            };
+            parts[(number - 1) as usize] = PartState::Done { etag };
+            bytes += spec.range.len();
+            count += 1;
+        }
+        self.parts = parts;
+        self.cursor = 0;
+        self.backoff.clear();
+        self.parts_done = count;
+        self.resumed_parts = count;
+        self.bytes_done = bytes;
+        self.enter(Stage::Parts, None, now);
+    }
+
+    // ---- replies ----
+
+    fn may_retry(&mut self, failure: &Failure, attempts: u32) -> bool {
+        failure.kind.is_retryable() && attempts < self.config.max_attempts
+    }
+
+    fn handle_control(&mut self, result: Result<Reply, Failure>, now: Duration) {
+        let Some(task) = self.control.as_mut() else {
+            return;
+        };
+        task.in_flight = None;
+        let attempts = task.attempts;
+        let kind = OperationKind::of(&task.op);
+        if self.stage == Stage::Drain {
+            self.control = None;
+            self.handle_control_while_draining(kind, result);
+            return;
+        }
+        let failure = match result {
+            Ok(reply) => {
+                self.handle_control_reply(kind, reply, now);
+                return;
+            }
+            Err(failure) => failure,
+        };
+        // Complete after an uncertain attempt: see the module documentation.
+        if self.stage == Stage::Complete
+            && failure.kind == FailureKind::NoSuchUpload
+            && self.completion_uncertain
+        {
+            let upload_id = self.upload_id.take().unwrap_or_default();
+            self.fail(JobError::CompletionUnconfirmed { upload_id }, AbortWish::Never);
+            return;
+        }
+        if self.may_retry(&failure, attempts) {
+            let delay = self
+                .config
+                .backoff
+                .delay(attempts, failure.retry_after, &mut self.jitter);
+            if let Some(task) = self.control.as_mut() {
+                task.not_before = now + delay;
+            }
+            if kind == OperationKind::Complete {
+                self.completion_uncertain = true;
+            }
+            self.retries += 1;
+            return;
+        }
+        self.control_failed(kind, failure, attempts, now);
+    }
+
+    fn handle_control_while_draining(&mut self, kind: OperationKind, result: Result<Reply, Failure>) {
+        match result {
+            Err(failure) if kind == OperationKind::Complete && failure.kind.is_retryable() => {
+                self.completion_uncertain = true;
+            }
+            Ok(Reply::Initiated { upload_id }) => {
+                self.upload_id = Some(upload_id);
+                self.persist_header();
+            }
+            Ok(Reply::Completed { etag, crc64 }) => {
+                // The copy finished before the cancellation could stop it.
+                self.failing = None;
+                let outcome = self.outcome(etag, crc64);
+                self.finish(Ok(outcome));
+            }
+            Ok(Reply::Copied { etag, crc64 }) => {
+                self.failing = None;
+                self.bytes_done = self.source.as_ref().map_or(0, |s| s.size);
+                let outcome = self.outcome(etag, crc64);
+                self.finish(Ok(outcome));
+            }
+            _ => {}
+        }
+    }
+
+    fn control_failed(&mut self, kind: OperationKind, failure: Failure, attempts: u32, now: Duration) {
+        let service = |upload| JobError::Service {
+            operation: kind,
+            failure: failure.clone(),
+            attempts,
+            upload,
+        };
+        match self.stage {
+            Stage::Head | Stage::Tagging | Stage::PutCopy if failure.kind == FailureKind::NoSuchKey => {
+                // A checkpoint's upload (on resume) can never be completed from a deleted source.
+                self.fail(
+                    JobError::SourceNotFound {
+                        failure,
+                        upload: UploadFate::None,
+                    },
+                    AbortWish::Always,
+                );
+            }
+            Stage::PutCopy if failure.kind == FailureKind::PreconditionFailed => {
+                let etag = self.source_etag();
+                self.fail(
+                    JobError::SourceChanged {
+                        etag,
+                        upload: UploadFate::None,
+                    },
+                    AbortWish::Never,
+                );
+            }
+            Stage::AbortStale => {
+                // Best effort: the old upload is useless either way.
+                let gone = failure.kind == FailureKind::NoSuchUpload;
+                if let Some(restart) = self.restart.as_mut() {
+                    restart.abort_failure = (!gone).then_some(failure);
+                }
+                self.start_fresh(now);
+            }
+            Stage::ListParts if failure.kind == FailureKind::NoSuchUpload => {
+                self.restart_with(RestartReason::UploadGone, None, now);
+            }
+            Stage::Abort
+                if failure.kind == FailureKind::NoSuchUpload
+                    && self.completion_uncertain
+                    && attempts == 1 =>
+            {
+                // The upload is gone before our first Abort after a Complete whose outcome we never
+                // saw: most likely that Complete took effect, and "aborted" would be wrong. (After
+                // a retried Abort, our own earlier attempt is as likely, and "aborted" stands.)
+                let upload_id = self.upload_id.take().unwrap_or_default();
+                self.failing = None;
+                self.finish(Err(JobError::CompletionUnconfirmed { upload_id }));
+            }
+            Stage::Abort => {
+                let fate = match (self.upload_id.clone(), failure.kind) {
+                    (Some(upload_id), FailureKind::NoSuchUpload) => UploadFate::Aborted { upload_id },
+                    (Some(upload_id), _) => UploadFate::AbortFailed { upload_id, failure },
+                    (None, _) => UploadFate::None,
+                };
+                self.finish_failing(fate);
+            }
+            Stage::Complete | Stage::ListParts | Stage::Parts => {
+                let wish = if failure.kind == FailureKind::NoSuchUpload {
+                    self.upload_id = None;
+                    AbortWish::Never
+                } else {
+                    AbortWish::UnlessResumable
+                };
+                self.fail(service(UploadFate::None), wish);
+            }
+            _ => {
+                self.fail(service(UploadFate::None), AbortWish::UnlessResumable);
+            }
+        }
+    }
+
+    fn finish_failing(&mut self, fate: UploadFate) {
+        let Some(Failing { mut error, .. }) = self.failing.take() else {
+            return;
+        };
+        if let Some(slot) = error.upload_mut() {
+            *slot = fate;
+        }
+        self.finish(Err(error));
+    }
+
+    fn handle_control_reply(&mut self, kind: OperationKind, reply: Reply, now: Duration) {
+        match (self.stage, reply) {
+            (Stage::Head, Reply::Head(info)) => self.on_head(*info, now),
+            (Stage::PutCopy, Reply::Copied { etag, crc64 }) => {
+                self.bytes_done = self.source.as_ref().map_or(0, |s| s.size);
+                let outcome = self.outcome(etag, crc64);
+                self.finish(Ok(outcome));
+            }
+            (Stage::AbortStale, Reply::Aborted) => self.start_fresh(now),
+            (Stage::Tagging, Reply::Tagging(tags)) => {
+                self.tags = tags;
+                self.enter_initiate(now);
+            }
+            (Stage::Initiate, Reply::Initiated { upload_id }) => {
+                self.upload_id = Some(upload_id);
+                self.persist_header();
+                self.begin_parts(BTreeMap::new(), now);
+            }
+            (Stage::ListParts, Reply::Parts { parts, next_marker }) => {
+                self.on_parts_page(parts, next_marker, now);
+            }
+            (Stage::Complete, Reply::Completed { etag, crc64 }) => {
+                let outcome = self.outcome(etag, crc64);
+                self.finish(Ok(outcome));
+            }
+            (Stage::Abort, Reply::Aborted) => {
+                let fate = self
+                    .upload_id
+                    .clone()
+                    .map_or(UploadFate::None, |upload_id| UploadFate::Aborted { upload_id });
+                self.finish_failing(fate);
+            }
+            (Stage::Abort, _) => {
+                // A wrong reply to Abort: the upload's fate is unknown; say the abort failed.
+                let fate =
+                    self.upload_id
+                        .clone()
+                        .map_or(UploadFate::None, |upload_id| UploadFate::AbortFailed {
+                            upload_id,
+                            failure: unexpected_failure(kind),
+                        });
+                self.finish_failing(fate);
+            }
+            _ => self.fail(
+                JobError::UnexpectedReply {
+                    operation: kind,
+                    upload: UploadFate::None,
+                },
+                AbortWish::UnlessResumable,
+            ),
+        }
+    }
+
+    fn on_head(&mut self, info: SourceInfo, now: Duration) {
+        let planned = plan::plan(info.size, &self.spec.limits, &self.spec.plan);
+        // On resume: is the source still the one the checkpoint's upload copies from?
+        let same_source = self.checkpoint.as_ref().map(|c| {
+            let header = &c.header;
+            header.size == info.size
+                && header.etag == info.etag
+                && header.last_modified == info.last_modified
+                && header.version_id == info.version_id
+        });
+        self.source = Some(info);
+        let plan = match planned {
+            Ok(plan) => plan,
+            Err(source) => {
+                // A checkpoint's upload of an older source is useless: abort it.
+                let wish = if same_source == Some(false) {
+                    AbortWish::Always
+                } else {
+                    AbortWish::UnlessResumable
+                };
+                self.fail(
+                    JobError::Plan {
+                        source,
+                        upload: UploadFate::None,
+                    },
+                    wish,
+                );
+                return;
+            }
+        };
+        let part_size = plan.part_size();
+        self.plan = Some(plan);
+        let Some(checkpoint) = &self.checkpoint else {
+            self.start_fresh(now);
+            return;
+        };
+        let old = checkpoint.header.upload_id.clone();
+        if same_source == Some(false) {
+            self.restart_with(RestartReason::SourceChanged, Some(old), now);
+        } else if part_size != Some(checkpoint.header.part_size) {
+            self.restart_with(RestartReason::PlanChanged, Some(old), now);
+        } else {
+            self.listed.clear();
+            self.list_marker = None;
+            let op = self.list_parts(old, None);
+            self.enter(Stage::ListParts, Some(op), now);
+        }
+    }
+
+    /// Gives up on the checkpoint's upload: aborts it when `abort` names it, then starts over.
+    fn restart_with(&mut self, reason: RestartReason, abort: Option<String>, now: Duration) {
+        let old_upload_id = self
+            .checkpoint
+            .take()
+            .map(|c| c.header.upload_id)
+            .unwrap_or_default();
+        self.restart = Some(Restart {
+            reason,
+            old_upload_id,
+            abort_failure: None,
+        });
+        self.upload_id = None;
+        match abort {
+            Some(upload_id) => {
+                self.enter(Stage::AbortStale, Some(Operation::Abort { upload_id }), now);
+            }
+            None => self.start_fresh(now),
+        }
+    }
+
+    fn list_parts(&self, upload_id: String, marker: Option<u32>) -> Operation {
+        Operation::ListParts {
+            upload_id,
+            marker,
+            max_parts: self.config.list_parts_page,
+        }
+    }
+
+    fn on_parts_page(&mut self, page: Vec<ListedPart>, next: Option<u32>, now: Duration) {
+        for part in page {
+            let fits = self
+                .plan
+                .as_ref()
+                .and_then(|p| p.part(part.number))
+                .is_some_and(|spec| spec.range.len() == part.size);
+            self.listed.insert(part.number, fits.then_some(part.etag));
+        }
+        // Follow the marker only forwards, so a service repeating itself cannot loop us.
+        match next {
+            Some(marker) if self.list_marker.is_none_or(|m| marker > m) => {
+                self.list_marker = Some(marker);
+                let op = self.list_parts(self.upload_id.clone().unwrap_or_default(), Some(marker));
+                self.enter(Stage::ListParts, Some(op), now);
+            }
+            _ => self.reconcile(now),
+        }
+    }
+
+    /// Decides which parts are done from the listing and the journal, then copies the rest.
+    fn reconcile(&mut self, now: Duration) {
+        let journal = self
+            .checkpoint
+            .as_ref()
+            .map(|c| c.parts.clone())
+            .unwrap_or_default();
+        let count = self.plan.as_ref().map_or(0, Plan::part_count);
+        let mut done = BTreeMap::new();
+        for number in 1..=count {
+            match (self.listed.get(&number), journal.get(&number)) {
+                // The service's listing is the truth about what it holds.
+                (Some(Some(listed)), recorded) => {
+                    if recorded != Some(listed) {
+                        self.queue.push_back(Step::Persist(Record::Part {
+                            number,
+                            etag: listed.clone(),
+                        }));
+                    }
+                    done.insert(number, listed.clone());
+                }
+                // Listed with the wrong size: whatever the journal says, copy it again.
+                (Some(None), _) => {}
+                // Not listed: whatever the journal says, the service does not hold it (COS and
+                // OSS list parts consistently), and naming it in Complete would fail the upload
+                // for good (InvalidPart). Copy it again.
+                (None, _) => {}
+            }
+        }
+        self.listed.clear();
+        self.begin_parts(done, now);
+    }
+
+    fn grow_window(&mut self) {
+        if self.window >= self.config.concurrency {
+            return;
+        }
+        self.window_credit += 1;
+        if self.window_credit >= self.window {
+            self.window += 1;
+            self.window_credit = 0;
+        }
+    }
+
+    /// Halves the window for a throttled request `id`, unless it was sent before the last cut.
+    fn shrink_window(&mut self, id: RequestId) {
+        if !self.config.adaptive_window || id.0 < self.window_cut_before {
+            return;
+        }
+        self.window = (self.window / 2).max(1);
+        self.window_credit = 0;
+        self.window_cut_before = self.next_id;
+    }
+
+    fn handle_part(&mut self, id: RequestId, number: u32, result: Result<Reply, Failure>, now: Duration) {
+        let Some(index) = number.checked_sub(1).map(|n| n as usize) else {
+            return;
+        };
+        let Some(PartState::InFlight { attempts }) = self.parts.get(index).cloned() else {
+            return;
+        };
+        self.parts_in_flight -= 1;
+        self.parts[index] = PartState::Todo;
+        let kind = OperationKind::UploadPartCopy(number);
+        match result {
+            Ok(Reply::PartCopied { etag, .. }) => {
+                self.grow_window();
+                self.parts[index] = PartState::Done { etag: etag.clone() };
+                self.parts_done += 1;
+                self.bytes_done += self
+                    .plan
+                    .as_ref()
+                    .and_then(|p| p.part(number))
+                    .map_or(0, |p| p.range.len());
+                self.queue.push_back(Step::Persist(Record::Part { number, etag }));
+            }
+            Ok(_) => self.fail(
+                JobError::UnexpectedReply {
+                    operation: kind,
+                    upload: UploadFate::None,
+                },
+                AbortWish::UnlessResumable,
+            ),
+            Err(failure) if self.stage == Stage::Drain => {
+                // Already failing: the first error stands, but a changed source still means the
+                // upload can never be completed correctly.
+                if failure.kind == FailureKind::PreconditionFailed {
+                    if let Some(failing) = self.failing.as_mut() {
+                        failing.abort = AbortWish::Always;
+                    }
+                }
+            }
+            Err(failure) if self.may_retry(&failure, attempts) => {
+                if failure.kind == FailureKind::Throttled {
+                    self.shrink_window(id);
+                }
+                let delay = self
+                    .config
+                    .backoff
+                    .delay(attempts, failure.retry_after, &mut self.jitter);
+                let not_before = now + delay;
+                self.parts[index] = PartState::Backoff { attempts, not_before };
+                self.backoff.insert((not_before, number));
+                self.retries += 1;
+            }
+            Err(failure) => match failure.kind {
+                FailureKind::PreconditionFailed => {
+                    let etag = self.source_etag();
+                    self.fail(
+                        JobError::SourceChanged {
+                            etag,
+                            upload: UploadFate::None,
+                        },
+                        AbortWish::Always,
+                    );
+                }
+                FailureKind::NoSuchKey => {
+                    // The source was deleted mid-copy: the upload can never be completed.
+                    self.fail(
+                        JobError::SourceNotFound {
+                            failure,
+                            upload: UploadFate::None,
+                        },
+                        AbortWish::Always,
+                    );
+                }
+                FailureKind::NoSuchUpload => {
+                    self.upload_id = None;
+                    self.fail(
+                        JobError::Service {
+                            operation: kind,
+                            failure,
+                            attempts,
+                            upload: UploadFate::None,
+                        },
+                        AbortWish::Never,
+                    );
+                }
+                _ => self.fail(
+                    JobError::Service {
+                        operation: kind,
+                        failure,
+                        attempts,
+                        upload: UploadFate::None,
+                    },
+                    AbortWish::UnlessResumable,
+                ),
+            },
+        }
+    }
+
+    // ---- records and results ----
+
+    fn source_etag(&self) -> String {
+        self.source.as_ref().map(|s| s.etag.clone()).unwrap_or_default()
+    }
+
+    fn persist_header(&mut self) {
+        let (Some(source), Some(upload_id)) = (&self.source, &self.upload_id) else {
+            return;
+        };
+        let header = Header {
+            source: self.spec.source.clone(),
+            destination: self.spec.destination.clone(),
+            version_id: source.version_id.clone(),
+            size: source.size,
+            etag: source.etag.clone(),
+            last_modified: source.last_modified.clone(),
+            upload_id: upload_id.clone(),
+            part_size: self.plan.as_ref().and_then(Plan::part_size).unwrap_or(0),
+        };
+        self.queue.push_back(Step::Persist(Record::Header(header)));
+    }
+
+    fn outcome(&self, etag: String, crc64: Option<u64>) -> Outcome {
+        let source = self.source.clone().unwrap_or_default();
+        let multipart = matches!(self.plan, Some(Plan::Multipart { .. }));
+        Outcome {
+            mode: if multipart {
+                CopyMode::Multipart
+            } else {
+                CopyMode::Single
+            },
+            size: source.size,
+            part_size: self.plan.as_ref().and_then(Plan::part_size),
+            parts: self.plan.as_ref().map_or(0, Plan::part_count),
+            resumed_parts: self.resumed_parts,
+            etag,
+            upload_id: if multipart { self.upload_id.clone() } else { None },
+            crc64,
+            source,
+            requests: self.requests,
+            retries: self.retries,
+            restart: self.restart.clone(),
+        }
+    }
+}
+
+fn unexpected_failure(kind: OperationKind) -> Failure {
+    Failure {
+        kind: FailureKind::Fatal,
+        status: None,
+        code: "UnexpectedReply".into(),
+        message: format!("the reply does not answer {kind}"),
+        request_id: None,
+        retry_after: None,
+    }
+}

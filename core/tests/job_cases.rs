@@ -1,0 +1,887 @@
+//! Scenario tests of `CopyJob`: one behaviour each, driven by hand or through the simulator.
+
+mod common;
+
+use std::time::Duration;
+
+use common::{count, drive, failure, Fault, Service};
+use partcopy_core::checkpoint::Record;
+use partcopy_core::job::{
+    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, RequestId, RestartReason, ResumeError,
+    Step, TagsHandling, UploadFate,
+};
+use partcopy_core::ops::{FailureKind, MetadataDirective, Operation, Reply};
+use partcopy_core::plan::{Limits, PlanError, PlanOptions};
+
+const MS: Duration = Duration::from_millis(1);
+
+fn limits() -> Limits {
+    Limits {
+        single_copy_max: 10,
+        min_part_size: 1,
+        max_part_size: 1000,
+        max_parts: 10_000,
+        max_object_size: 1_000_000,
+    }
+}
+
+/// A spec with parts of 10 bytes and everything above 10 bytes multipart.
+fn spec() -> JobSpec {
+    let mut spec = JobSpec::new("src", "dst", limits());
+    spec.plan = PlanOptions {
+        part_size: Some(10),
+        threshold: Some(10),
+    };
+    spec
+}
+
+fn config(resumable: bool) -> JobConfig {
+    JobConfig {
+        concurrency: 2,
+        max_attempts: 3,
+        resumable,
+        ..JobConfig::default()
+    }
+}
+
+/// Everything `poll` returns until it waits or finishes.
+#[derive(Debug, Default)]
+struct Drained {
+    sends: Vec<(RequestId, Operation)>,
+    records: Vec<Record>,
+    wait: Option<Option<Duration>>,
+    finished: Option<Result<partcopy_core::job::Outcome, JobError>>,
+}
+
+fn drain(job: &mut CopyJob, now: Duration) -> Drained {
+    let mut out = Drained::default();
+    loop {
+        match job.poll(now) {
+            Step::Send { id, op } => out.sends.push((id, op)),
+            Step::Persist(r) => out.records.push(r),
+            Step::Wait { until } => {
+                out.wait = Some(until);
+                return out;
+            }
+            Step::Finished(r) => {
+                out.finished = Some(r);
+                return out;
+            }
+        }
+    }
+}
+
+/// Answers every send of `d` with the service, in order.
+fn answer_all(job: &mut CopyJob, service: &mut Service, d: &Drained, now: Duration) {
+    for (id, op) in &d.sends {
+        let reply = service.apply(op);
+        job.handle(*id, reply, now);
+    }
+}
+
+fn finish(job: &mut CopyJob, service: &mut Service) -> common::Run {
+    drive(job, service, &[], &[], None)
+}
+
+#[test]
+fn zero_byte_object_is_one_put_copy() {
+    let mut service = Service::new(0);
+    let mut job = CopyJob::new(JobSpec::new("src", "dst", Limits::COS), JobConfig::default()).unwrap();
+    let run = finish(&mut job, &mut service);
+    let ops: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
+    assert_eq!(ops.len(), 2);
+    assert_eq!(ops[0], &Operation::HeadSource);
+    let Operation::PutCopy {
+        source_etag,
+        directive,
+        ..
+    } = ops[1]
+    else {
+        panic!("{ops:?}")
+    };
+    assert_eq!(source_etag.as_deref(), Some("\"src-v1\""));
+    assert_eq!(*directive, MetadataDirective::Copy);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.mode, CopyMode::Single);
+    assert_eq!((outcome.size, outcome.parts, outcome.part_size), (0, 0, None));
+    assert!(run.records.is_empty());
+}
+
+#[test]
+fn multipart_copies_metadata_and_tags_and_persists_as_it_goes() {
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.mode, CopyMode::Multipart);
+    assert_eq!((outcome.parts, outcome.part_size), (3, Some(10)));
+    let initiate = run
+        .sent
+        .iter()
+        .find_map(|(_, op)| match op {
+            Operation::Initiate { metadata, tags, .. } => Some((metadata, tags)),
+            _ => None,
+        })
+        .unwrap();
+    assert_eq!(initiate.0.content_type.as_deref(), Some("video/mp4"));
+    assert_eq!(initiate.0.user, vec![("owner".into(), "alice".into())]);
+    assert_eq!(initiate.1, &service.source_tags);
+    // A header first, then one record per part, with the service's ETags.
+    let Record::Header(header) = &run.records[0] else {
+        panic!("{:?}", run.records)
+    };
+    assert_eq!(header.upload_id, outcome.upload_id.clone().unwrap());
+    assert_eq!((header.size, header.part_size), (25, 10));
+    assert_eq!(header.etag, "\"src-v1\"");
+    assert_eq!(run.records.len(), 4);
+    let Operation::Complete { parts, .. } = &run.sent.last().unwrap().1 else {
+        panic!()
+    };
+    for part in parts {
+        assert!(run.records.contains(&Record::Part {
+            number: part.number,
+            etag: part.etag.clone()
+        }));
+    }
+}
+
+#[test]
+fn skipping_tags_sends_no_tagging_request() {
+    let mut service = Service::new(25);
+    let mut spec = spec();
+    spec.tags = TagsHandling::Skip;
+    let mut job = CopyJob::new(spec, config(false)).unwrap();
+    let run = finish(&mut job, &mut service);
+    assert!(run.result.clone().unwrap().is_ok());
+    assert_eq!(count(&run, |op| *op == Operation::GetSourceTagging), 0);
+    assert!(run.sent.iter().any(|(_, op)| matches!(
+        op,
+        Operation::Initiate { tags, .. } if tags.is_empty()
+    )));
+}
+
+#[test]
+fn replace_sends_the_replacement_metadata() {
+    let mut service = Service::new(5);
+    let mut spec = spec();
+    spec.directive = MetadataDirective::Replace;
+    spec.metadata.content_type = Some("text/plain".into());
+    spec.storage_class = Some("ARCHIVE".into());
+    let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
+    let run = finish(&mut job, &mut service);
+    assert_eq!(
+        run.sent[1].1,
+        Operation::PutCopy {
+            source_etag: Some("\"src-v1\"".into()),
+            directive: MetadataDirective::Replace,
+            metadata: spec.metadata,
+            storage_class: Some("ARCHIVE".into()),
+        }
+    );
+}
+
+#[test]
+fn retries_wait_for_backoff_and_retry_after_with_a_new_id() {
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let d = drain(&mut job, Duration::ZERO);
+    let (first, _) = d.sends[0].clone();
+    let mut slow = failure(FailureKind::Throttled, 503);
+    slow.retry_after = Some(Duration::from_secs(5));
+    job.handle(first, Err(slow), Duration::ZERO);
+    let d = drain(&mut job, MS);
+    assert!(d.sends.is_empty());
+    let until = d.wait.unwrap().unwrap();
+    assert!(until >= Duration::from_secs(5), "{until:?}");
+    // Too early: still waiting; a stale reply changes nothing.
+    job.handle(first, Ok(Reply::Aborted), Duration::from_secs(1));
+    assert!(drain(&mut job, Duration::from_secs(1)).sends.is_empty());
+    let d = drain(&mut job, until);
+    assert_eq!(d.sends.len(), 1);
+    assert_ne!(d.sends[0].0, first);
+    assert_eq!(d.sends[0].1, Operation::HeadSource);
+    assert_eq!(job.progress().retries, 1);
+}
+
+#[test]
+fn same_seed_same_delays() {
+    let delays = |seed| {
+        let mut job = CopyJob::new(
+            spec(),
+            JobConfig {
+                jitter_seed: seed,
+                max_attempts: 10,
+                ..config(false)
+            },
+        )
+        .unwrap();
+        let mut now = Duration::ZERO;
+        let mut out = Vec::new();
+        for _ in 0..5 {
+            let d = drain(&mut job, now);
+            let id = d.sends[0].0;
+            job.handle(id, Err(failure(FailureKind::Retryable, 500)), now);
+            let until = drain(&mut job, now).wait.unwrap().unwrap();
+            out.push(until - now);
+            now = until;
+        }
+        out
+    };
+    assert_eq!(delays(1), delays(1));
+    assert_ne!(delays(1), delays(2));
+    let d = delays(3);
+    assert!(d[4] > d[0], "{d:?}");
+}
+
+#[test]
+fn retries_are_bounded() {
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let faults = [Fault::Retryable; 3];
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    let err = run.result.clone().unwrap().unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            JobError::Service {
+                operation: OperationKind::HeadSource,
+                attempts: 3,
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    assert!(err
+        .to_string()
+        .contains("HEAD of the source failed after 3 attempt(s)"));
+}
+
+#[test]
+fn changed_source_aborts_even_a_resumable_upload() {
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(spec(), config(true)).unwrap();
+    // HEAD, tagging, initiate, then the first part gets a 412.
+    let faults = [Fault::None, Fault::None, Fault::None, Fault::Precondition];
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    let err = run.result.clone().unwrap().unwrap_err();
+    assert!(matches!(
+        &err,
+        JobError::SourceChanged {
+            upload: UploadFate::Aborted { .. },
+            ..
+        }
+    ));
+    assert!(err.to_string().starts_with("source changed during copy"), "{err}");
+    assert!(service.uploads.is_empty());
+    assert_eq!(count(&run, |op| matches!(op, Operation::Complete { .. })), 0);
+}
+
+#[test]
+fn a_fatal_part_keeps_a_resumable_upload_and_says_so() {
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(spec(), config(true)).unwrap();
+    let faults = [Fault::None, Fault::None, Fault::None, Fault::Fatal];
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    let err = run.result.clone().unwrap().unwrap_err();
+    let Some(UploadFate::Kept { upload_id }) = err.upload() else {
+        panic!("{err:?}")
+    };
+    assert!(service.uploads.contains_key(upload_id));
+    assert!(err.to_string().contains("was kept"), "{err}");
+    assert_eq!(count(&run, |op| matches!(op, Operation::Abort { .. })), 0);
+}
+
+#[test]
+fn an_abort_failure_does_not_hide_the_error() {
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 1,
+            ..config(false)
+        },
+    )
+    .unwrap();
+    // HEAD, tagging, initiate, part 1 fatal, then the abort fails too.
+    let faults = [Fault::None, Fault::None, Fault::None, Fault::Fatal, Fault::Fatal];
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    let err = run.result.clone().unwrap().unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            JobError::Service {
+                operation: OperationKind::UploadPartCopy(1),
+                upload: UploadFate::AbortFailed { .. },
+                ..
+            }
+        ),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("Upload Part - Copy of part 1 failed"),
+        "{message}"
+    );
+    assert!(message.contains("aborting multipart upload"), "{message}");
+}
+
+#[test]
+fn cancel_lets_parts_in_flight_finish_then_aborts() {
+    let mut service = Service::new(45);
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let mut now = Duration::ZERO;
+    // HEAD, tagging, initiate.
+    for _ in 0..3 {
+        let d = drain(&mut job, now);
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+    }
+    let d = drain(&mut job, now);
+    assert_eq!(d.sends.len(), 2, "window of 2");
+    job.cancel();
+    let nothing = drain(&mut job, now);
+    assert!(nothing.sends.is_empty() && nothing.finished.is_none());
+    answer_all(&mut job, &mut service, &d, now);
+    let d = drain(&mut job, now);
+    assert_eq!(d.records.len(), 2, "parts finished while draining are persisted");
+    assert!(matches!(d.sends[..], [(_, Operation::Abort { .. })]));
+    answer_all(&mut job, &mut service, &d, now);
+    let d = drain(&mut job, now);
+    let err = d.finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::Cancelled {
+            upload: UploadFate::Aborted { .. }
+        }
+    ));
+    assert!(service.uploads.is_empty());
+}
+
+#[test]
+fn cancel_during_initiate_keeps_a_resumable_upload_with_its_header() {
+    let mut service = Service::new(45);
+    let mut job = CopyJob::new(spec(), config(true)).unwrap();
+    let mut now = Duration::ZERO;
+    for _ in 0..2 {
+        let d = drain(&mut job, now);
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+    }
+    let d = drain(&mut job, now);
+    assert!(matches!(d.sends[..], [(_, Operation::Initiate { .. })]));
+    job.cancel();
+    job.cancel();
+    answer_all(&mut job, &mut service, &d, now);
+    let d = drain(&mut job, now);
+    assert!(matches!(d.records[..], [Record::Header(_)]));
+    assert!(d.sends.is_empty());
+    let err = d.finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::Cancelled {
+            upload: UploadFate::Kept { .. }
+        }
+    ));
+}
+
+#[test]
+fn cancel_before_anything_is_answered() {
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let d = drain(&mut job, Duration::ZERO);
+    job.cancel();
+    assert!(drain(&mut job, Duration::ZERO).finished.is_none());
+    job.handle(
+        d.sends[0].0,
+        Ok(Reply::Head(Box::new(common::source_info(100, "\"e\"")))),
+        MS,
+    );
+    let d = drain(&mut job, MS);
+    assert!(d.sends.is_empty());
+    assert!(matches!(
+        d.finished,
+        Some(Err(JobError::Cancelled {
+            upload: UploadFate::None
+        }))
+    ));
+}
+
+/// Runs a resumable job until `parts` part copies were answered, then stops (a crash).
+fn interrupted(service: &mut Service, spec: JobSpec, parts: usize) -> Vec<Record> {
+    let mut job = CopyJob::new(spec, config(true)).unwrap();
+    // HEAD, tagging and initiate come first.
+    let run = drive(&mut job, service, &[], &[], Some(3 + parts));
+    assert!(run.result.is_none());
+    run.records
+}
+
+#[test]
+fn resume_copies_only_what_is_missing() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 4);
+    let done: Vec<u32> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Part { number, .. } => Some(*number),
+            Record::Header(_) => None,
+        })
+        .collect();
+    assert_eq!(done.len(), 4);
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.resumed_parts, 4);
+    assert_eq!(outcome.restart, None);
+    let copied: Vec<u32> = run
+        .sent
+        .iter()
+        .filter_map(|(_, op)| match op {
+            Operation::UploadPartCopy { part_number, .. } => Some(*part_number),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 10 - 4);
+    assert!(copied.iter().all(|n| !done.contains(n)));
+    assert_eq!(count(&run, |op| matches!(op, Operation::Initiate { .. })), 0);
+    assert_eq!(service.object.unwrap().size, 95);
+}
+
+#[test]
+fn resume_copies_again_a_recorded_part_the_service_does_not_list() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 4);
+    let recorded: Vec<u32> = records
+        .iter()
+        .filter_map(|r| match r {
+            Record::Part { number, .. } => Some(*number),
+            Record::Header(_) => None,
+        })
+        .collect();
+    // The service lost one recorded part: naming it in Complete would fail the upload for good.
+    let lost = recorded[0];
+    for parts in service.uploads.values_mut() {
+        parts.remove(&lost);
+    }
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.resumed_parts, 3);
+    let copied: Vec<u32> = run
+        .sent
+        .iter()
+        .filter_map(|(_, op)| match op {
+            Operation::UploadPartCopy { part_number, .. } => Some(*part_number),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(copied.len(), 10 - 3);
+    assert!(copied.contains(&lost));
+    assert_eq!(service.object.unwrap().size, 95);
+}
+
+#[test]
+fn resume_follows_every_list_parts_page() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 10);
+    // Only the header survived; the service holds all ten parts.
+    let header = records[..1].to_vec();
+    let config = JobConfig {
+        list_parts_page: Some(3),
+        ..config(true)
+    };
+    let mut job = CopyJob::resume(header, spec(), config).unwrap();
+    let run = finish(&mut job, &mut service);
+    let markers: Vec<Option<u32>> = run
+        .sent
+        .iter()
+        .filter_map(|(_, op)| match op {
+            Operation::ListParts {
+                marker, max_parts, ..
+            } => {
+                assert_eq!(*max_parts, Some(3));
+                Some(*marker)
+            }
+            _ => None,
+        })
+        .collect();
+    assert_eq!(markers, vec![None, Some(3), Some(6), Some(9)]);
+    assert_eq!(
+        count(&run, |op| matches!(op, Operation::UploadPartCopy { .. })),
+        0
+    );
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.resumed_parts, 10);
+    // Parts learnt from the listing are persisted, so the journal catches up.
+    assert_eq!(run.records.len(), 10);
+}
+
+#[test]
+fn resume_after_the_source_changed_starts_over() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 4);
+    let Record::Header(old) = &records[0] else {
+        panic!()
+    };
+    let old = old.clone();
+    service.change_source(95);
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    assert!(run.sent.iter().any(|(_, op)| *op
+        == Operation::Abort {
+            upload_id: old.upload_id.clone()
+        }));
+    let outcome = run.result.clone().unwrap().unwrap();
+    let restart = outcome.restart.unwrap();
+    assert_eq!(restart.reason, RestartReason::SourceChanged);
+    assert_eq!(restart.old_upload_id, old.upload_id);
+    assert_eq!(restart.abort_failure, None);
+    assert_eq!(outcome.resumed_parts, 0);
+    assert_eq!(
+        count(&run, |op| matches!(op, Operation::UploadPartCopy { .. })),
+        10
+    );
+    // A new journal: a new header naming the new source and upload.
+    let Record::Header(new) = &run.records[0] else {
+        panic!("{:?}", run.records)
+    };
+    assert_ne!(new.etag, old.etag);
+    assert_ne!(new.upload_id, old.upload_id);
+    assert!(!service.uploads.contains_key(&old.upload_id));
+}
+
+#[test]
+fn resume_with_another_part_size_starts_over() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    let mut other = spec();
+    other.plan.part_size = Some(20);
+    let mut job = CopyJob::resume(records, other, config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.restart.unwrap().reason, RestartReason::PlanChanged);
+    assert_eq!((outcome.parts, outcome.part_size), (5, Some(20)));
+}
+
+#[test]
+fn resume_of_a_vanished_upload_starts_over_cleanly() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    service.uploads.clear();
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.restart.unwrap().reason, RestartReason::UploadGone);
+    assert_eq!(count(&run, |op| matches!(op, Operation::Abort { .. })), 0);
+    assert_eq!(count(&run, |op| matches!(op, Operation::Initiate { .. })), 1);
+    assert!(matches!(run.records[0], Record::Header(_)));
+}
+
+#[test]
+fn resume_refuses_another_copy_or_no_header() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 1);
+    let mut other = spec();
+    other.destination = "elsewhere".into();
+    assert!(matches!(
+        CopyJob::resume(records.clone(), other, config(true)),
+        Err(ResumeError::DifferentJob {
+            field: "destination",
+            ..
+        })
+    ));
+    assert!(matches!(
+        CopyJob::resume(records[1..].to_vec(), spec(), config(true)),
+        Err(ResumeError::NoHeader)
+    ));
+}
+
+#[test]
+fn a_lost_complete_then_no_such_upload_is_reported_unconfirmed() {
+    let mut service = Service::new(15);
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    // HEAD, tagging, initiate, two parts, then Complete takes effect but its reply is lost.
+    let faults = [
+        Fault::None,
+        Fault::None,
+        Fault::None,
+        Fault::None,
+        Fault::None,
+        Fault::LostReply,
+    ];
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    let err = run.result.clone().unwrap().unwrap_err();
+    assert!(matches!(err, JobError::CompletionUnconfirmed { .. }), "{err:?}");
+    assert!(err.to_string().contains("check the destination"));
+    assert_eq!(service.completions, 1);
+    assert_eq!(count(&run, |op| matches!(op, Operation::Abort { .. })), 0);
+}
+
+#[test]
+fn missing_source_and_oversized_source() {
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let d = drain(&mut job, Duration::ZERO);
+    job.handle(d.sends[0].0, Err(failure(FailureKind::NoSuchKey, 404)), MS);
+    let err = drain(&mut job, MS).finished.unwrap().unwrap_err();
+    assert!(matches!(err, JobError::SourceNotFound { .. }));
+    assert!(err.to_string().starts_with("source object not found"));
+
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let d = drain(&mut job, Duration::ZERO);
+    let huge = common::source_info(2_000_000, "\"e\"");
+    job.handle(d.sends[0].0, Ok(Reply::Head(Box::new(huge))), MS);
+    let err = drain(&mut job, MS).finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::Plan {
+            source: PlanError::ObjectTooLarge { .. },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_wrong_reply_is_an_error_not_a_panic() {
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let d = drain(&mut job, Duration::ZERO);
+    job.handle(d.sends[0].0, Ok(Reply::Aborted), MS);
+    let err = drain(&mut job, MS).finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::UnexpectedReply {
+            operation: OperationKind::HeadSource,
+            ..
+        }
+    ));
+}
+
+#[test]
+fn invalid_options_are_refused_up_front() {
+    let mut spec = spec();
+    spec.plan.threshold = Some(11);
+    assert!(matches!(
+        CopyJob::new(spec.clone(), config(false)),
+        Err(PlanError::ThresholdTooLarge { .. })
+    ));
+    spec.plan.threshold = None;
+    spec.plan.part_size = Some(0);
+    assert!(matches!(
+        CopyJob::new(spec, config(false)),
+        Err(PlanError::PartTooSmall { .. })
+    ));
+}
+
+#[test]
+fn progress_counts_bytes_and_parts() {
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let mut now = Duration::ZERO;
+    for _ in 0..3 {
+        let d = drain(&mut job, now);
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+    }
+    let d = drain(&mut job, now);
+    let p = job.progress();
+    assert_eq!(p.phase, partcopy_core::Phase::CopyingParts);
+    assert_eq!((p.parts_total, p.parts_done, p.parts_in_flight), (3, 0, 2));
+    assert_eq!((p.bytes_total, p.bytes_done), (25, 0));
+    answer_all(&mut job, &mut service, &d, now);
+    let p = job.progress();
+    assert_eq!((p.parts_done, p.bytes_done), (2, 20));
+    assert!(p.upload_id.is_some());
+}
+
+#[test]
+fn a_source_deleted_before_resume_gets_its_upload_aborted() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let d = drain(&mut job, Duration::ZERO);
+    job.handle(d.sends[0].0, Err(failure(FailureKind::NoSuchKey, 404)), MS);
+    let d = drain(&mut job, MS);
+    assert!(
+        matches!(d.sends[..], [(_, Operation::Abort { .. })]),
+        "{:?}",
+        d.sends
+    );
+    answer_all(&mut job, &mut service, &d, MS);
+    let err = drain(&mut job, MS).finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::SourceNotFound {
+            upload: UploadFate::Aborted { .. },
+            ..
+        }
+    ));
+    assert!(service.uploads.is_empty());
+}
+
+#[test]
+fn a_source_deleted_mid_copy_aborts_even_a_resumable_upload() {
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(spec(), config(true)).unwrap();
+    let mut now = Duration::ZERO;
+    for _ in 0..3 {
+        let d = drain(&mut job, now);
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+    }
+    let d = drain(&mut job, now);
+    job.handle(d.sends[0].0, Err(failure(FailureKind::NoSuchKey, 404)), now);
+    answer_all(
+        &mut job,
+        &mut service,
+        &Drained {
+            sends: d.sends[1..].to_vec(),
+            ..Drained::default()
+        },
+        now,
+    );
+    let d = drain(&mut job, now);
+    assert!(
+        matches!(d.sends[..], [(_, Operation::Abort { .. })]),
+        "{:?}",
+        d.sends
+    );
+    answer_all(&mut job, &mut service, &d, now);
+    let err = drain(&mut job, now).finished.unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::SourceNotFound {
+            upload: UploadFate::Aborted { .. },
+            ..
+        }
+    ));
+}
+
+#[test]
+fn a_resumed_source_that_grew_past_the_limit_gets_its_upload_aborted() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    service.change_source(2_000_000);
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let err = run.result.clone().unwrap().unwrap_err();
+    assert!(matches!(
+        err,
+        JobError::Plan {
+            source: PlanError::ObjectTooLarge { .. },
+            upload: UploadFate::Aborted { .. }
+        }
+    ));
+    assert!(service.uploads.is_empty());
+}
+
+#[test]
+fn ten_thousand_parts() {
+    let mut service = Service::new(10_000 * 10);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 64,
+            ..config(true)
+        },
+    )
+    .unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.parts, 10_000);
+    // HEAD, tagging, initiate, the parts, complete: nothing more.
+    assert_eq!(outcome.requests, 10_004);
+    assert_eq!(run.max_parts_in_flight, 64);
+    assert_eq!(run.records.len(), 10_001);
+}
+
+#[test]
+fn throttling_halves_the_window_once_per_round_then_it_grows_back() {
+    let mut service = Service::new(1000);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 8,
+            ..config(false)
+        },
+    )
+    .unwrap();
+    let mut now = Duration::ZERO;
+    for _ in 0..3 {
+        let d = drain(&mut job, now);
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+    }
+    let d = drain(&mut job, now);
+    assert_eq!(d.sends.len(), 8);
+    // All eight are throttled at once: one cut, not eight.
+    for (id, _) in &d.sends {
+        job.handle(*id, Err(failure(FailureKind::Throttled, 503)), now);
+    }
+    assert_eq!(job.progress().window, 4);
+    let mut max_seen = 0;
+    loop {
+        let d = drain(&mut job, now);
+        if let Some(result) = d.finished {
+            assert!(result.is_ok());
+            break;
+        }
+        max_seen = max_seen.max(job.progress().parts_in_flight);
+        if d.sends.is_empty() && job.progress().parts_in_flight == 0 {
+            now = d.wait.unwrap().unwrap();
+            continue;
+        }
+        answer_all(&mut job, &mut service, &d, now);
+        now += MS;
+        if job.progress().window == 4 {
+            assert!(max_seen <= 4);
+        }
+    }
+    assert_eq!(job.progress().window, 8, "grown back after enough successes");
+}
+
+#[test]
+fn the_window_stays_put_when_not_adaptive() {
+    let mut service = Service::new(1000);
+    let mut job = CopyJob::new(
+        spec(),
+        JobConfig {
+            concurrency: 8,
+            adaptive_window: false,
+            ..config(false)
+        },
+    )
+    .unwrap();
+    let faults = [Fault::None, Fault::None, Fault::None, Fault::Throttled(None)];
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    assert!(run.result.unwrap().is_ok());
+    assert_eq!(job.progress().window, 8);
+}
+
+#[test]
+fn only_records_after_the_last_header_count() {
+    let mut service = Service::new(95);
+    let real = interrupted(&mut service, spec(), 2);
+    let Record::Header(header) = &real[0] else {
+        panic!()
+    };
+    let mut older = header.clone();
+    older.upload_id = "an-older-upload".into();
+    let mut records = vec![
+        Record::Header(older),
+        Record::Part {
+            number: 5,
+            etag: "\"stale\"".into(),
+        },
+    ];
+    assert!(!real.contains(&Record::Part {
+        number: 5,
+        etag: "\"stale\"".into()
+    }));
+    records.extend(real.iter().cloned());
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.restart, None);
+    assert_eq!(outcome.resumed_parts, 2);
+    assert_eq!(outcome.upload_id.as_ref(), Some(&header.upload_id));
+    let Some(Operation::Complete { parts, .. }) = run.sent.last().map(|(_, op)| op) else {
+        panic!()
+    };
+    assert!(parts.iter().all(|p| p.etag != "\"stale\""));
+}

@@ -1,0 +1,130 @@
+//! `partcopy-emulator`: runs the local COS/OSS-compatible server until interrupted.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+
+use clap::Parser;
+use partcopy_emulator::{BucketSpec, Config, Credentials, Emulator, Provider};
+
+/// A local COS/OSS-compatible server for partcopy's tests and demo.
+#[derive(Debug, Parser)]
+#[command(name = "partcopy-emulator", version)]
+struct Args {
+    /// Address of the object API (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9000")]
+    listen: SocketAddr,
+    /// Address of the JSON admin API (default: the object API's port + 1; port 0 picks a free one).
+    #[arg(long)]
+    admin_listen: Option<SocketAddr>,
+    /// A bucket to create, as provider:name:region (repeatable), e.g. cos:demo-1250000000:ap-guangzhou.
+    #[arg(long = "bucket")]
+    buckets: Vec<BucketSpec>,
+    /// COS key pair as ID:SECRET (generated when absent).
+    #[arg(long, env = "EMULATOR_COS_KEY", hide_env_values = true)]
+    cos_key: Option<String>,
+    /// OSS key pair as ID:SECRET (generated when absent).
+    #[arg(long, env = "EMULATOR_OSS_KEY", hide_env_values = true)]
+    oss_key: Option<String>,
+    /// Seed for fault injection and generated keys.
+    #[arg(long, default_value_t = 0x0005_eed0)]
+    seed: u64,
+    /// Largest single PUT-Copy source for COS, in bytes.
+    #[arg(long)]
+    cos_max_copy_size: Option<u64>,
+    /// Largest single PUT-Copy source for OSS, in bytes.
+    #[arg(long)]
+    oss_max_copy_size: Option<u64>,
+    /// Accept requests without checking signatures.
+    #[arg(long)]
+    no_verify: bool,
+}
+
+fn key_pair(provider: Provider, text: &str) -> Result<Credentials, String> {
+    let (id, secret) = text
+        .split_once(':')
+        .ok_or_else(|| format!("--{provider}-key must be ID:SECRET"))?;
+    Ok(Credentials {
+        provider,
+        access_key_id: id.to_string(),
+        secret: secret.to_string(),
+    })
+}
+
+fn config(args: &Args) -> Result<Config, String> {
+    let mut config = Config {
+        listen: args.listen,
+        buckets: args.buckets.clone(),
+        seed: args.seed,
+        verify_signatures: !args.no_verify,
+        ..Config::default()
+    };
+    config.admin_listen = Some(args.admin_listen.unwrap_or_else(|| {
+        let mut admin = args.listen;
+        if admin.port() != 0 {
+            admin.set_port(admin.port().wrapping_add(1));
+        }
+        admin
+    }));
+    if let Some(text) = &args.cos_key {
+        config.credentials.push(key_pair(Provider::Cos, text)?);
+    }
+    if let Some(text) = &args.oss_key {
+        config.credentials.push(key_pair(Provider::Oss, text)?);
+    }
+    if let Some(size) = args.cos_max_copy_size {
+        config.cos_limits.max_copy_size = size;
+    }
+    if let Some(size) = args.oss_max_copy_size {
+        config.oss_limits.max_copy_size = size;
+    }
+    Ok(config)
+}
+
+fn main() -> ExitCode {
+    let args = Args::parse();
+    let config = match config(&args) {
+        Ok(config) => config,
+        Err(e) => {
+            eprintln!("partcopy-emulator: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("partcopy-emulator: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    runtime.block_on(async move {
+        let emulator = match Emulator::start(config).await {
+            Ok(emulator) => emulator,
+            Err(e) => {
+                eprintln!("partcopy-emulator: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        // One line per fact, `name value`, easy to parse from scripts.
+        println!("endpoint {}", emulator.endpoint());
+        if let Some(admin) = emulator.admin_endpoint() {
+            println!("admin {admin}");
+        }
+        for provider in [Provider::Cos, Provider::Oss] {
+            let keys = emulator.credentials(provider);
+            println!("{provider}-access-key-id {}", keys.access_key_id);
+            println!("{provider}-secret {}", keys.secret);
+        }
+        for bucket in &args.buckets {
+            println!("bucket {}:{}:{}", bucket.provider, bucket.name, bucket.region);
+        }
+        println!("ready");
+        std::future::pending::<()>().await;
+        ExitCode::SUCCESS
+    })
+}

@@ -1,0 +1,111 @@
+//! The emulator's state: buckets, objects and multipart uploads (all in memory, all virtual-capable).
+
+use std::collections::BTreeMap;
+
+use md5::{Digest, Md5};
+
+use crate::dialect::Provider;
+use crate::segments::Content;
+
+/// One stored object.
+#[derive(Debug, Clone)]
+pub struct Object {
+    /// The bytes, as segments.
+    pub content: Content,
+    /// Metadata response headers (lower-case names): content-type, cache-control, …, and
+    /// `x-cos-meta-*` / `x-oss-meta-*`.
+    pub headers: BTreeMap<String, String>,
+    /// Tags.
+    pub tags: Vec<(String, String)>,
+    /// ETag without quotes.
+    pub etag: String,
+    /// Last-modified, Unix milliseconds.
+    pub last_modified: i64,
+}
+
+/// One uploaded part of a multipart upload.
+#[derive(Debug, Clone)]
+pub struct Part {
+    /// The part's bytes.
+    pub content: Content,
+    /// The part's ETag without quotes (hex digest of its content).
+    pub etag: String,
+    /// When it was uploaded, Unix milliseconds.
+    pub last_modified: i64,
+}
+
+/// An initiated, not yet completed or aborted, multipart upload.
+#[derive(Debug, Clone)]
+pub struct Upload {
+    /// Upload id.
+    pub id: String,
+    /// Destination key.
+    pub key: String,
+    /// When it was initiated, Unix milliseconds.
+    pub initiated: i64,
+    /// Metadata headers given at Initiate, stored on the object at Complete.
+    pub headers: BTreeMap<String, String>,
+    /// Tags given at Initiate.
+    pub tags: Vec<(String, String)>,
+    /// Parts by number.
+    pub parts: BTreeMap<u32, Part>,
+}
+
+/// A bucket: provider, region, objects and uploads.
+#[derive(Debug, Clone)]
+pub struct Bucket {
+    /// Which service it belongs to.
+    pub provider: Provider,
+    /// Its region.
+    pub region: String,
+    /// Objects by key.
+    pub objects: BTreeMap<String, Object>,
+    /// Open multipart uploads by upload id.
+    pub uploads: BTreeMap<String, Upload>,
+}
+
+/// All buckets, by name (names are unique across providers).
+#[derive(Debug, Default)]
+pub struct Store {
+    /// Buckets by name.
+    pub buckets: BTreeMap<String, Bucket>,
+    next_upload: u64,
+}
+
+impl Store {
+    /// A fresh upload id (unique within this emulator).
+    pub fn new_upload_id(&mut self, provider: Provider) -> String {
+        self.next_upload += 1;
+        let mut md5 = Md5::new();
+        md5.update(self.next_upload.to_be_bytes());
+        let digest = md5.finalize();
+        match provider {
+            Provider::Cos => format!("{}{}", crate::dialect::now_millis(), hex::encode(digest)),
+            Provider::Oss => hex::encode_upper(digest),
+        }
+    }
+
+    /// Open multipart uploads across all buckets.
+    pub fn open_uploads(&self) -> usize {
+        self.buckets.values().map(|b| b.uploads.len()).sum()
+    }
+}
+
+/// The ETag of a simple object or part with this content, as `provider` formats it.
+pub fn simple_etag(provider: Provider, content: &Content) -> String {
+    provider.hex(&content.digest())
+}
+
+/// The ETag of a completed multipart upload: hex(MD5(concatenated binary part digests)) + `-N`.
+pub fn multipart_etag(provider: Provider, part_etags: &[&str]) -> String {
+    let mut md5 = Md5::new();
+    for etag in part_etags {
+        md5.update(hex::decode(etag).unwrap_or_else(|_| etag.as_bytes().to_vec()));
+    }
+    format!("{}-{}", provider.hex(&md5.finalize()), part_etags.len())
+}
+
+/// Normalizes an ETag for comparison: quotes stripped, lower case.
+pub fn normalize_etag(etag: &str) -> String {
+    etag.trim().trim_matches('"').to_ascii_lowercase()
+}
