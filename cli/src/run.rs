@@ -197,11 +197,7 @@ pub async fn copy(
         Ok(outcome) => outcome,
         Err(error) => {
             let detail = explain_head_failure(&error, &transport, &wire).await;
-            let mut error = describe_failure(settings, &error);
-            if let (CliError::Failed(message), Some(detail)) = (&mut error, detail) {
-                message.push_str(&format!("\n  the service says: {detail}"));
-            }
-            return Err(error);
+            return Err(describe_failure(settings, &error, detail));
         }
     };
     fill_summary(summary, &outcome);
@@ -414,7 +410,9 @@ async fn explain_head_failure(
         }) => failure,
         _ => return None,
     };
-    if !matches!(failure.status, Some(400..=499)) || failure.status == Some(404) {
+    // Only when HEAD told nothing but the status (no error code, e.g. `Http403`).
+    let uninformative = failure.code.starts_with("Http") || failure.message.is_empty();
+    if !matches!(failure.status, Some(400..=499)) || failure.status == Some(404) || !uninformative {
         return None;
     }
     match send_once(transport, wire, &Operation::GetSourceTagging).await {
@@ -440,7 +438,7 @@ pub fn describe(failure: &Failure) -> String {
 }
 
 /// The message for a failed copy: what failed, what the service said, and what to do.
-fn describe_failure(settings: &Settings, error: &DriveError) -> CliError {
+fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<String>) -> CliError {
     let (id_var, secret_var, _) = crate::credentials::variables(settings.provider);
     let hint = match error {
         DriveError::Job(JobError::Service { failure, .. })
@@ -464,6 +462,10 @@ fn describe_failure(settings: &Settings, error: &DriveError) -> CliError {
         "copy {} -> {} failed: {error}",
         settings.source.url, settings.destination.url
     );
+    if let Some(detail) = detail {
+        message.push_str("\n  the service says: ");
+        message.push_str(&detail);
+    }
     if let Some(hint) = hint {
         message.push_str("\n  hint: ");
         message.push_str(&hint);

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
 use partcopy_emulator::{
-    Api, Config, Emulator, FaultKind, FaultPlan, NthFailure, ObjectSpec, OpFaults, Provider,
+    Api, Config, Emulator, FaultKind, FaultPlan, NthFailure, ObjectSpec, OpFaults, Overwrite, Provider,
 };
 use serde_json::Value;
 
@@ -536,5 +536,141 @@ fn an_interrupted_copy_resumes_from_the_checkpoint() {
         0,
         "the checkpoint is removed"
     );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_source_overwritten_mid_copy_fails_clearly_and_leaves_no_upload() {
+    let world = World::new();
+    world.object(COS_SRC, "moving", ObjectSpec::generated(20 * MIB, 6));
+    world.emu.set_faults(FaultPlan {
+        overwrite: Some(Overwrite {
+            bucket: COS_SRC.to_string(),
+            key: "moving".to_string(),
+            after_part_copies: 5,
+            seed: 77,
+        }),
+        ..FaultPlan::default()
+    });
+    let output = world.cp(
+        Provider::Cos,
+        "cos://src-1250000000/moving",
+        "cos://dst-1250000000/moving",
+        &[
+            "--region",
+            "ap-guangzhou",
+            "--threshold",
+            "1MiB",
+            "--part-size",
+            "1MiB",
+            "-j",
+            "2",
+        ],
+    );
+    let stderr = failed(&output, 1);
+    assert!(stderr.contains("source changed"), "{stderr}");
+    assert!(
+        world.emu.object_info(COS_DST, "moving").is_err(),
+        "no mixed object"
+    );
+    assert!(world.emu.uploads().is_empty(), "the upload was aborted");
+}
+
+#[test]
+fn an_object_over_the_provider_limit_is_refused() {
+    let world = World::new();
+    world.object(COS_SRC, "huge", ObjectSpec::generated(50_001 * GIB, 1));
+    let output = world.cp(
+        Provider::Cos,
+        "cos://src-1250000000/huge",
+        "cos://dst-1250000000/huge",
+        &["--region", "ap-guangzhou"],
+    );
+    let stderr = failed(&output, 1);
+    assert!(
+        stderr.contains("maximum object size") || stderr.contains("over the"),
+        "{stderr}"
+    );
+    assert_eq!(world.emu.stats().count(Api::InitiateMultipartUpload), 0);
+}
+
+#[test]
+fn ctrl_c_stops_the_copy_and_the_same_command_resumes_it() {
+    let world = World::new();
+    let dir = std::env::temp_dir().join(format!("partcopy-e2e-sigint-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    world.object(COS_SRC, "slow", ObjectSpec::generated(40 * MIB, 9));
+    let mut slow = FaultPlan::default();
+    slow.ops.insert(
+        Api::UploadPartCopy,
+        OpFaults {
+            latency_ms: 100,
+            ..OpFaults::default()
+        },
+    );
+    world.emu.set_faults(slow);
+    let keys = world.emu.credentials(Provider::Cos);
+    let args = [
+        "cp",
+        "cos://src-1250000000/slow",
+        "cos://dst-1250000000/slow",
+        "--endpoint",
+        &world.emu.endpoint(),
+        "--region",
+        "ap-guangzhou",
+        "--threshold",
+        "1MiB",
+        "--part-size",
+        "1MiB",
+        "-j",
+        "2",
+        "--checkpoint-dir",
+        dir.to_str().unwrap(),
+        "--json",
+        "--no-progress",
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_partcopy"))
+        .args(args)
+        .env("COS_SECRET_ID", &keys.access_key_id)
+        .env("COS_SECRET_KEY", &keys.secret)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while world.emu.stats().count(Api::UploadPartCopy) < 6 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the copy did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = failed(&output, 1);
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    assert_eq!(world.emu.uploads().len(), 1, "the upload is kept for the resume");
+    assert!(world.emu.object_info(COS_DST, "slow").is_err());
+
+    world.emu.set_faults(FaultPlan::default());
+    let output = Command::new(env!("CARGO_BIN_EXE_partcopy"))
+        .args(args)
+        .env("COS_SECRET_ID", &keys.access_key_id)
+        .env("COS_SECRET_KEY", &keys.secret)
+        .output()
+        .unwrap();
+    let summary = copied(&output);
+    let resumed = summary["resumed_parts"].as_u64().unwrap();
+    assert!((5..40).contains(&resumed), "{summary}");
+    assert!(world.same((COS_SRC, "slow"), (COS_DST, "slow")));
+    assert!(world.emu.uploads().is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
