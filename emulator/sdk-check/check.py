@@ -223,6 +223,17 @@ def oss2_suite():
         expect(src.get_object("sdk/hello world+.txt", byte_range=(11, 14)).read() == b"oss2", "range")
         expect(src.get_object("sdk/hello world+.txt").read() == body, "whole body")
 
+    @check("oss2 with V4 signatures: put/get")
+    def _():
+        v4 = oss2.Bucket(oss2.AuthV4(ak, sk), ENDPOINT, OSS_SRC, region="cn-hangzhou")
+        v4.put_object("sdk/v4.txt", b"signed with V4")
+        expect(v4.get_object("sdk/v4.txt").read() == b"signed with V4", "v4 body")
+        try:
+            oss2.Bucket(oss2.AuthV4(ak, "wrong"), ENDPOINT, OSS_SRC, region="cn-hangzhou").get_object("sdk/v4.txt")
+            raise AssertionError("wrong V4 secret accepted")
+        except oss2.exceptions.ServerError as e:
+            expect(e.code == "SignatureDoesNotMatch", e.code)
+
     @check("oss2 copy_object")
     def _():
         r = dst.copy_object(OSS_SRC, "sdk/hello world+.txt", "sdk/copy.txt")

@@ -61,19 +61,6 @@ struct SamePair {
     b: ObjectRef,
 }
 
-impl<'de> Deserialize<'de> for Provider {
-    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        let text = String::deserialize(deserializer)?;
-        text.parse().map_err(serde::de::Error::custom)
-    }
-}
-
-impl serde::Serialize for Provider {
-    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.name())
-    }
-}
-
 type AdminResult = Result<Value, (StatusCode, String)>;
 
 fn bad(e: impl std::fmt::Display) -> (StatusCode, String) {

@@ -76,6 +76,19 @@ impl fmt::Display for Provider {
     }
 }
 
+impl<'de> serde::Deserialize<'de> for Provider {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = <String as serde::Deserialize>::deserialize(deserializer)?;
+        text.parse().map_err(serde::de::Error::custom)
+    }
+}
+
+impl serde::Serialize for Provider {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.name())
+    }
+}
+
 /// A provider name that is neither `cos` nor `oss`.
 #[derive(Debug, Clone, thiserror::Error)]
 #[error("unknown provider {0:?} (expected cos or oss)")]

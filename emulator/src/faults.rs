@@ -2,7 +2,9 @@
 //! object overwritten in the middle of a multipart copy.
 //!
 //! Faults are decided when a request arrives, before the operation runs: an injected error leaves the
-//! state untouched (a client retrying it sees the same world).
+//! state untouched (a client retrying it sees the same world). The one exception is
+//! [`FaultKind::DropResponse`], which runs the operation and loses its answer; it is only injected
+//! through `fail_nth` or its own probability `drop_response`.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -23,6 +25,9 @@ pub enum FaultKind {
     DropConnection,
     /// 200 OK whose body is an `<Error>` document (InternalError).
     Error200,
+    /// The operation runs, then the connection is closed without an answer (the reply is lost:
+    /// e.g. a Complete that succeeded while the client saw a network error).
+    DropResponse,
 }
 
 /// "Fail the `n`th request of this operation with `kind`" (1-based, counted since start or reset).
@@ -50,8 +55,12 @@ pub struct OpFaults {
     pub drop_connection: f64,
     /// Probability of 200 with an `<Error>` body.
     pub error_200: f64,
+    /// Probability of running the operation and then dropping the connection unanswered.
+    pub drop_response: f64,
     /// Deterministic failures of given requests.
     pub fail_nth: Vec<NthFailure>,
+    /// A `Retry-After` (seconds) to send with injected 500 and 503 answers.
+    pub retry_after_secs: Option<u64>,
 }
 
 /// Replace an object's content after a number of successful Upload Part - Copy requests read it.
@@ -109,6 +118,8 @@ pub struct Decision {
     pub delay: Duration,
     /// The fault to inject instead of running the operation.
     pub fault: Option<FaultKind>,
+    /// `Retry-After` seconds for an injected 500/503.
+    pub retry_after_secs: Option<u64>,
 }
 
 impl FaultPlan {
@@ -123,10 +134,12 @@ impl FaultPlan {
             0
         };
         let delay = Duration::from_millis(faults.latency_ms + jitter);
+        let retry_after_secs = faults.retry_after_secs;
         if let Some(nth_failure) = faults.fail_nth.iter().find(|f| f.n == nth) {
             return Decision {
                 delay,
                 fault: Some(nth_failure.kind),
+                retry_after_secs,
             };
         }
         let draws = [
@@ -134,16 +147,22 @@ impl FaultPlan {
             (faults.slow_down, FaultKind::SlowDown),
             (faults.drop_connection, FaultKind::DropConnection),
             (faults.error_200, FaultKind::Error200),
+            (faults.drop_response, FaultKind::DropResponse),
         ];
         for (probability, kind) in draws {
             if probability > 0.0 && rng.next_f64() < probability {
                 return Decision {
                     delay,
                     fault: Some(kind),
+                    retry_after_secs,
                 };
             }
         }
-        Decision { delay, fault: None }
+        Decision {
+            delay,
+            fault: None,
+            retry_after_secs,
+        }
     }
 }
 

@@ -47,7 +47,9 @@ pub use api::Api;
 pub use config::{BucketSpec, Config, Credentials, Limits};
 pub use dialect::Provider;
 pub use faults::{FaultKind, FaultPlan, NthFailure, OpFaults, Overwrite};
-pub use fixtures::{FixtureError, ObjectInfo, ObjectSpec, SegmentInfo, UploadInfo};
+pub use fixtures::{
+    FixtureError, ObjectInfo, ObjectSpec, SegmentInfo, UploadInfo, MAX_OBJECT_SIZE, MAX_READ,
+};
 pub use stats::Stats;
 
 use std::net::SocketAddr;

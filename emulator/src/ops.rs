@@ -80,6 +80,14 @@ pub fn classify(req: &Request) -> Api {
             _ => Api::Other,
         };
     }
+    // Sub-resources the emulator does not serve must not fall through to the object operation
+    // (a DELETE `?tagging` must not delete the object).
+    if ["acl", "restore", "symlink", "torrent", "cors", "policy"]
+        .iter()
+        .any(|name| has(name))
+    {
+        return Api::Other;
+    }
     match req.method {
         Method::PUT if has("uploadId") && has("partNumber") => {
             if copy {
@@ -88,7 +96,7 @@ pub fn classify(req: &Request) -> Api {
                 Api::UploadPart
             }
         }
-        Method::PUT if has("tagging") || has("acl") => Api::Other,
+        Method::PUT if has("tagging") => Api::Other,
         Method::PUT if copy => Api::CopyObject,
         Method::PUT => Api::PutObject,
         Method::GET if has("tagging") => Api::GetObjectTagging,
@@ -96,6 +104,7 @@ pub fn classify(req: &Request) -> Api {
         Method::GET => Api::GetObject,
         Method::HEAD => Api::HeadObject,
         Method::DELETE if has("uploadId") => Api::AbortMultipartUpload,
+        Method::DELETE if has("tagging") => Api::Other,
         Method::DELETE => Api::DeleteObject,
         Method::POST if has("uploads") => Api::InitiateMultipartUpload,
         Method::POST if has("uploadId") => Api::CompleteMultipartUpload,
@@ -179,10 +188,24 @@ pub fn run(api: Api, ctx: &Context<'_>, store: &mut Store) -> Result<Reply, Serv
 ///
 /// # Errors
 /// NoSuchBucket otherwise.
+/// A bucket host naming another region than the bucket's answers as that region's endpoint
+/// would: COS `NoSuchBucket`, OSS `AccessDenied` (must be addressed using the specified endpoint).
 pub(crate) fn check_bucket(req: &Request, store: &Store) -> Result<(), ServiceError> {
-    match store.buckets.get(&req.bucket) {
-        Some(bucket) if bucket.provider == req.provider => Ok(()),
-        _ => Err(ServiceError::no_such_bucket()),
+    let bucket = match store.buckets.get(&req.bucket) {
+        Some(bucket) if bucket.provider == req.provider => bucket,
+        _ => return Err(ServiceError::no_such_bucket()),
+    };
+    match host_style(&req.host) {
+        HostStyle::Cos { region, .. } if region != bucket.region => {
+            Err(ServiceError::no_such_bucket())
+        }
+        HostStyle::Oss { region, .. } if region != bucket.region => {
+            Err(ServiceError::access_denied(format!(
+                "The bucket you are attempting to access must be addressed using the specified endpoint: {}.oss-{}.aliyuncs.com.",
+                req.bucket, bucket.region
+            )))
+        }
+        _ => Ok(()),
     }
 }
 
@@ -259,19 +282,8 @@ fn put_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErro
     if req.body.len() as u64 > ctx.limits.max_part_size {
         return Err(entity_too_large());
     }
+    check_content_md5(req)?;
     let content = Content::literal(req.body.clone());
-    if let Some(md5) = req.header("content-md5") {
-        use base64::Engine as _;
-        use md5::{Digest, Md5};
-        let actual = base64::engine::general_purpose::STANDARD.encode(Md5::digest(&req.body));
-        if actual != md5.trim() {
-            return Err(ServiceError::new(
-                StatusCode::BAD_REQUEST,
-                "InvalidDigest",
-                "The Content-MD5 you specified did not match what we received.",
-            ));
-        }
-    }
     let object = Object {
         etag: simple_etag(req.provider, &content),
         headers: metadata_from(req),
@@ -286,6 +298,25 @@ fn put_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErro
         .objects
         .insert(req.key.clone(), object);
     Ok(reply)
+}
+
+/// Checks a `Content-MD5` header against the body, when one was sent.
+fn check_content_md5(req: &Request) -> Result<(), ServiceError> {
+    use base64::Engine as _;
+    use md5::{Digest, Md5};
+    match req.header("content-md5") {
+        Some(expected)
+            if base64::engine::general_purpose::STANDARD.encode(Md5::digest(&req.body))
+                != expected.trim() =>
+        {
+            Err(ServiceError::new(
+                StatusCode::BAD_REQUEST,
+                "InvalidDigest",
+                "The Content-MD5 you specified did not match what we received.",
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 fn entity_too_large() -> ServiceError {
@@ -486,6 +517,8 @@ fn resolve_source<'s>(ctx: &Context<'_>, store: &'s Store) -> Result<(CopySource
         .buckets
         .get(&source.bucket)
         .filter(|b| b.provider == provider)
+        // A COS source host naming another region reaches that region, where the bucket is not.
+        .filter(|b| source.region.as_ref().is_none_or(|r| *r == b.region))
         .ok_or_else(ServiceError::no_such_bucket)?;
     let dest_region = store
         .buckets
@@ -677,6 +710,7 @@ fn upload_part(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
     if req.body.len() as u64 > ctx.limits.max_part_size {
         return Err(entity_too_large());
     }
+    check_content_md5(req)?;
     let content = Content::literal(req.body.clone());
     let part = Part {
         etag: simple_etag(req.provider, &content),

@@ -312,11 +312,24 @@ async fn respond(shared: &Shared, req: hyper::Request<Incoming>) -> Result<Respo
                 if head { Body::empty() } else { Body::full(document) },
             ));
         }
+        Some(FaultKind::DropResponse) => {
+            let _ = execute(shared, api, &request);
+            return Err(Dropped);
+        }
         None => execute(shared, api, &request),
     };
+    let injected = decision.fault.is_some();
     Ok(match outcome {
         Ok(reply) => render(provider, &request_id, reply),
-        Err(error) => render_error(provider, &request_id, &error, &context, head),
+        Err(error) => {
+            let mut response = render_error(provider, &request_id, &error, &context, head);
+            if let (true, Some(seconds)) = (injected, decision.retry_after_secs) {
+                response
+                    .headers_mut()
+                    .insert(http::header::RETRY_AFTER, HeaderValue::from(seconds));
+            }
+            response
+        }
     })
 }
 

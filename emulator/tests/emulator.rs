@@ -101,6 +101,20 @@ async fn put_head_get_range_in_both_dialects() {
         assert_eq!(bad_range.status, StatusCode::RANGE_NOT_SATISFIABLE);
         assert_eq!(bad_range.xml("Code"), "InvalidRange");
 
+        let bad_md5 = Call::new(provider, Method::PUT, src, "md5")
+            .header("content-md5", "1B2M2Y8AsgTpgAmY7PhCfg==")
+            .body(&b"not empty"[..])
+            .send(&emu)
+            .await
+            .unwrap();
+        assert_eq!(bad_md5.xml("Code"), "InvalidDigest");
+
+        let untag = Call::new(provider, Method::DELETE, src, key)
+            .query("tagging")
+            .send(&emu)
+            .await
+            .unwrap();
+        assert_eq!(untag.xml("Code"), "NotImplemented");
         let del = Call::new(provider, Method::DELETE, src, key)
             .send(&emu)
             .await
@@ -197,6 +211,20 @@ async fn virtual_host_and_proxy_addressing() {
         .await
         .unwrap();
     assert_eq!(&any.body[..], b"oss bytes", "{}", any.text());
+    // A bucket host naming the wrong region.
+    let wrong_cos = Call::new(Provider::Cos, Method::GET, COS_SRC, "v/k")
+        .virtual_host(&format!("{COS_SRC}.cos.ap-shanghai.myqcloud.com"))
+        .send(&emu)
+        .await
+        .unwrap();
+    assert_eq!(wrong_cos.xml("Code"), "NoSuchBucket");
+    let wrong_oss = Call::new(Provider::Oss, Method::GET, OSS_SRC, "v/k")
+        .virtual_host(&format!("{OSS_SRC}.oss-cn-shanghai.aliyuncs.com"))
+        .send(&emu)
+        .await
+        .unwrap();
+    assert_eq!(wrong_oss.status, StatusCode::FORBIDDEN);
+    assert_eq!(wrong_oss.xml("Code"), "AccessDenied");
 }
 
 #[tokio::test]
@@ -346,6 +374,14 @@ async fn put_copy_rules() {
             .await
             .unwrap();
         assert_eq!(missing.xml("Code"), "NoSuchKey");
+        if provider == Provider::Cos {
+            let wrong_region = Call::new(provider, Method::PUT, dst, "x")
+                .header(&name, format!("{src}.cos.ap-chengdu.myqcloud.com/s"))
+                .send(&emu)
+                .await
+                .unwrap();
+            assert_eq!(wrong_region.xml("Code"), "NoSuchBucket");
+        }
     }
 }
 
@@ -660,6 +696,7 @@ async fn injected_faults() {
                     kind: FaultKind::DropConnection,
                 },
             ],
+            retry_after_secs: Some(3),
             ..OpFaults::default()
         },
     );
@@ -678,6 +715,7 @@ async fn injected_faults() {
         (slow.status, slow.xml("Code").as_str()),
         (StatusCode::SERVICE_UNAVAILABLE, "SlowDown")
     );
+    assert_eq!(slow.header("retry-after"), "3");
     let internal = get().await.unwrap();
     assert_eq!(
         (internal.status, internal.xml("Code").as_str()),
@@ -727,6 +765,26 @@ async fn injected_faults() {
         emu.object_info(COS_SRC, "new").is_err(),
         "a faulted request changes nothing"
     );
+
+    // A lost reply: the PUT happens, the client sees a dropped connection.
+    let mut plan = FaultPlan::default();
+    plan.ops.insert(
+        Api::PutObject,
+        OpFaults {
+            fail_nth: vec![NthFailure {
+                n: 2,
+                kind: FaultKind::DropResponse,
+            }],
+            ..OpFaults::default()
+        },
+    );
+    emu.set_faults(plan);
+    let lost = Call::new(Provider::Cos, Method::PUT, COS_SRC, "lost")
+        .body(&b"y"[..])
+        .send(&emu)
+        .await;
+    assert!(lost.is_err());
+    assert_eq!(emu.object_info(COS_SRC, "lost").unwrap().size, 1);
 }
 
 #[tokio::test]

@@ -4,44 +4,122 @@
 //! optionally keeping `/`, with upper-case hex. That is what Python's `quote(s, safe)` does and what
 //! the vendors' SDKs send, so a key encoded here and decoded by a server gives back the same bytes.
 
-use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
-/// Encodes everything except `A-Z a-z 0-9 - _ . ~` (query keys and values, COS signing values).
-pub const UNRESERVED: &AsciiSet = &NON_ALPHANUMERIC
+/// Which bytes stay unencoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Set {
+    /// Only `A-Z a-z 0-9 - _ . ~` (query keys and values, COS signing values).
+    Unreserved,
+    /// Those and `/` (object keys in a path or copy source).
+    Key,
+}
+
+impl Set {
+    /// The same set as a `percent_encoding` set (everything it lists is encoded).
+    pub fn ascii_set(self) -> &'static AsciiSet {
+        match self {
+            Set::Unreserved => UNRESERVED_ASCII,
+            Set::Key => KEY_ASCII,
+        }
+    }
+
+    fn keeps(self, c: u8) -> bool {
+        c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') || (self == Set::Key && c == b'/')
+    }
+}
+
+const UNRESERVED_ASCII: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
     .remove(b'_')
     .remove(b'.')
     .remove(b'~');
+const KEY_ASCII: &AsciiSet = &UNRESERVED_ASCII.remove(b'/');
+
+/// Encodes everything except `A-Z a-z 0-9 - _ . ~` (query keys and values, COS signing values).
+pub const UNRESERVED: Set = Set::Unreserved;
 
 /// Like [`UNRESERVED`] but keeps `/` (object keys in a path or copy source).
-pub const KEY: &AsciiSet = &UNRESERVED.remove(b'/');
+pub const KEY: Set = Set::Key;
 
-/// Appends `s` percent-encoded with `set` to `out`.
-pub fn push_encoded(out: &mut String, s: &str, set: &'static AsciiSet) {
-    for chunk in utf8_percent_encode(s, set) {
-        out.push_str(chunk);
+const HEX_UPPER: &[u8; 16] = b"0123456789ABCDEF";
+
+/// Appends the bytes `b` percent-encoded with `set` (upper- or lower-case hex).
+fn push_bytes(out: &mut String, b: &[u8], set: Set, lower: bool) {
+    out.reserve(b.len());
+    for &c in b {
+        if set.keeps(c) {
+            out.push(char::from(c));
+        } else {
+            let (hi, lo) = (HEX_UPPER[usize::from(c >> 4)], HEX_UPPER[usize::from(c & 15)]);
+            out.push('%');
+            if lower {
+                out.push(char::from(hi.to_ascii_lowercase()));
+                out.push(char::from(lo.to_ascii_lowercase()));
+            } else {
+                out.push(char::from(hi));
+                out.push(char::from(lo));
+            }
+        }
     }
+}
+
+/// Appends `bytes` as lower-case hex.
+pub fn push_hex(out: &mut String, bytes: &[u8]) {
+    const HEX_LOWER: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &c in bytes {
+        out.push(char::from(HEX_LOWER[usize::from(c >> 4)]));
+        out.push(char::from(HEX_LOWER[usize::from(c & 15)]));
+    }
+}
+
+/// `bytes` as lower-case hex.
+pub fn hex(bytes: &[u8]) -> String {
+    let mut s = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut s, bytes);
+    s
+}
+
+/// Appends `s` percent-encoded with `set` to `out`, copying runs of kept characters whole.
+pub fn push_encoded(out: &mut String, s: &str, set: Set) {
+    out.reserve(s.len());
+    let mut run = 0;
+    for (i, &c) in s.as_bytes().iter().enumerate() {
+        if set.keeps(c) {
+            continue;
+        }
+        // Kept bytes are ASCII, so `run` and `i` are on character boundaries.
+        out.push_str(s.get(run..i).unwrap_or_default());
+        let (hi, lo) = (HEX_UPPER[usize::from(c >> 4)], HEX_UPPER[usize::from(c & 15)]);
+        out.push('%');
+        out.push(char::from(hi));
+        out.push(char::from(lo));
+        run = i + 1;
+    }
+    out.push_str(s.get(run..).unwrap_or_default());
 }
 
 /// Appends the bytes `b` percent-encoded with `set` to `out` (for header values, which may not be UTF-8).
-pub fn push_encoded_bytes(out: &mut String, b: &[u8], set: &'static AsciiSet) {
-    for chunk in percent_encoding::percent_encode(b, set) {
-        out.push_str(chunk);
-    }
+pub fn push_encoded_bytes(out: &mut String, b: &[u8], set: Set) {
+    push_bytes(out, b, set, false);
 }
 
 /// `s` percent-encoded with `set`.
-pub fn encoded(s: &str, set: &'static AsciiSet) -> String {
+pub fn encoded(s: &str, set: Set) -> String {
     let mut out = String::with_capacity(s.len() + 8);
     push_encoded(&mut out, s, set);
     out
 }
 
-/// Appends `s` percent-encoded with `set`, hex digits in lower case (COS lower-cases encoded names).
-pub fn push_encoded_lower(out: &mut String, s: &str, set: &'static AsciiSet) {
-    for chunk in utf8_percent_encode(s, set) {
-        for c in chunk.chars() {
-            out.push(c.to_ascii_lowercase());
+/// Appends `s` percent-encoded with `set`, with every letter in lower case (COS lower-cases encoded
+/// names, escapes included).
+pub fn push_encoded_lower(out: &mut String, s: &str, set: Set) {
+    for &c in s.as_bytes() {
+        if set.keeps(c) {
+            out.push(char::from(c.to_ascii_lowercase()));
+        } else {
+            push_bytes(out, &[c], set, true);
         }
     }
 }
@@ -71,6 +149,28 @@ mod tests {
             assert_eq!(encoded(key, KEY), want, "{key:?}");
         }
         assert_eq!(encoded("a/b c", UNRESERVED), "a%2Fb%20c");
+    }
+
+    #[test]
+    fn agrees_with_the_percent_encoding_crate_on_every_byte() {
+        for set in [UNRESERVED, KEY] {
+            let all: Vec<u8> = (0..=255u8).collect();
+            let mut ours = String::new();
+            push_encoded_bytes(&mut ours, &all, set);
+            let theirs = percent_encoding::percent_encode(&all, set.ascii_set()).to_string();
+            assert_eq!(ours, theirs);
+        }
+        let s = "a b/中+~";
+        assert_eq!(
+            encoded(s, KEY),
+            percent_encoding::utf8_percent_encode(s, KEY.ascii_set()).to_string()
+        );
+    }
+
+    #[test]
+    fn hex_matches_the_hex_crate() {
+        let all: Vec<u8> = (0..=255u8).collect();
+        assert_eq!(hex(&all), ::hex::encode(&all));
     }
 
     #[test]

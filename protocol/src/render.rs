@@ -156,9 +156,9 @@ pub fn render(
             d.query("partNumber", &part_number.to_string());
             d.query("uploadId", upload_id);
             d.copy_source(source)?;
-            d.header(
+            d.header_owned(
                 d.h("x-cos-copy-source-range", "x-oss-copy-source-range"),
-                &range_value(range),
+                range_value(range),
             )?;
             d.header(
                 d.h("x-cos-copy-source-if-match", "x-oss-copy-source-if-match"),
@@ -233,7 +233,7 @@ pub fn get_object(
     d.version();
     if let Some(r) = range {
         check_range(&r)?;
-        d.header(RANGE, &range_value(&r))?;
+        d.header_owned(RANGE, range_value(&r))?;
     }
     d.finish(signer, now)
 }
@@ -410,6 +410,13 @@ impl<'a> Draft<'a> {
         Ok(())
     }
 
+    /// Like [`Draft::header`] for an owned value (no copy).
+    fn header_owned(&mut self, name: HeaderName, value: String) -> Result<(), RenderError> {
+        let v = HeaderValue::try_from(value).map_err(|_| RenderError::InvalidHeader(name.to_string()))?;
+        self.headers.insert(name, v);
+        Ok(())
+    }
+
     fn copy_source(&mut self, source: &ObjectAddress) -> Result<(), RenderError> {
         if source.key.is_empty() {
             return Err(RenderError::EmptyKey);
@@ -421,7 +428,7 @@ impl<'a> Draft<'a> {
             });
         }
         let name = self.h("x-cos-copy-source", "x-oss-copy-source");
-        self.header(name, &copy_source(source))
+        self.header_owned(name, copy_source(source))
     }
 
     fn metadata(&mut self, m: &ObjectMetadata) -> Result<(), RenderError> {

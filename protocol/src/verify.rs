@@ -101,6 +101,54 @@ pub fn verify<S: AsRef<str>>(
     }
 }
 
+/// The bucket a virtual-hosted `Host` names, for [`RequestView::bucket_in_host`]: the first label
+/// when the rest is a COS or OSS service host (`<bucket>.cos.<region>.myqcloud.com`,
+/// `<bucket>.oss-<region>.aliyuncs.com`, `<bucket>.oss.<anything>`), or when the host ends with
+/// `.<service_host>` (an emulator's own domain, e.g. `localhost` for `<bucket>.localhost:9000`).
+/// `None` for IP and `localhost` hosts and anything else (path-style).
+pub fn bucket_from_host<'a>(host: &'a str, service_host: Option<&str>) -> Option<&'a str> {
+    let name = match host.rsplit_once(':') {
+        Some((n, port))
+            if !n.ends_with(']') && port.bytes().all(|b| b.is_ascii_digit()) && !n.contains(':') =>
+        {
+            n
+        }
+        _ => host,
+    };
+    if let Some(service) = service_host {
+        if let Some(prefix) = name.strip_suffix(service).and_then(|p| p.strip_suffix('.')) {
+            return (!prefix.is_empty() && !prefix.contains('.')).then_some(prefix);
+        }
+    }
+    if crate::endpoint::is_ip_or_localhost(name) {
+        return None;
+    }
+    let (first, rest) = name.split_once('.')?;
+    let service = rest.starts_with("cos.") || rest.starts_with("oss-") || rest.starts_with("oss.");
+    (service && !first.is_empty()).then_some(first)
+}
+
+/// [`verify`] for a received request head, the bucket inferred from its `Host` header (or its URI's
+/// authority for absolute-form request lines) with [`bucket_from_host`].
+///
+/// # Errors
+/// As [`verify`].
+pub fn verify_parts<S: AsRef<str>>(
+    parts: &http::request::Parts,
+    service_host: Option<&str>,
+    now: SystemTime,
+    lookup: impl Fn(&str) -> Option<S>,
+) -> Result<Verified, VerifyError> {
+    let host = parts
+        .headers
+        .get(http::header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .or_else(|| parts.uri.authority().map(|a| a.as_str()));
+    let bucket = host.and_then(|h| bucket_from_host(h, service_host));
+    let view = RequestView::from_parts(&parts.method, &parts.uri, &parts.headers, bucket);
+    verify(&view, now, lookup)
+}
+
 fn secret_of<S: AsRef<str>>(ak: &str, lookup: impl Fn(&str) -> Option<S>) -> Result<S, VerifyError> {
     lookup(ak).ok_or_else(|| VerifyError::UnknownAccessKey(ak.to_owned()))
 }
@@ -427,6 +475,53 @@ mod tests {
             verify(&view, at(NOW + 3601), lookup),
             Err(VerifyError::Expired { .. })
         ));
+    }
+
+    #[test]
+    fn bucket_inference() {
+        assert_eq!(
+            bucket_from_host("b-125.cos.ap-guangzhou.myqcloud.com", None),
+            Some("b-125")
+        );
+        assert_eq!(
+            bucket_from_host("b.oss-cn-hangzhou.aliyuncs.com", None),
+            Some("b")
+        );
+        assert_eq!(
+            bucket_from_host("b.oss-cn-hangzhou.aliyuncs.com:443", None),
+            Some("b")
+        );
+        assert_eq!(bucket_from_host("oss-cn-hangzhou.aliyuncs.com", None), None);
+        assert_eq!(bucket_from_host("127.0.0.1:9000", None), None);
+        assert_eq!(bucket_from_host("[::1]:9000", None), None);
+        assert_eq!(bucket_from_host("localhost:9000", None), None);
+        assert_eq!(bucket_from_host("b.localhost:9000", Some("localhost")), Some("b"));
+        assert_eq!(bucket_from_host("localhost:9000", Some("localhost")), None);
+        assert_eq!(bucket_from_host("example.com", None), None);
+    }
+
+    #[test]
+    fn verify_parts_infers_the_bucket() {
+        let signer = Signer::oss(crate::sign::OssSignature::V4, Credentials::new("AK1", "s"));
+        let mut req = http::Request::builder()
+            .method("GET")
+            .uri("/k%20x?uploadId=1")
+            .header("host", "bk.oss-cn-hangzhou.aliyuncs.com")
+            .body(())
+            .unwrap();
+        signer
+            .sign(
+                &mut req,
+                SignTarget {
+                    bucket_in_host: Some("bk"),
+                    region: "cn-hangzhou",
+                },
+                at(NOW),
+            )
+            .unwrap();
+        let (parts, ()) = req.into_parts();
+        let v = verify_parts(&parts, None, at(NOW), |_: &str| Some("s")).unwrap();
+        assert_eq!(v.access_key_id, "AK1");
     }
 
     #[test]

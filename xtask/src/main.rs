@@ -2,13 +2,14 @@
 //!
 //! Commands:
 //! - `ci`: what `.ci/run` runs — formatting check, clippy with warnings denied, the test suite.
-//!
+//! - `vectors`: regenerate protocol's golden signing vectors with the vendors' Python SDKs.
 //! - `demo`: the emulator in-process and the real `partcopy` binary copying 20 GiB, 3 GiB and 4 KiB.
 //!
 //! It is not part of any shipped crate; its only dependencies are the emulator and tokio (for `demo`).
 
 mod demo;
 mod sdk_check;
+mod vectors;
 
 use std::process::{Command, ExitCode};
 
@@ -49,8 +50,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("ci") => ci(),
         Some("sdk-check") => sdk_check::sdk_check(),
+        Some("vectors") => vectors::vectors(),
         Some("demo") => demo::demo(),
-        _ => Err("usage: cargo xtask <ci>".to_string()),
+        _ => Err("usage: cargo xtask <ci|sdk-check|vectors|demo>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

@@ -1,8 +1,8 @@
 //! `cargo xtask sdk-check`: proves the emulator faithful by driving it with the vendors' official
 //! Python SDKs (cos-python-sdk-v5, oss2, alibabacloud-oss-v2).
 //!
-//! Steps: create a venv under the target directory (`python3 -m venv`), pip-install the pinned SDKs
-//! (once per pin set), build and start `partcopy-emulator` on ephemeral ports with the buckets the
+//! Steps: create a venv under the target directory (`python3 -m venv`; `pip install --target` where
+//! venv is unavailable), pip-install the pinned SDKs (once per pin set), build and start `partcopy-emulator` on ephemeral ports with the buckets the
 //! script asks for, run `emulator/sdk-check/check.py` against its admin API, then report the
 //! emulator's peak resident memory and fail if it reached [`MAX_RSS_BYTES`]. Needs only python3 with
 //! venv and pip; reads no stdin.
@@ -48,33 +48,78 @@ fn status(cmd: &mut Command, what: &str) -> Result<(), String> {
     }
 }
 
-/// Creates the venv and installs the pinned SDKs unless a marker says this pin set is installed.
-fn ensure_venv(dir: &Path) -> Result<PathBuf, String> {
+/// A Python interpreter with the SDKs importable: the interpreter and extra `PYTHONPATH`, if any.
+struct Python {
+    exe: PathBuf,
+    path: Option<PathBuf>,
+}
+
+impl Python {
+    fn command(&self) -> Command {
+        let mut cmd = Command::new(&self.exe);
+        if let Some(path) = &self.path {
+            cmd.env("PYTHONPATH", path);
+        }
+        cmd
+    }
+}
+
+/// Installs the pinned SDKs unless a marker says this pin set is there: into a venv
+/// (`python3 -m venv`), or, where venv is unavailable (no ensurepip), with
+/// `pip install --target` into a directory put on `PYTHONPATH`.
+fn ensure_sdks(dir: &Path) -> Result<Python, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let marker_name = format!("partcopy-pins-{}", PINS.join(",").replace(['=', ','], "_"));
+    let pip_args = ["-m", "pip", "install", "--disable-pip-version-check", "-q"];
+
     let venv = dir.join("venv");
-    let python = venv.join("bin").join("python");
-    if !python.exists() {
-        std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
-        status(
+    let venv_python = venv.join("bin").join("python");
+    let venv_ready = venv_python.exists()
+        || status(
             Command::new("python3").arg("-m").arg("venv").arg(&venv),
             &format!("python3 -m venv {}", venv.display()),
-        )?;
+        )
+        .is_ok();
+    if venv_ready && venv_python.exists() {
+        let marker = venv.join(&marker_name);
+        if !marker.exists() {
+            status(
+                Command::new(&venv_python)
+                    .args(pip_args)
+                    .args(PINS)
+                    .env("PIP_NO_INPUT", "1"),
+                &format!("pip install {}", PINS.join(" ")),
+            )?;
+            std::fs::write(&marker, PINS.join("\n"))
+                .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
+        }
+        return Ok(Python {
+            exe: venv_python,
+            path: None,
+        });
     }
-    let marker = venv.join(format!(
-        "partcopy-pins-{}",
-        PINS.join(",").replace(['=', ','], "_")
-    ));
+
+    eprintln!("sdk-check: python3 -m venv is unavailable; installing with pip --target instead");
+    let _ = std::fs::remove_dir_all(&venv);
+    let site = dir.join("site");
+    let marker = site.join(&marker_name);
     if !marker.exists() {
         status(
-            Command::new(&python)
-                .args(["-m", "pip", "install", "--disable-pip-version-check", "-q"])
+            Command::new("python3")
+                .args(pip_args)
+                .arg("--target")
+                .arg(&site)
                 .args(PINS)
                 .env("PIP_NO_INPUT", "1"),
-            &format!("pip install {}", PINS.join(" ")),
+            &format!("pip install --target {} {}", site.display(), PINS.join(" ")),
         )?;
         std::fs::write(&marker, PINS.join("\n"))
             .map_err(|e| format!("cannot write {}: {e}", marker.display()))?;
     }
-    Ok(python)
+    Ok(Python {
+        exe: PathBuf::from("python3"),
+        path: Some(site),
+    })
 }
 
 /// Kills the emulator when the check ends, however it ends.
@@ -137,7 +182,7 @@ fn peak_rss(pid: u32) -> Option<u64> {
 pub fn sdk_check() -> Result<(), String> {
     let root = workspace_root();
     let target = target_dir(&root);
-    let python = ensure_venv(&target.join("sdk-check"))?;
+    let python = ensure_sdks(&target.join("sdk-check"))?;
     let script = root.join("emulator").join("sdk-check").join("check.py");
 
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
@@ -149,7 +194,8 @@ pub fn sdk_check() -> Result<(), String> {
     )?;
     let binary = target.join("debug").join("partcopy-emulator");
 
-    let buckets = Command::new(&python)
+    let buckets = python
+        .command()
         .arg(&script)
         .arg("--buckets")
         .stdin(Stdio::null())
@@ -166,7 +212,8 @@ pub fn sdk_check() -> Result<(), String> {
 
     let (emulator, admin) = start_emulator(&binary, &buckets)?;
     let result = status(
-        Command::new(&python)
+        python
+            .command()
             .arg(&script)
             .arg(&admin)
             .env("PYTHONUNBUFFERED", "1"),

@@ -108,6 +108,9 @@ fn push_entries(out: &mut String, list: &mut String, entries: &mut [Entry]) {
 pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical {
     let mut params: Vec<Entry> = Vec::new();
     let mut headers: Vec<Entry> = Vec::new();
+    // Fast path for a client: header names that need no encoding are written straight from the
+    // map, sorted by name, without an owned copy per header.
+    let mut plain_headers: Vec<(&str, &[u8])> = Vec::new();
     match selection {
         Selection::Client => {
             for (k, v) in req.query_pairs() {
@@ -116,13 +119,23 @@ pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical
                     value: entry_value(v.as_bytes()),
                 });
             }
+            let mut all_plain = true;
             for (name, value) in req.headers {
                 if is_signed_header(name.as_str()) {
-                    headers.push(Entry {
-                        key: entry_key(name.as_str()),
-                        value: entry_value(value.as_bytes()),
+                    all_plain &= name.as_str().bytes().all(|c| {
+                        c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'~')
                     });
+                    plain_headers.push((name.as_str(), value.as_bytes()));
                 }
+            }
+            if !all_plain {
+                headers = plain_headers
+                    .drain(..)
+                    .map(|(n, v)| Entry {
+                        key: entry_key(n),
+                        value: entry_value(v),
+                    })
+                    .collect();
             }
         }
         Selection::Listed {
@@ -155,7 +168,14 @@ pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical
         }
     }
     let path = req.decoded_path();
-    let mut out = String::with_capacity(16 + path.len() + (params.len() + headers.len()) * 48);
+    let mut out = String::with_capacity(
+        64 + path.len()
+            + params
+                .iter()
+                .map(|e| e.key.len() + e.value.len() + 2)
+                .sum::<usize>()
+            + (headers.len() + plain_headers.len()) * 64,
+    );
     for c in req.method.chars() {
         out.push(c.to_ascii_lowercase());
     }
@@ -166,7 +186,21 @@ pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical
     push_entries(&mut out, &mut param_list, &mut params);
     out.push('\n');
     let mut header_list = String::new();
-    push_entries(&mut out, &mut header_list, &mut headers);
+    if plain_headers.is_empty() {
+        push_entries(&mut out, &mut header_list, &mut headers);
+    } else {
+        plain_headers.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.cmp(b.1)));
+        for (i, (n, v)) in plain_headers.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+                header_list.push(';');
+            }
+            out.push_str(n);
+            out.push('=');
+            push_encoded_bytes(&mut out, v, UNRESERVED);
+            header_list.push_str(n);
+        }
+    }
     out.push('\n');
     Canonical {
         http_string: out,
@@ -182,19 +216,19 @@ pub fn string_to_sign(sign_time: &str, http_string: &str) -> String {
     s.push_str("sha1\n");
     s.push_str(sign_time);
     s.push('\n');
-    s.push_str(&hex::encode(digest));
+    crate::encode::push_hex(&mut s, &digest);
     s.push('\n');
     s
 }
 
 /// `hex(HMAC-SHA1(secret, key_time))`.
 pub fn sign_key(secret: &str, key_time: &str) -> String {
-    hex::encode(hmac_sha1(secret.as_bytes(), key_time.as_bytes()))
+    crate::encode::hex(&hmac_sha1(secret.as_bytes(), key_time.as_bytes()))
 }
 
 /// `hex(HMAC-SHA1(sign_key, string_to_sign))`.
 pub fn signature(sign_key: &str, string_to_sign: &str) -> String {
-    hex::encode(hmac_sha1(sign_key.as_bytes(), string_to_sign.as_bytes()))
+    crate::encode::hex(&hmac_sha1(sign_key.as_bytes(), string_to_sign.as_bytes()))
 }
 
 fn hmac_sha1(key: &[u8], data: &[u8]) -> [u8; 20] {

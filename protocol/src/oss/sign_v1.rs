@@ -8,9 +8,10 @@
 
 use base64::Engine as _;
 use hmac::{Hmac, Mac};
+use percent_encoding::percent_decode_str;
 use sha1::Sha1;
 
-use super::resource_path;
+use super::push_resource_path;
 use crate::view::RequestView;
 
 /// Query parameters that are part of the signed resource (the union of both Python SDKs' lists).
@@ -140,8 +141,15 @@ pub fn string_to_sign(req: &RequestView<'_>) -> Vec<u8> {
         out.extend_from_slice(v);
         out.push(b'\n');
     }
-    out.extend_from_slice(resource_path(req).as_bytes());
-    let mut subs: Vec<_> = req.query_pairs().filter(|(k, _)| is_sub_resource(k)).collect();
+    push_resource_path(&mut out, req);
+    // Decode values only for the sub-resources.
+    let mut subs: Vec<_> = req
+        .raw_query_pairs()
+        .filter_map(|(k, v)| {
+            let k = percent_decode_str(k).decode_utf8_lossy();
+            is_sub_resource(&k).then(|| (k, percent_decode_str(v).decode_utf8_lossy()))
+        })
+        .collect();
     subs.sort();
     for (i, (k, v)) in subs.iter().enumerate() {
         out.push(if i == 0 { b'?' } else { b'&' });

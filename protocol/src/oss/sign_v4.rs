@@ -13,8 +13,8 @@
 use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 
-use super::resource_path;
-use crate::encode::{push_encoded, KEY, UNRESERVED};
+use super::push_encoded_resource_path;
+use crate::encode::{push_encoded, UNRESERVED};
 use crate::view::RequestView;
 
 type HmacSha256 = Hmac<Sha256>;
@@ -44,7 +44,7 @@ pub fn canonical_request(req: &RequestView<'_>, additional: &[&str], form: Query
     let mut out = String::with_capacity(512);
     out.push_str(req.method);
     out.push('\n');
-    push_encoded(&mut out, &resource_path(req), KEY);
+    push_encoded_resource_path(&mut out, req);
     out.push('\n');
     let mut pairs: Vec<(String, String)> = match form {
         QueryForm::Normalized => req
@@ -122,7 +122,7 @@ pub fn string_to_sign(datetime: &str, scope: &str, canonical_request: &[u8]) -> 
     s.push('\n');
     s.push_str(scope);
     s.push('\n');
-    s.push_str(&hex::encode(Sha256::digest(canonical_request)));
+    crate::encode::push_hex(&mut s, &Sha256::digest(canonical_request));
     s
 }
 
@@ -146,7 +146,7 @@ pub fn signing_key(secret: &str, date8: &str, region: &str) -> [u8; 32] {
 
 /// `hex(HMAC-SHA256(signing_key, string_to_sign))`.
 pub fn signature(signing_key: &[u8; 32], string_to_sign: &str) -> String {
-    hex::encode(hmac_sha256(signing_key, string_to_sign.as_bytes()))
+    crate::encode::hex(&hmac_sha256(signing_key, string_to_sign.as_bytes()))
 }
 
 /// The `Authorization` value in alibabacloud-oss-v2's form:

@@ -1,0 +1,277 @@
+//! partcopy-protocol against the emulator: core operations rendered and signed by the protocol crate,
+//! sent over HTTP, and the answers parsed back — every operation of a copy job, in both dialects.
+
+use std::time::SystemTime;
+
+use bytes::Bytes;
+use http_body_util::{BodyExt, Full};
+use hyper_util::rt::TokioIo;
+use partcopy_core::ops::{
+    ByteRange, CompletedPart, FailureKind, MetadataDirective, ObjectMetadata, Operation, Reply,
+};
+use partcopy_emulator::{Config, Emulator, FaultKind, FaultPlan, NthFailure, ObjectSpec, OpFaults, Provider};
+use partcopy_protocol::credentials::Credentials;
+use partcopy_protocol::endpoint::{Endpoint, ObjectAddress};
+use partcopy_protocol::provider::Provider as WireProvider;
+use partcopy_protocol::render::render;
+use partcopy_protocol::response::parse_reply;
+use partcopy_protocol::sign::{OssSignature, Signer};
+
+const MIB: u64 = 1024 * 1024;
+
+struct Job<'a> {
+    emu: &'a Emulator,
+    wire: WireProvider,
+    source: ObjectAddress,
+    dest: ObjectAddress,
+    signer: Signer,
+}
+
+impl Job<'_> {
+    async fn send(&self, op: &Operation) -> Result<Reply, partcopy_core::ops::Failure> {
+        let req = render(op, &self.source, &self.dest, &self.signer, SystemTime::now()).unwrap();
+        let (parts, body) = req.into_parts();
+        let req = http::Request::from_parts(parts, Full::new(body));
+        let stream = tokio::net::TcpStream::connect(self.emu.addr()).await.unwrap();
+        let (mut sender, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+            .await
+            .unwrap();
+        tokio::spawn(conn);
+        let resp = sender.send_request(req).await.unwrap();
+        let (parts, body) = resp.into_parts();
+        let body: Bytes = body.collect().await.unwrap().to_bytes();
+        parse_reply(self.wire, op, &http::Response::from_parts(parts, body))
+    }
+}
+
+fn job<'e>(
+    emu: &'e Emulator,
+    provider: Provider,
+    source: (&str, &str, &str),
+    dest: (&str, &str, &str),
+) -> Job<'e> {
+    let endpoint = Endpoint::parse(&emu.endpoint()).unwrap();
+    let wire = match provider {
+        Provider::Cos => WireProvider::Cos,
+        Provider::Oss => WireProvider::Oss,
+    };
+    let address = |(region, bucket, key): (&str, &str, &str)| {
+        ObjectAddress::new(wire, region, bucket, key).with_endpoint(endpoint.clone())
+    };
+    let keys = emu.credentials(provider);
+    let creds = Credentials::new(keys.access_key_id.clone(), keys.secret.clone());
+    let signer = match provider {
+        Provider::Cos => Signer::cos(creds),
+        Provider::Oss => Signer::oss(OssSignature::V4, creds),
+    };
+    Job {
+        emu,
+        wire,
+        source: address(source),
+        dest: address(dest),
+        signer,
+    }
+}
+
+#[tokio::test]
+async fn a_copy_job_runs_through_protocol_and_emulator() {
+    let emu = Emulator::start(
+        Config::default()
+            .bucket(Provider::Cos, "src-1250000000", "ap-guangzhou")
+            .bucket(Provider::Cos, "dst-1250000000", "ap-beijing")
+            .bucket(Provider::Oss, "src", "cn-hangzhou")
+            .bucket(Provider::Oss, "dst", "cn-hangzhou"),
+    )
+    .await
+    .unwrap();
+    let cases = [
+        (
+            Provider::Cos,
+            ("ap-guangzhou", "src-1250000000"),
+            ("ap-beijing", "dst-1250000000"),
+        ),
+        (Provider::Oss, ("cn-hangzhou", "src"), ("cn-hangzhou", "dst")),
+    ];
+    for (provider, (src_region, src_bucket), (dst_region, dst_bucket)) in cases {
+        let key = "dir/a b+c?%中";
+        let p = provider.prefix();
+        let info = emu
+            .create_object(
+                src_bucket,
+                key,
+                ObjectSpec::generated(5 * MIB + 123, 8)
+                    .header("content-type", "text/plain")
+                    .header(&format!("{p}-meta-color"), "red")
+                    .tag("team", "a b"),
+            )
+            .unwrap();
+        let job = job(
+            &emu,
+            provider,
+            (src_region, src_bucket, key),
+            (dst_region, dst_bucket, "out/copy 1"),
+        );
+
+        let Reply::Head(head) = job.send(&Operation::HeadSource).await.unwrap() else {
+            panic!("not a head reply")
+        };
+        assert_eq!(head.size, info.size);
+        assert_eq!(head.etag.trim_matches('"'), info.etag);
+        assert_eq!(head.crc64.map(|c| c.to_string()), Some(info.crc64.clone()));
+        assert_eq!(head.metadata.content_type.as_deref(), Some("text/plain"));
+        assert_eq!(head.metadata.user, vec![("color".to_string(), "red".to_string())]);
+        let tags = job.send(&Operation::GetSourceTagging).await.unwrap();
+        assert_eq!(tags, Reply::Tagging(vec![("team".into(), "a b".into())]));
+
+        let Reply::Initiated { upload_id } = job
+            .send(&Operation::Initiate {
+                metadata: head.metadata.clone(),
+                tags: vec![("team".into(), "a b".into())],
+                storage_class: None,
+            })
+            .await
+            .unwrap()
+        else {
+            panic!("not initiated")
+        };
+        let mut parts = Vec::new();
+        let ranges = [(0, 2 * MIB - 1), (2 * MIB, 4 * MIB - 1), (4 * MIB, info.size - 1)];
+        for (i, (first, last)) in ranges.into_iter().enumerate() {
+            let number = i as u32 + 1;
+            let reply = job
+                .send(&Operation::UploadPartCopy {
+                    upload_id: upload_id.clone(),
+                    part_number: number,
+                    range: ByteRange { first, last },
+                    source_etag: head.etag.clone(),
+                })
+                .await
+                .unwrap();
+            let Reply::PartCopied { etag, .. } = reply else {
+                panic!("not a part copy reply: {reply:?}")
+            };
+            parts.push(CompletedPart { number, etag });
+        }
+        // A stale ETag fails as a precondition.
+        let stale = job
+            .send(&Operation::UploadPartCopy {
+                upload_id: upload_id.clone(),
+                part_number: 9,
+                range: ByteRange { first: 0, last: 9 },
+                source_etag: "\"0000\"".into(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(stale.kind, FailureKind::PreconditionFailed);
+
+        let Reply::Parts {
+            parts: page,
+            next_marker,
+        } = job
+            .send(&Operation::ListParts {
+                upload_id: upload_id.clone(),
+                marker: None,
+                max_parts: Some(2),
+            })
+            .await
+            .unwrap()
+        else {
+            panic!("not a parts reply")
+        };
+        assert_eq!(page.len(), 2);
+        assert_eq!(next_marker, Some(2));
+        let Reply::Parts {
+            parts: rest,
+            next_marker,
+        } = job
+            .send(&Operation::ListParts {
+                upload_id: upload_id.clone(),
+                marker: Some(2),
+                max_parts: Some(2),
+            })
+            .await
+            .unwrap()
+        else {
+            panic!("not a parts reply")
+        };
+        assert_eq!(rest.len(), 1);
+        assert_eq!(rest[0].size, info.size - 4 * MIB);
+        assert_eq!(next_marker, None);
+
+        let done = job
+            .send(&Operation::Complete {
+                upload_id: upload_id.clone(),
+                parts: parts.clone(),
+            })
+            .await
+            .unwrap();
+        let Reply::Completed { etag, crc64 } = done else {
+            panic!("not completed: {done:?}")
+        };
+        assert!(etag.trim_matches('"').ends_with("-3"));
+        assert_eq!(crc64.map(|c| c.to_string()), Some(info.crc64.clone()));
+        assert!(emu
+            .same_content((src_bucket, key), (dst_bucket, "out/copy 1"))
+            .unwrap());
+        let copied = emu.object_info(dst_bucket, "out/copy 1").unwrap();
+        assert_eq!(
+            copied.headers.get(&format!("{p}-meta-color")).map(String::as_str),
+            Some("red")
+        );
+        assert_eq!(copied.tags, vec![("team".to_string(), "a b".to_string())]);
+
+        // The upload is gone: Abort and ListParts say NoSuchUpload.
+        let gone = job
+            .send(&Operation::Abort {
+                upload_id: upload_id.clone(),
+            })
+            .await
+            .unwrap_err();
+        assert_eq!(gone.kind, FailureKind::NoSuchUpload);
+
+        // Single PUT-Copy, with a copy-source condition, then a 200-with-error body.
+        let single = job
+            .send(&Operation::PutCopy {
+                source_etag: Some(head.etag.clone()),
+                directive: MetadataDirective::Copy,
+                metadata: ObjectMetadata::default(),
+                storage_class: None,
+            })
+            .await
+            .unwrap();
+        assert!(matches!(single, Reply::Copied { .. }), "{single:?}");
+        let mut plan = FaultPlan::default();
+        plan.ops.insert(
+            partcopy_emulator::Api::CopyObject,
+            OpFaults {
+                fail_nth: vec![NthFailure {
+                    n: emu.stats().count(partcopy_emulator::Api::CopyObject) + 1,
+                    kind: FaultKind::Error200,
+                }],
+                ..OpFaults::default()
+            },
+        );
+        emu.set_faults(plan);
+        let hidden = job
+            .send(&Operation::PutCopy {
+                source_etag: None,
+                directive: MetadataDirective::Copy,
+                metadata: ObjectMetadata::default(),
+                storage_class: None,
+            })
+            .await
+            .unwrap_err();
+        assert!(hidden.kind.is_retryable(), "{hidden:?}");
+        emu.set_faults(FaultPlan::default());
+
+        // A missing source.
+        let missing = self::job(
+            &emu,
+            provider,
+            (src_region, src_bucket, "nope"),
+            (dst_region, dst_bucket, "x"),
+        );
+        let err = missing.send(&Operation::HeadSource).await.unwrap_err();
+        assert_eq!(err.kind, FailureKind::NoSuchKey);
+    }
+}
