@@ -674,3 +674,29 @@ fn ctrl_c_stops_the_copy_and_the_same_command_resumes_it() {
     assert!(world.emu.uploads().is_empty());
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn oss_v1_signatures_work_too() {
+    let world = World::new();
+    world.object(OSS_SRC, "v1", ObjectSpec::generated(3 * MIB, 12));
+    for (key, args) in [
+        ("v1-single", &[][..]),
+        (
+            "v1-multipart",
+            &["--threshold", "1MiB", "--part-size", "1MiB"][..],
+        ),
+    ] {
+        let output = world.cp(
+            Provider::Oss,
+            &url(Provider::Oss, OSS_SRC, "v1"),
+            &url(Provider::Oss, OSS_DST, key),
+            &[
+                &["--region", "cn-hangzhou", "--oss-signature", "v1", "--verify"],
+                args,
+            ]
+            .concat(),
+        );
+        copied(&output);
+        assert!(world.same((OSS_SRC, "v1"), (OSS_DST, key)));
+    }
+}
