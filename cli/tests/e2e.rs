@@ -700,3 +700,33 @@ fn oss_v1_signatures_work_too() {
         assert!(world.same((OSS_SRC, "v1"), (OSS_DST, key)));
     }
 }
+
+#[test]
+fn verbose_logs_go_to_stderr_and_never_show_secrets() {
+    let world = World::new();
+    world.object(COS_SRC, "logged", ObjectSpec::generated(3 * MIB, 13));
+    let output = world.cp(
+        Provider::Cos,
+        "cos://src-1250000000/logged",
+        "cos://dst-1250000000/logged",
+        &[
+            "--region",
+            "ap-guangzhou",
+            "--threshold",
+            "1MiB",
+            "--part-size",
+            "1MiB",
+            "-vvv",
+        ],
+    );
+    copied(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Upload Part - Copy"), "{stderr}");
+    let secret = &world.emu.credentials(Provider::Cos).secret;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stderr.contains(secret.as_str()) && !stdout.contains(secret.as_str()));
+    assert!(
+        !stderr.contains("q-signature"),
+        "no Authorization header in the logs"
+    );
+}
