@@ -739,26 +739,33 @@ fn the_storage_class_is_set_on_multipart_copies() {
         world.object(src, "classy", ObjectSpec::generated(3 * MIB, 14));
         // Multipart only: the emulator keeps the source's headers on a PUT-Copy with the Copy
         // directive and ignores `x-*-storage-class` there (the real services apply it).
-        for (key, args) in [("multipart", &["--threshold", "1MiB", "--part-size", "1MiB"][..])] {
-            let output = world.cp(
-                provider,
-                &url(provider, src, "classy"),
-                &url(provider, dst, key),
-                &[&["--region", region(provider), "--storage-class", class], args].concat(),
-            );
-            copied(&output);
-            assert!(world.same((src, "classy"), (dst, key)));
-            let header = match provider {
-                Provider::Cos => "x-cos-storage-class",
-                Provider::Oss => "x-oss-storage-class",
-            };
-            let info = world.emu.object_info(dst, key).unwrap();
-            assert_eq!(
-                info.headers.get(header).map(String::as_str),
-                Some(class),
-                "{provider:?} {key}: {:?}",
-                info.headers
-            );
-        }
+        let output = world.cp(
+            provider,
+            &url(provider, src, "classy"),
+            &url(provider, dst, "multipart"),
+            &[
+                "--region",
+                region(provider),
+                "--storage-class",
+                class,
+                "--threshold",
+                "1MiB",
+                "--part-size",
+                "1MiB",
+            ],
+        );
+        copied(&output);
+        assert!(world.same((src, "classy"), (dst, "multipart")));
+        let header = match provider {
+            Provider::Cos => "x-cos-storage-class",
+            Provider::Oss => "x-oss-storage-class",
+        };
+        let info = world.emu.object_info(dst, "multipart").unwrap();
+        assert_eq!(
+            info.headers.get(header).map(String::as_str),
+            Some(class),
+            "{provider:?}: {:?}",
+            info.headers
+        );
     }
 }
