@@ -769,3 +769,63 @@ fn the_storage_class_is_set_on_multipart_copies() {
         );
     }
 }
+
+#[test]
+fn faults_are_retried_through_the_real_stack() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, dst) = buckets(provider);
+        world.object(src, "faulty", ObjectSpec::generated(48 * MIB + 3, 15));
+        let mut plan = FaultPlan::default();
+        // Roughly one part copy in eight fails: 500, 503 SlowDown, a dropped connection, or a
+        // 200 whose body is an <Error>.
+        plan.ops.insert(
+            Api::UploadPartCopy,
+            OpFaults {
+                internal_error: 0.03,
+                slow_down: 0.03,
+                drop_connection: 0.03,
+                error_200: 0.03,
+                fail_nth: vec![NthFailure {
+                    n: 1,
+                    kind: FaultKind::DropConnection,
+                }],
+                ..OpFaults::default()
+            },
+        );
+        // The first Complete answers 200 with an error document; the retry succeeds.
+        plan.ops.insert(
+            Api::CompleteMultipartUpload,
+            OpFaults {
+                fail_nth: vec![NthFailure {
+                    n: 1,
+                    kind: FaultKind::Error200,
+                }],
+                ..OpFaults::default()
+            },
+        );
+        world.emu.set_faults(plan);
+        world.emu.reset_stats();
+        let output = world.cp(
+            provider,
+            &url(provider, src, "faulty"),
+            &url(provider, dst, "faulty"),
+            &[
+                "--region",
+                region(provider),
+                "--threshold",
+                "1MiB",
+                "--part-size",
+                "1MiB",
+                "-j",
+                "8",
+            ],
+        );
+        let summary = copied(&output);
+        assert_eq!(summary["parts"], 49);
+        assert!(summary["retries"].as_u64().unwrap() >= 2, "{summary}");
+        assert!(world.same((src, "faulty"), (dst, "faulty")));
+        assert_eq!(world.emu.stats().count(Api::CompleteMultipartUpload), 2);
+        world.emu.set_faults(FaultPlan::default());
+    }
+}
