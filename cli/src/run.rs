@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use partcopy_core::job::{
-    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, UploadFate,
+    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, Progress, UploadFate,
 };
 use partcopy_core::ops::{
     Failure, FailureKind, MetadataDirective, ObjectMetadata, Operation, Reply, SourceInfo,
@@ -215,16 +215,25 @@ pub async fn copy(
     }
     let outcome = match result {
         Ok(outcome) => outcome,
+        Err(DriveError::Job(JobError::CompletionUnconfirmed { upload_id }))
+            if confirm_completion(&transport, &wire, last.as_ref(), summary).await =>
+        {
+            tracing::warn!(
+                %upload_id,
+                "Complete's answer was lost, but the destination now holds an object of the right \
+                 size and part count: taking the copy as done"
+            );
+            summary.elapsed_ms = started.elapsed().as_millis() as u64;
+            summary.status = "copied";
+            summary.mode = Some("multipart");
+            return Ok(Finished::Copied(Box::new(summary.clone())));
+        }
         Err(error) => {
             let detail = explain_head_failure(&error, &transport, &wire).await;
             if let DriveError::Job(JobError::Cancelled { upload }) = &error {
                 return Err(interrupted(settings, upload, checkpoint.as_deref()));
             }
-            let mut error = describe_failure(settings, &error);
-            if let (CliError::Failed(message), Some(detail)) = (&mut error, detail) {
-                message.push_str(&format!("\n  the service says: {detail}"));
-            }
-            return Err(error);
+            return Err(describe_failure(settings, &error, detail));
         }
     };
     fill_summary(summary, &outcome);
@@ -438,6 +447,38 @@ async fn verify(
     }
 }
 
+/// After [`JobError::CompletionUnconfirmed`]: HEADs the destination and says whether it is the
+/// completed upload (fills the summary's ETag when it is).
+async fn confirm_completion(
+    transport: &HyperTransport,
+    wire: &ProtocolWire,
+    progress: Option<&Progress>,
+    summary: &mut Summary,
+) -> bool {
+    let Some(progress) = progress else {
+        return false;
+    };
+    let dest_wire = ProtocolWire::new(
+        wire.destination().clone(),
+        wire.destination().clone(),
+        wire.signer().clone(),
+    );
+    match send_once(transport, &dest_wire, &Operation::HeadSource).await {
+        Ok(Reply::Head(info)) if looks_completed(&info, progress.bytes_total, progress.parts_total) => {
+            summary.etag = Some(info.etag.clone());
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether `dest` is what completing an upload of `parts` parts and `size` bytes produces: the
+/// size matches and the ETag is a multipart ETag (`"…-<parts>"`). Conservative by design.
+fn looks_completed(dest: &SourceInfo, size: u64, parts: u32) -> bool {
+    let etag = dest.etag.trim_matches('"');
+    parts > 0 && dest.size == size && etag.ends_with(&format!("-{parts}"))
+}
+
 /// A HEAD error carries no body, so no error code or message: when HEAD of the source was refused
 /// with a 4xx, GET the source's tags (no object data) once to learn what the service objects to.
 async fn explain_head_failure(
@@ -453,7 +494,9 @@ async fn explain_head_failure(
         }) => failure,
         _ => return None,
     };
-    if !matches!(failure.status, Some(400..=499)) || failure.status == Some(404) {
+    // Only when HEAD told nothing but the status (no error code, e.g. `Http403`).
+    let uninformative = failure.code.starts_with("Http") || failure.message.is_empty();
+    if !matches!(failure.status, Some(400..=499)) || failure.status == Some(404) || !uninformative {
         return None;
     }
     match send_once(transport, wire, &Operation::GetSourceTagging).await {
@@ -481,12 +524,12 @@ pub fn describe(failure: &Failure) -> String {
 /// The message for a copy stopped by Ctrl-C: what became of the upload, and how to go on.
 fn interrupted(settings: &Settings, upload: &UploadFate, checkpoint: Option<&Path>) -> CliError {
     let mut message = format!(
-        "interrupted: copy {} -> {} stopped{upload}",
+        "interrupted: copy {} -> {} cancelled{upload}",
         settings.source.url, settings.destination.url
     );
     match (checkpoint, upload) {
         (Some(path), UploadFate::Kept { .. } | UploadFate::None) => message.push_str(&format!(
-            "\n  to resume, run the same command again (checkpoint: {})",
+            "\n  run the same command again to resume (checkpoint: {})",
             path.display()
         )),
         _ => message.push_str(
@@ -498,7 +541,7 @@ fn interrupted(settings: &Settings, upload: &UploadFate, checkpoint: Option<&Pat
 }
 
 /// The message for a failed copy: what failed, what the service said, and what to do.
-fn describe_failure(settings: &Settings, error: &DriveError) -> CliError {
+fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<String>) -> CliError {
     let (id_var, secret_var, _) = crate::credentials::variables(settings.provider);
     let hint = match error {
         DriveError::Job(JobError::Service { failure, .. })
@@ -522,9 +565,40 @@ fn describe_failure(settings: &Settings, error: &DriveError) -> CliError {
         "copy {} -> {} failed: {error}",
         settings.source.url, settings.destination.url
     );
+    if let Some(detail) = detail {
+        message.push_str("\n  the service says: ");
+        message.push_str(&detail);
+    }
     if let Some(hint) = hint {
         message.push_str("\n  hint: ");
         message.push_str(&hint);
     }
     CliError::Failed(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_completion_is_confirmed_only_by_a_matching_multipart_object() {
+        let info = |size, etag: &str| SourceInfo {
+            size,
+            etag: etag.to_string(),
+            ..SourceInfo::default()
+        };
+        assert!(looks_completed(&info(100, "\"abc-10\""), 100, 10));
+        assert!(looks_completed(&info(100, "ABC-10"), 100, 10));
+        assert!(!looks_completed(&info(99, "\"abc-10\""), 100, 10), "size differs");
+        assert!(
+            !looks_completed(&info(100, "\"abc-110\""), 100, 10),
+            "part count differs"
+        );
+        assert!(
+            !looks_completed(&info(100, "\"abc-9\""), 100, 10),
+            "part count differs"
+        );
+        assert!(!looks_completed(&info(100, "\"abc\""), 100, 10), "not multipart");
+        assert!(!looks_completed(&info(0, "\"abc-0\""), 0, 0));
+    }
 }

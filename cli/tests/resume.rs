@@ -285,7 +285,7 @@ fn ctrl_c_exits_130_saying_how_to_resume() {
     let stderr = failed(&output, 130);
     assert!(stderr.contains("was kept so the copy can be resumed"), "{stderr}");
     assert!(
-        stderr.contains("to resume, run the same command again"),
+        stderr.contains("run the same command again to resume"),
         "{stderr}"
     );
     let journal = dir.journal();

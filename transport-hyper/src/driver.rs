@@ -66,9 +66,8 @@ pub struct CancelSignal(watch::Receiver<bool>);
 impl CancelSignal {
     /// A signal that never fires.
     pub fn never() -> CancelSignal {
-        let (sender, receiver) = watch::channel(false);
-        // Keep the sender alive forever, so `changed()` never reports a closed channel.
-        std::mem::forget(sender);
+        // With its sender gone the channel can never say "cancelled"; `cancelled` then pends.
+        let (_, receiver) = watch::channel(false);
         CancelSignal(receiver)
     }
 

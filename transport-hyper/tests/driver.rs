@@ -11,7 +11,8 @@ use partcopy_core::job::{CopyJob, CopyMode, JobConfig, JobError, JobSpec, Progre
 use partcopy_core::ops::{Failure, FailureKind, Operation, Reply, SourceInfo};
 use partcopy_core::plan::{Limits, PlanOptions};
 use partcopy_transport_hyper::{
-    cancel_pair, drive, CancelSignal, DriveError, MemoryJournal, SendFuture, Transport, TransportError, Wire,
+    cancel_pair, drive, CancelSignal, DriveError, Journal, MemoryJournal, SendFuture, Transport,
+    TransportError, Wire,
 };
 
 const MIB: u64 = 1 << 20;
@@ -292,4 +293,54 @@ async fn cancelling_stops_the_copy_and_keeps_a_resumable_upload() {
     assert_eq!(journal.finished, Some(false));
     let persisted = journal.records.len() - 1;
     assert_eq!(persisted, s.parts.len(), "every finished part was persisted");
+}
+
+/// A journal whose disk fills up after `room` records.
+struct FullDisk {
+    room: usize,
+    finished: Option<bool>,
+}
+
+impl Journal for FullDisk {
+    fn append(&mut self, _record: &Record) -> std::io::Result<()> {
+        if self.room == 0 {
+            return Err(std::io::Error::other("no space left on device"));
+        }
+        self.room -= 1;
+        Ok(())
+    }
+
+    fn finish(&mut self, succeeded: bool) -> std::io::Result<()> {
+        self.finished = Some(succeeded);
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_checkpoint_that_cannot_be_written_stops_the_copy() {
+    let state = service(30 * MIB);
+    let mut journal = FullDisk {
+        room: 4,
+        finished: None,
+    };
+    let error = drive(
+        job(2, true),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut journal,
+        |_| {},
+        CancelSignal::never(),
+    )
+    .await
+    .unwrap_err();
+    let DriveError::Journal { source, job } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(source.to_string().contains("no space"));
+    assert!(matches!(job, JobError::Cancelled { .. }), "{job:?}");
+    assert!(error.to_string().contains("cannot write the checkpoint"));
+    let s = state.lock().unwrap();
+    assert_eq!(s.completed, None);
+    assert!(s.parts.len() < 30, "the copy stopped early");
+    assert_eq!(journal.finished, Some(false));
 }
