@@ -11,6 +11,8 @@ mod args;
 mod credentials;
 mod duration;
 mod error;
+#[cfg(test)]
+mod input_props;
 mod meta;
 mod progress;
 mod run;

@@ -367,4 +367,18 @@ mod tests {
         assert!(matches!(FileJournal::open(&path), Err(OpenError::Corrupt { .. })));
         fs::remove_dir_all(dir).unwrap();
     }
+
+    #[test]
+    fn a_header_temp_file_left_by_a_killed_process_is_removed() {
+        let dir = temp_dir("stale");
+        let path = dir.join("job.ckpt");
+        let (mut journal, _) = FileJournal::open(&path).unwrap();
+        journal.append(&header("u1")).unwrap();
+        drop(journal);
+        fs::write(temp_path(&path), b"half a header").unwrap();
+        let (_, records) = FileJournal::open(&path).unwrap();
+        assert_eq!(records, vec![header("u1")]);
+        assert!(!temp_path(&path).exists());
+        fs::remove_dir_all(dir).unwrap();
+    }
 }
