@@ -177,6 +177,17 @@ fn sizes_around_the_threshold_and_the_edges() {
 #[test]
 fn ten_gib_multipart_on_both_providers() {
     let world = World::new();
+    // A little latency per part copy, so that copies overlap even on a busy machine and the
+    // concurrency window shows in the emulator's in-flight peak.
+    let mut slow = FaultPlan::default();
+    slow.ops.insert(
+        Api::UploadPartCopy,
+        OpFaults {
+            latency_ms: 5,
+            ..OpFaults::default()
+        },
+    );
+    world.emu.set_faults(slow);
     for provider in [Provider::Cos, Provider::Oss] {
         let summary = copy_size(&world, provider, 10 * GIB, &["-j", "16"]);
         assert_eq!(summary["mode"], "multipart");
