@@ -238,3 +238,22 @@ fn a_source_overwritten_mid_copy_fails_and_leaves_no_object() {
         assert!(world.same(provider, "moving"));
     }
 }
+
+/// The retry and timeout options refuse values that cannot work, with exit status 2 and nothing
+/// sent.
+#[test]
+fn retry_options_refuse_bad_values() {
+    let world = World::new();
+    world.object(Provider::Cos, "opts", 10, 1);
+    for (args, needle) in [
+        (&["--max-attempts", "0"][..], "--max-attempts"),
+        (&["--max-attempts", "many"], "--max-attempts"),
+        (&["--request-timeout", "0s"], "out of range"),
+        (&["--request-timeout", "soon"], "not a duration"),
+        (&["--request-timeout", "2d"], "not a duration"),
+    ] {
+        let stderr = failed(&world.cp(Provider::Cos, "opts", args), 2);
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+    assert_eq!(world.count(Api::HeadObject), 0);
+}
