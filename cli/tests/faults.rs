@@ -257,3 +257,63 @@ fn retry_options_refuse_bad_values() {
     }
     assert_eq!(world.count(Api::HeadObject), 0);
 }
+
+/// A hostile or broken endpoint: HEAD answers normally, then the PUT-Copy's answer is an endless
+/// 200 body. The copy is refused with a clear error once the body passes the bound (16 MiB).
+#[test]
+fn an_oversized_response_body_is_refused() {
+    use std::io::{BufRead, BufReader, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let endpoint = format!("http://{}", listener.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for stream in listener.incoming() {
+            let Ok(stream) = stream else { return };
+            std::thread::spawn(move || {
+                let mut reader = BufReader::new(stream.try_clone().unwrap());
+                let mut writer = stream;
+                loop {
+                    let mut request_line = String::new();
+                    if reader.read_line(&mut request_line).unwrap_or(0) == 0 {
+                        return;
+                    }
+                    let mut line = String::new();
+                    while reader.read_line(&mut line).unwrap_or(0) > 2 {
+                        line.clear();
+                    }
+                    if request_line.starts_with("HEAD") {
+                        let head = "HTTP/1.1 200 OK\r\nContent-Length: 10\r\nETag: \"0123\"\r\n\
+                                    Last-Modified: Sat, 21 Nov 2026 22:00:00 GMT\r\n\r\n";
+                        if writer.write_all(head.as_bytes()).is_err() {
+                            return;
+                        }
+                    } else {
+                        let head = "HTTP/1.1 200 OK\r\nContent-Length: 1000000000\r\n\r\n";
+                        let _ = writer.write_all(head.as_bytes());
+                        let chunk = vec![b'x'; 64 << 10];
+                        while writer.write_all(&chunk).is_ok() {}
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    let output = std::process::Command::new(env!("CARGO_BIN_EXE_partcopy"))
+        .args([
+            "cp",
+            "cos://src-1250000000/k",
+            "cos://dst-1250000000/k",
+            "--endpoint",
+            &endpoint,
+            "--region",
+            "ap-guangzhou",
+            "--no-progress",
+        ])
+        .env("COS_SECRET_ID", "AKIDexample")
+        .env("COS_SECRET_KEY", "example-secret")
+        .env_remove("COS_SESSION_TOKEN")
+        .output()
+        .unwrap();
+    let stderr = failed(&output, 1);
+    assert!(stderr.contains("ResponseTooLarge"), "{stderr}");
+    assert!(stderr.contains("larger than 16777216 bytes"), "{stderr}");
+}
