@@ -344,3 +344,40 @@ async fn a_checkpoint_that_cannot_be_written_stops_the_copy() {
     assert!(s.parts.len() < 30, "the copy stopped early");
     assert_eq!(journal.finished, Some(false));
 }
+
+/// Part copies that never answer do not hold a cancel hostage: after the grace period they are
+/// given up and the upload of a job that is not resumable is aborted.
+#[tokio::test(start_paused = true)]
+async fn a_cancel_gives_up_unanswered_requests_after_the_grace_period() {
+    let state = service(40 * MIB);
+    state.lock().unwrap().part_delay = Duration::from_secs(3600);
+    let (canceller, signal) = cancel_pair();
+    let started = tokio::time::Instant::now();
+    let error = drive(
+        job(4, false),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut MemoryJournal::default(),
+        move |p| {
+            if p.parts_in_flight >= 4 {
+                canceller.cancel();
+            }
+        },
+        signal.with_grace(Duration::from_secs(2)),
+    )
+    .await
+    .unwrap_err();
+    let DriveError::Job(JobError::Cancelled { upload }) = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        matches!(upload, partcopy_core::job::UploadFate::Aborted { .. }),
+        "{error}"
+    );
+    assert!(state.lock().unwrap().aborted);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(60),
+        "{waited:?}"
+    );
+}
