@@ -25,7 +25,7 @@ const CREDENTIALS_HELP: &str = "\
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
   OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
-Exit status: 0 copied; 1 the copy failed; 2 bad usage or input.";
+Exit status: 0 copied; 1 the copy failed; 2 bad usage or input; 130 interrupted (Ctrl-C).";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -45,7 +45,7 @@ Sizes: 64MiB, 5G (powers of 1024), 1GB (powers of 1000), or plain bytes.
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
   OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
-Exit status: 0 copied; 1 the copy failed; 2 bad usage or input.";
+Exit status: 0 copied; 1 the copy failed; 2 bad usage or input; 130 interrupted (Ctrl-C).";
 
 /// `partcopy cp` options, as DESIGN.md's CLI contract lists them.
 #[derive(Debug, Args)]

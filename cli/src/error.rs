@@ -6,7 +6,7 @@ use crate::url::UrlError;
 
 /// Exit status: the copy succeeded.
 pub const EXIT_COPIED: u8 = 0;
-/// Exit status: the copy failed (service error, source changed, interrupted, …).
+/// Exit status: the copy failed (service error, source changed, …).
 pub const EXIT_FAILED: u8 = 1;
 /// Exit status: bad usage or input; nothing was copied.
 pub const EXIT_BAD_INPUT: u8 = 2;
