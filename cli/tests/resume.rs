@@ -234,6 +234,7 @@ fn a_damaged_header_is_a_clear_error_and_a_torn_tail_is_ignored() {
 }
 
 /// Spawns the copy, waits until `parts` part copies have been answered, sends SIGINT.
+#[cfg(unix)]
 fn interrupt_after(world: &World, mut command: Command, parts: u64) -> std::process::Output {
     let child = command
         .stdout(Stdio::piped())
@@ -255,6 +256,7 @@ fn interrupt_after(world: &World, mut command: Command, parts: u64) -> std::proc
 
 /// Ctrl-C stops the copy with exit status 130: with a checkpoint the upload is kept and the message
 /// says how to resume (and resuming works); without one the upload is aborted.
+#[cfg(unix)]
 #[test]
 fn ctrl_c_exits_130_saying_how_to_resume() {
     let world = World::new();
