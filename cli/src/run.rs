@@ -17,8 +17,8 @@ use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider as WireProvi
 use partcopy_protocol::sign::{OssSignature, Signer};
 use partcopy_transport_hyper::journal::OpenError;
 use partcopy_transport_hyper::{
-    cancel_pair, drive, DriveError, FileJournal, HyperConfig, HyperTransport, Journal, NoJournal,
-    ProtocolWire, Transport, Wire,
+    cancel_pair, drive, CancelSignal, DriveError, FileJournal, HyperConfig, HyperTransport, Journal,
+    NoJournal, ProtocolWire, Transport, Wire,
 };
 
 use crate::args::{Directive, OssSignatureArg};
@@ -175,7 +175,8 @@ pub async fn copy(
     let interrupt = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!(
-                "\npartcopy: interrupted; finishing the requests in flight (Ctrl-C again to quit at once)"
+                "\npartcopy: interrupted; finishing the requests in flight ({} s at most; Ctrl-C again to quit at once)",
+                CancelSignal::GRACE.as_secs()
             );
             canceller.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
