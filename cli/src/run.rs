@@ -529,7 +529,10 @@ fn interrupted(settings: &Settings, upload: &UploadFate, checkpoint: Option<&Pat
         settings.source.url, settings.destination.url
     );
     match (checkpoint, upload) {
-        (Some(path), UploadFate::Kept { .. } | UploadFate::None) => message.push_str(&format!(
+        (_, UploadFate::None) => {
+            message.push_str("\n  no multipart upload was left behind: run the command again to copy")
+        }
+        (Some(path), UploadFate::Kept { .. }) => message.push_str(&format!(
             "\n  run the same command again to resume (checkpoint: {})",
             path.display()
         )),
