@@ -15,7 +15,7 @@ use std::sync::Arc;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use partcopy_core::job::{CopyJob, JobError, Outcome, Progress, RequestId, Step};
+use partcopy_core::job::{CopyJob, JobError, OperationKind, Outcome, Progress, RequestId, Step};
 use partcopy_core::ops::{Failure, FailureKind, Operation, Reply};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -278,12 +278,12 @@ where
             tracing::debug!(
                 %id, %method, status = response.status().as_u16(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
-                ok = reply.is_ok(), "{}", operation_name(&op)
+                ok = reply.is_ok(), "{}", OperationKind::of(&op)
             );
             reply
         }
         Err(error) => {
-            tracing::debug!(%id, %method, %error, "{} got no response", operation_name(&op));
+            tracing::debug!(%id, %method, %error, "{} got no response", OperationKind::of(&op));
             Err(error.to_failure())
         }
     };
@@ -291,24 +291,11 @@ where
         if failure.kind.is_retryable() {
             tracing::info!(
                 %id, code = %failure.code, status = ?failure.status,
-                "{} failed; the job may retry it", operation_name(&op)
+                "{} failed; the job may retry it", OperationKind::of(&op)
             );
         }
     }
     (id, result)
-}
-
-fn operation_name(op: &Operation) -> &'static str {
-    match op {
-        Operation::HeadSource => "HEAD source",
-        Operation::GetSourceTagging => "GET source tagging",
-        Operation::PutCopy { .. } => "PUT-Copy",
-        Operation::Initiate { .. } => "Initiate Multipart Upload",
-        Operation::UploadPartCopy { .. } => "Upload Part - Copy",
-        Operation::ListParts { .. } => "List Parts",
-        Operation::Complete { .. } => "Complete Multipart Upload",
-        Operation::Abort { .. } => "Abort Multipart Upload",
-    }
 }
 
 fn given_up(grace: Duration) -> Failure {
