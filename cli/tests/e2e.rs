@@ -662,7 +662,7 @@ fn ctrl_c_stops_the_copy_and_the_same_command_resumes_it() {
         .unwrap();
     assert!(status.success());
     let output = child.wait_with_output().unwrap();
-    let stderr = failed(&output, 1);
+    let stderr = failed(&output, 130);
     assert!(stderr.contains("cancelled"), "{stderr}");
     assert!(
         stderr.contains("run the same command again to resume"),
