@@ -1,34 +1,9 @@
 //! Credentials from the environment: `COS_SECRET_ID`, `COS_SECRET_KEY`, `COS_SESSION_TOKEN`;
 //! `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET`, `OSS_SESSION_TOKEN`.
 
-use std::fmt;
+use partcopy_protocol::credentials::Credentials;
 
 use crate::url::Provider;
-
-/// An access key read from the environment. `Debug` shows the key id only, never the secret or
-/// the token.
-#[derive(Clone, PartialEq, Eq)]
-pub struct EnvCredentials {
-    /// The access key id.
-    pub access_key_id: String,
-    /// The secret key.
-    pub secret: String,
-    /// The session token of temporary credentials.
-    pub session_token: Option<String>,
-}
-
-impl fmt::Debug for EnvCredentials {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("EnvCredentials")
-            .field("access_key_id", &self.access_key_id)
-            .field("secret", &"<redacted>")
-            .field(
-                "session_token",
-                &self.session_token.as_ref().map(|_| "<redacted>"),
-            )
-            .finish()
-    }
-}
 
 /// A required variable is unset or empty.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -61,7 +36,7 @@ pub fn variables(provider: Provider) -> (&'static str, &'static str, &'static st
 pub fn load(
     provider: Provider,
     lookup: impl Fn(&str) -> Option<String>,
-) -> Result<EnvCredentials, MissingCredential> {
+) -> Result<Credentials, MissingCredential> {
     let (id_var, secret_var, token_var) = variables(provider);
     let get = |name: &str| lookup(name).filter(|v| !v.trim().is_empty());
     let missing = |variable| MissingCredential {
@@ -73,10 +48,10 @@ pub fn load(
     };
     let access_key_id = get(id_var).ok_or_else(|| missing(id_var))?;
     let secret = get(secret_var).ok_or_else(|| missing(secret_var))?;
-    Ok(EnvCredentials {
-        access_key_id,
-        secret,
-        session_token: get(token_var),
+    let credentials = Credentials::new(access_key_id, secret);
+    Ok(match get(token_var) {
+        Some(token) => credentials.with_session_token(token),
+        None => credentials,
     })
 }
 
@@ -103,7 +78,7 @@ mod tests {
         ]);
         let cos = load(Provider::Cos, &lookup).unwrap();
         assert_eq!(cos.access_key_id, "AKIDcos");
-        assert_eq!(cos.secret, "cos-secret");
+        assert_eq!(cos.secret(), "cos-secret");
         assert_eq!(cos.session_token, None);
         let oss = load(Provider::Oss, &lookup).unwrap();
         assert_eq!(oss.session_token.as_deref(), Some("tok"));
@@ -116,17 +91,5 @@ mod tests {
         assert!(error.to_string().contains("COS_SECRET_KEY"));
         let error = load(Provider::Oss, env(&[("OSS_ACCESS_KEY_ID", " ")])).unwrap_err();
         assert_eq!(error.variable, "OSS_ACCESS_KEY_ID");
-    }
-
-    #[test]
-    fn debug_never_shows_secrets() {
-        let creds = EnvCredentials {
-            access_key_id: "AKID".into(),
-            secret: "very-secret".into(),
-            session_token: Some("token-value".into()),
-        };
-        let text = format!("{creds:?}");
-        assert!(text.contains("AKID"));
-        assert!(!text.contains("very-secret") && !text.contains("token-value"));
     }
 }

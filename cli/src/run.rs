@@ -13,7 +13,7 @@ use partcopy_core::ops::{
 };
 use partcopy_core::plan::{plan, Limits, Plan, PlanOptions};
 use partcopy_protocol::credentials::Credentials;
-use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider as WireProvider};
+use partcopy_protocol::endpoint::{Endpoint, ObjectAddress};
 use partcopy_protocol::sign::{OssSignature, Signer};
 use partcopy_transport_hyper::journal::OpenError;
 use partcopy_transport_hyper::{
@@ -22,7 +22,6 @@ use partcopy_transport_hyper::{
 };
 
 use crate::args::{Directive, OssSignatureArg};
-use crate::credentials::EnvCredentials;
 use crate::error::CliError;
 use crate::progress::ProgressBar;
 use crate::settings::{End, Settings};
@@ -83,7 +82,7 @@ pub fn base_summary(settings: &Settings) -> Summary {
 /// failure met while copying; `summary` is filled with what is known either way.
 pub async fn copy(
     settings: &Settings,
-    credentials: EnvCredentials,
+    credentials: Credentials,
     summary: &mut Summary,
 ) -> Result<Finished, CliError> {
     let started = Instant::now();
@@ -278,12 +277,8 @@ fn fill_summary(summary: &mut Summary, outcome: &Outcome) {
 }
 
 fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {
-    let wire_provider = match provider {
-        Provider::Cos => WireProvider::Cos,
-        Provider::Oss => WireProvider::Oss,
-    };
     let region = end.region.clone().unwrap_or_default();
-    let mut address = ObjectAddress::new(wire_provider, region, &end.url.bucket, &end.url.key);
+    let mut address = ObjectAddress::new(provider, region, &end.url.bucket, &end.url.key);
     if let Some(endpoint) = &end.endpoint {
         let endpoint = Endpoint::parse(endpoint).map_err(|e| CliError::Usage(e.to_string()))?;
         address = address.with_endpoint(endpoint);
@@ -291,11 +286,7 @@ fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {
     Ok(address)
 }
 
-fn signer(settings: &Settings, credentials: EnvCredentials) -> Signer {
-    let mut keys = Credentials::new(credentials.access_key_id, credentials.secret);
-    if let Some(token) = credentials.session_token {
-        keys = keys.with_session_token(token);
-    }
+fn signer(settings: &Settings, keys: Credentials) -> Signer {
     match settings.provider {
         Provider::Cos => Signer::cos(keys),
         Provider::Oss => Signer::oss(

@@ -6,40 +6,7 @@
 
 use std::fmt;
 
-/// The cloud an object lives in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Provider {
-    /// Tencent Cloud Object Storage.
-    Cos,
-    /// Alibaba Cloud Object Storage Service.
-    Oss,
-}
-
-impl Provider {
-    /// The URL scheme, `cos` or `oss`.
-    pub fn scheme(self) -> &'static str {
-        match self {
-            Provider::Cos => "cos",
-            Provider::Oss => "oss",
-        }
-    }
-
-    /// The longest key the provider accepts, in UTF-8 bytes.
-    pub fn max_key_len(self) -> usize {
-        match self {
-            Provider::Cos => 850,
-            Provider::Oss => 1023,
-        }
-    }
-
-    /// The service's name for people.
-    pub fn name(self) -> &'static str {
-        match self {
-            Provider::Cos => "COS",
-            Provider::Oss => "OSS",
-        }
-    }
-}
+pub use partcopy_protocol::provider::Provider;
 
 /// A parsed object URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -54,7 +21,7 @@ pub struct ObjectUrl {
 
 impl fmt::Display for ObjectUrl {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}://{}/{}", self.provider.scheme(), self.bucket, self.key)
+        write!(f, "{}://{}/{}", self.provider, self.bucket, self.key)
     }
 }
 

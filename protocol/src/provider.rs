@@ -18,6 +18,30 @@ impl Provider {
         }
     }
 
+    /// The lower-case short name, `cos` or `oss` (the scheme of partcopy's object URLs).
+    pub fn scheme(self) -> &'static str {
+        match self {
+            Provider::Cos => "cos",
+            Provider::Oss => "oss",
+        }
+    }
+
+    /// The service's name for people: `COS` or `OSS`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Provider::Cos => "COS",
+            Provider::Oss => "OSS",
+        }
+    }
+
+    /// The longest object key the service accepts, in UTF-8 bytes (COS 850, OSS 1,023).
+    pub fn max_key_len(self) -> usize {
+        match self {
+            Provider::Cos => 850,
+            Provider::Oss => 1023,
+        }
+    }
+
     /// Prefix of the provider's own headers: `x-cos-` or `x-oss-`.
     pub fn header_prefix(self) -> &'static str {
         match self {
@@ -30,10 +54,7 @@ impl Provider {
 impl std::fmt::Display for Provider {
     /// `cos` or `oss`, as in partcopy's URLs.
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(match self {
-            Provider::Cos => "cos",
-            Provider::Oss => "oss",
-        })
+        f.write_str(self.scheme())
     }
 }
 
