@@ -68,6 +68,12 @@ def stats():
     return admin("GET", "/stats")
 
 
+def fail_next(op, kind):
+    """Makes the next request of operation `op` fail with fault `kind` (snake_case FaultKind)."""
+    n = stats()["requests"].get(op, 0) + 1
+    admin("PUT", "/faults", {"ops": {op: {"fail_nth": [{"n": n, "kind": kind}]}}})
+
+
 def expect(cond, what):
     if not cond:
         raise AssertionError(what)
@@ -186,6 +192,18 @@ def cos_suite():
             raise AssertionError("part copy to a missing upload succeeded")
         except CosServiceError as e:
             expect(e.get_error_code() == "NoSuchUpload", e.get_error_code())
+
+    @check("cos copy_object answered 200 with an <Error> body is an error to the SDK")
+    def _():
+        fail_next("CopyObject", "error200")
+        try:
+            cos.copy_object(Bucket=COS_DST, Key="sdk/hidden-error.txt",
+                            CopySource={"Bucket": COS_SRC, "Key": "sdk/hello world+.txt", "Region": "ap-guangzhou"})
+            raise AssertionError("a 200 with an <Error> body was taken for success")
+        except CosServiceError as e:
+            expect(e.get_error_code() == "InternalError", e.get_error_code())
+        finally:
+            admin("DELETE", "/faults")
 
     @check(f"cos CosS3Client.copy of a {BIG // GIB} GiB object across regions (multipart)")
     def _():
@@ -382,6 +400,17 @@ def oss_v2_suite():
             raise AssertionError("wrong secret accepted")
         except oss.exceptions.OperationError as e:
             expect(code_of(e) == "SignatureDoesNotMatch", code_of(e))
+
+    @check("oss-v2 injected 503 SlowDown parsed into its code")
+    def _():
+        fail_next("GetObject", "slow_down")
+        try:
+            c.get_object(oss.GetObjectRequest(bucket=OSS_SRC, key="sdk/v2 hello.txt"))
+            raise AssertionError("the injected SlowDown was not seen")
+        except oss.exceptions.OperationError as e:
+            expect(code_of(e) == "SlowDown", code_of(e))
+        finally:
+            admin("DELETE", "/faults")
 
     @check(f"oss-v2 Copier of a {BIG // GIB} GiB object between buckets (multipart)")
     def _():

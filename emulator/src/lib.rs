@@ -115,6 +115,24 @@ fn generated_credentials(provider: Provider, seed: u64) -> Credentials {
     }
 }
 
+/// Connections that may wait to be accepted. The standard 128 makes a burst of a few hundred
+/// connects (a copy at concurrency 256) lose SYNs and stall a second on the client's retransmit.
+const LISTEN_BACKLOG: u32 = 4096;
+
+/// Binds a listener with [`LISTEN_BACKLOG`].
+fn bind(addr: SocketAddr) -> Result<TcpListener, StartError> {
+    let fail = |source| StartError::Bind { addr, source };
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()
+    } else {
+        tokio::net::TcpSocket::new_v6()
+    }
+    .map_err(fail)?;
+    socket.set_reuseaddr(true).map_err(fail)?;
+    socket.bind(addr).map_err(fail)?;
+    socket.listen(LISTEN_BACKLOG).map_err(fail)
+}
+
 impl Emulator {
     /// Starts an emulator: binds `config.listen` (and `config.admin_listen`), creates the configured
     /// buckets and serves on the current tokio runtime.
@@ -128,22 +146,13 @@ impl Emulator {
                 keys.push(generated_credentials(provider, config.seed));
             }
         }
-        let listener = TcpListener::bind(config.listen)
-            .await
-            .map_err(|source| StartError::Bind {
-                addr: config.listen,
-                source,
-            })?;
+        let listener = bind(config.listen)?;
         let addr = listener.local_addr().map_err(|source| StartError::Bind {
             addr: config.listen,
             source,
         })?;
         let admin_listener = match config.admin_listen {
-            Some(admin) => Some(
-                TcpListener::bind(admin)
-                    .await
-                    .map_err(|source| StartError::Bind { addr: admin, source })?,
-            ),
+            Some(admin) => Some(bind(admin)?),
             None => None,
         };
         let buckets = config.buckets.clone();

@@ -735,10 +735,7 @@ async fn injected_faults() {
         assert_eq!(result.unwrap().status, StatusCode::OK);
     }
     assert!(start.elapsed() >= Duration::from_millis(150));
-    assert!(
-        start.elapsed() < Duration::from_millis(550),
-        "HEADs ran one after another"
-    );
+    // No upper time bound (the machine may be loaded): the in-flight peak below proves the overlap.
     let stats = emu.stats();
     assert_eq!(stats.count(Api::GetObject), 6);
     assert_eq!(stats.count(Api::HeadObject), 4);
