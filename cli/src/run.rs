@@ -105,7 +105,9 @@ pub async fn copy(
     config.insecure_skip_verify = settings.insecure_skip_verify;
     // Keep a pooled connection for every request of the window: with fewer, each round of part
     // copies closes the surplus connections and opens new ones (measured by `cargo xtask bench`).
-    config.pool_max_idle_per_host = config.pool_max_idle_per_host.max(settings.concurrency as usize + 8);
+    config.pool_max_idle_per_host = config
+        .pool_max_idle_per_host
+        .max(settings.concurrency as usize + 8);
     let transport = Arc::new(HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?);
     let wire = Arc::new(ProtocolWire::new(source, destination, signer));
 

@@ -300,6 +300,8 @@ struct Run {
     inner_ms: Option<u64>,
     requests: Option<u64>,
     max_in_flight: u64,
+    /// The emulator's CPU time (user+sys) during the run, from /proc.
+    server_cpu: Option<Duration>,
 }
 
 /// The emulator, its admin API and what is needed to drive it.
@@ -311,6 +313,7 @@ struct Bench {
     partcopy: PathBuf,
     scratch: PathBuf,
     counter: u32,
+    emulator_pid: u32,
 }
 
 fn end_to_end(
@@ -362,6 +365,7 @@ fn end_to_end(
         partcopy: release.join("partcopy"),
         scratch,
         counter: 0,
+        emulator_pid: emulator.0.id(),
     };
     let result = measure_all(settings, &mut bench, python.as_ref(), report, targets);
     let emulator_rss = crate::sdk_check::peak_rss(emulator.0.id());
@@ -390,7 +394,8 @@ fn measure_all(
          process start-up and signing, and the ratio is conservative). Wall is the child process's, start-up \
          included; `in-copy` is the `elapsed_ms` partcopy reports. CPU is user+sys of the whole process (wait4); \
          journal bytes come from a separate run of the same copy whose Complete fails (partcopy removes the \
-         journal after a successful copy).\n",
+         journal after a successful copy). The emulator runs on the same cores: its CPU per request (from /proc) \
+         is shown because client and server together must fit in the latency window at high concurrency.\n",
         settings.latency_ms,
         rtt.as_secs_f64() * 1e6
     );
@@ -405,12 +410,12 @@ fn measure_all(
         journal_bytes.insert(parts, bench.journal_bytes(parts)?);
     }
 
-    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part | peak RSS | journal bytes | server max in-flight (part copies) | requests |\n\
-                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request |\n\
+                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     let row = |run: &Run| {
         let ideal = ideal(run.parts, run.concurrency, latency, rtt);
         format!(
-            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs | {:.1} MiB | {} | {} | {} |",
+            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs | {:.1} MiB | {} | {} | {} | {} |",
             run.parts,
             run.concurrency,
             run.process.wall.as_secs_f64(),
@@ -423,6 +428,7 @@ fn measure_all(
             journal_bytes.get(&run.parts).map_or("?".into(), u64::to_string),
             run.max_in_flight,
             run.requests.map_or("?".into(), |r| r.to_string()),
+            server_cpu_per_request_us(run),
         )
     };
 
@@ -466,22 +472,22 @@ fn measure_all(
             ),
         ));
     }
-    let worst_cpu = runs.iter().map(cpu_per_part_us).fold(0.0, f64::max);
-    targets.push((
-        worst_cpu <= 20.0,
-        format!("CPU per part, worst run: {worst_cpu:.1} µs (target ≤ 20 µs)"),
-    ));
-    if let Some(run) = runs
-        .iter()
-        .filter(|r| r.parts == settings.parts)
-        .max_by_key(|r| r.process.max_rss_kib)
-    {
+    // CPU and memory targets are about large copies: the 100-part run is dominated by start-up.
+    for run in runs.iter().filter(|r| r.parts == settings.parts) {
+        let cpu = cpu_per_part_us(run);
+        targets.push((
+            cpu <= 20.0,
+            format!(
+                "CPU per part, {} parts at concurrency {}: {cpu:.1} µs (target ≤ 20 µs)",
+                run.parts, run.concurrency
+            ),
+        ));
         let mib = run.process.max_rss_kib as f64 / 1024.0;
         targets.push((
             mib <= 16.0,
             format!(
-                "peak RSS for {} parts, worst run: {mib:.1} MiB (target ≤ 16 MiB)",
-                run.parts
+                "peak RSS, {} parts at concurrency {}: {mib:.1} MiB (target ≤ 16 MiB)",
+                run.parts, run.concurrency
             ),
         ));
     }
@@ -516,12 +522,12 @@ fn peers(
     let _ = writeln!(
         report,
         "## Peers ({parts} parts of 1 MiB, concurrency {concurrency}, same emulator and latency)\n\n\
-         | tool | wall | in-copy | CPU/part | peak RSS | server max in-flight | requests | partcopy wall ratio | CPU ratio | RSS ratio |\n\
-         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+         | tool | wall | in-copy | CPU/part | peak RSS | server max in-flight | requests | emulator CPU/request | partcopy wall ratio | CPU ratio | RSS ratio |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
     );
     let line = |name: &str, run: &Run, ours: &Run| {
         format!(
-            "| {name} | {:.3} s | {} | {:.1} µs | {:.1} MiB | {} | {} | {:.3} | {:.3} | {:.3} |",
+            "| {name} | {:.3} s | {} | {:.1} µs | {:.1} MiB | {} | {} | {} | {:.3} | {:.3} | {:.3} |",
             run.process.wall.as_secs_f64(),
             run.inner_ms
                 .map_or("?".into(), |ms| format!("{:.3} s", ms as f64 / 1000.0)),
@@ -529,6 +535,7 @@ fn peers(
             run.process.max_rss_kib as f64 / 1024.0,
             run.max_in_flight,
             run.requests.map_or("?".into(), |r| r.to_string()),
+            server_cpu_per_request_us(run),
             ours.process.wall.as_secs_f64() / run.process.wall.as_secs_f64(),
             ours.process.cpu.as_secs_f64() / run.process.cpu.as_secs_f64(),
             ours.process.max_rss_kib as f64 / run.process.max_rss_kib as f64,
@@ -660,7 +667,11 @@ impl Bench {
         let dir = self.next_dir()?;
         let dst_key = format!("bench/copy-{}", self.counter);
         let mut cmd = self.partcopy_command(cos, parts, concurrency, &dst_key, &dir);
+        let server_before = process_cpu(self.emulator_pid);
         let (process, stdout) = measure(&mut cmd, &what)?;
+        let server_cpu = process_cpu(self.emulator_pid)
+            .zip(server_before)
+            .map(|(a, b)| a.saturating_sub(b));
         let summary: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
         if !process.success || summary["status"] != "copied" {
             return Err(format!("{what} failed: {}", stdout.trim()));
@@ -679,6 +690,7 @@ impl Bench {
             inner_ms: summary["elapsed_ms"].as_u64(),
             requests: summary["requests"].as_u64(),
             max_in_flight: part_copies_in_flight(&stats),
+            server_cpu,
         })
     }
 
@@ -745,7 +757,11 @@ impl Bench {
             ])
             .arg(PART_SIZE.to_string())
             .arg(concurrency.to_string());
+        let server_before = process_cpu(self.emulator_pid);
         let (process, stdout) = measure(&mut cmd, &what)?;
+        let server_cpu = process_cpu(self.emulator_pid)
+            .zip(server_before)
+            .map(|(a, b)| a.saturating_sub(b));
         if !process.success {
             return Err(format!("{what} failed: {}", stdout.trim()));
         }
@@ -762,6 +778,7 @@ impl Bench {
             inner_ms: summary["elapsed_ms"].as_u64(),
             requests,
             max_in_flight: part_copies_in_flight(&stats),
+            server_cpu,
         })
     }
 
@@ -823,6 +840,30 @@ impl Bench {
         }
         samples.sort_unstable();
         Ok(samples[samples.len() / 2])
+    }
+}
+
+/// CPU time (user+sys) a process has used so far, from `/proc/<pid>/stat` (Linux).
+#[allow(unsafe_code)]
+fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) })
+        .ok()
+        .filter(|&t| t > 0)?;
+    Some(Duration::from_micros(ticks * 1_000_000 / per_second))
+}
+
+fn server_cpu_per_request_us(run: &Run) -> String {
+    match (run.server_cpu, run.requests) {
+        (Some(cpu), Some(requests)) if requests > 0 => {
+            format!("{:.0} µs", cpu.as_secs_f64() * 1e6 / requests as f64)
+        }
+        _ => "?".into(),
     }
 }
 
