@@ -4,6 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::duration::parse_duration;
 use crate::meta::parse_meta;
 use crate::size::parse_size;
 
@@ -24,7 +25,7 @@ const CREDENTIALS_HELP: &str = "\
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
   OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
-Exit status: 0 copied; 1 the copy failed; 2 bad usage or input.";
+Exit status: 0 copied; 1 the copy failed; 2 bad usage or input; 130 interrupted (Ctrl-C).";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]
@@ -44,7 +45,7 @@ Sizes: 64MiB, 5G (powers of 1024), 1GB (powers of 1000), or plain bytes.
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
   OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
-Exit status: 0 copied; 1 the copy failed; 2 bad usage or input.";
+Exit status: 0 copied; 1 the copy failed; 2 bad usage or input; 130 interrupted (Ctrl-C).";
 
 /// `partcopy cp` options, as DESIGN.md's CLI contract lists them.
 #[derive(Debug, Args)]
@@ -90,6 +91,15 @@ pub struct CpArgs {
     /// Keep a checkpoint here so that rerunning the same command resumes an interrupted copy.
     #[arg(long, value_name = "DIR")]
     pub checkpoint_dir: Option<PathBuf>,
+    /// Most attempts per request, the first included; retryable failures (5xx, throttling,
+    /// timeouts, dropped connections) back off exponentially with jitter between attempts.
+    #[arg(long, value_name = "N", default_value_t = 5,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+    /// Longest time one request may take, its answer included (e.g. 30s, 10m); a part copy of a
+    /// large part is a long server-side operation, so keep it generous.
+    #[arg(long, value_name = "DURATION", default_value = "10m", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
 
     /// Copy the source's metadata, or replace it with --meta / --content-type.
     #[arg(long, value_enum, value_name = "copy|replace", default_value_t = Directive::Copy)]
@@ -119,7 +129,8 @@ pub struct CpArgs {
     /// No progress bar (shown on stderr otherwise, when stderr is a terminal).
     #[arg(long)]
     pub no_progress: bool,
-    /// Accept any TLS certificate. Only for a local test endpoint with a self-signed certificate.
+    /// Accept any TLS certificate. Only for a local test endpoint with a self-signed certificate;
+    /// partcopy warns on stderr every time it is used.
     #[arg(long, hide = true)]
     pub insecure_skip_verify: bool,
 }

@@ -6,10 +6,12 @@ use crate::url::UrlError;
 
 /// Exit status: the copy succeeded.
 pub const EXIT_COPIED: u8 = 0;
-/// Exit status: the copy failed (service error, source changed, interrupted, …).
+/// Exit status: the copy failed (service error, source changed, …).
 pub const EXIT_FAILED: u8 = 1;
 /// Exit status: bad usage or input; nothing was copied.
 pub const EXIT_BAD_INPUT: u8 = 2;
+/// Exit status: interrupted by Ctrl-C (SIGINT), as shells report `128 + 2`.
+pub const EXIT_INTERRUPTED: u8 = 130;
 
 /// Why `partcopy` stopped, worded for the person who ran it.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +37,10 @@ pub enum CliError {
     /// The copy was attempted and failed; the message carries what the service said.
     #[error("{0}")]
     Failed(String),
+    /// The copy was interrupted (Ctrl-C); the message says what became of the upload and how to
+    /// resume.
+    #[error("{0}")]
+    Interrupted(String),
 }
 
 impl CliError {
@@ -45,6 +51,7 @@ impl CliError {
                 EXIT_BAD_INPUT
             }
             CliError::Failed(_) => EXIT_FAILED,
+            CliError::Interrupted(_) => EXIT_INTERRUPTED,
         }
     }
 }
@@ -64,5 +71,6 @@ mod tests {
         assert_eq!(CliError::Meta(MetaError::Duplicate("a".into())).exit_code(), 2);
         assert_eq!(CliError::Usage("x".into()).exit_code(), 2);
         assert_eq!(CliError::Failed("x".into()).exit_code(), EXIT_FAILED);
+        assert_eq!(CliError::Interrupted("x".into()).exit_code(), 130);
     }
 }

@@ -2,14 +2,18 @@
 //!
 //! This binary parses arguments, loads credentials from the environment and reports to people; the
 //! copy logic lives in `partcopy-core`, the wire format in `partcopy-protocol`, sending in
-//! `partcopy-transport-hyper`. Exit status: 0 copied, 1 the copy failed, 2 bad usage or input.
+//! `partcopy-transport-hyper`. Exit status: 0 copied, 1 the copy failed, 2 bad usage or input, 130
+//! interrupted (Ctrl-C).
 //! Secrets are read from the environment and handed to the signer; they are never printed.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
 mod args;
 mod credentials;
+mod duration;
 mod error;
+#[cfg(test)]
+mod input_props;
 mod meta;
 mod progress;
 mod run;
@@ -141,7 +145,8 @@ fn init_logging(verbose: u8) {
     let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| progress::LogWriter)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_target(verbose >= 2)
         .init();
 }

@@ -1,5 +1,7 @@
 //! The progress bar on stderr: bytes, parts, rate and ETA (only when stderr is a terminal).
 
+use std::io::Write;
+use std::sync::Mutex;
 use std::time::Duration;
 
 use indicatif::{ProgressDrawTarget, ProgressStyle};
@@ -19,6 +21,7 @@ impl ProgressBar {
         .progress_chars("=> ");
         bar.set_style(style);
         bar.enable_steady_tick(Duration::from_millis(200));
+        *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
         ProgressBar(bar)
     }
 
@@ -40,6 +43,28 @@ impl ProgressBar {
 
     /// Removes the bar.
     pub fn finish(&self) {
+        ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).take();
         self.0.finish_and_clear();
+    }
+}
+
+/// The bar on screen, if any, so log lines can be printed above it instead of through it.
+static ACTIVE: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
+
+/// Writes log lines to stderr, hiding the progress bar while each line is written.
+pub struct LogWriter;
+
+impl Write for LogWriter {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let active = ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        match active {
+            Some(bar) => bar.suspend(|| std::io::stderr().write_all(buf))?,
+            None => std::io::stderr().write_all(buf)?,
+        }
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
     }
 }

@@ -5,7 +5,9 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
-use partcopy_core::job::{CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome};
+use partcopy_core::job::{
+    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, Progress, UploadFate,
+};
 use partcopy_core::ops::{
     Failure, FailureKind, MetadataDirective, ObjectMetadata, Operation, Reply, SourceInfo,
 };
@@ -13,9 +15,10 @@ use partcopy_core::plan::{plan, Limits, Plan, PlanOptions};
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider as WireProvider};
 use partcopy_protocol::sign::{OssSignature, Signer};
+use partcopy_transport_hyper::journal::OpenError;
 use partcopy_transport_hyper::{
-    cancel_pair, drive, DriveError, FileJournal, HyperConfig, HyperTransport, Journal, NoJournal,
-    ProtocolWire, Transport, Wire,
+    cancel_pair, drive, CancelSignal, DriveError, FileJournal, HyperConfig, HyperTransport, Journal,
+    NoJournal, ProtocolWire, Transport, Wire,
 };
 
 use crate::args::{Directive, OssSignatureArg};
@@ -103,6 +106,14 @@ pub async fn copy(
     let signer = signer(settings, credentials);
     let mut config = HyperConfig::default();
     config.insecure_skip_verify = settings.insecure_skip_verify;
+    config.request_timeout = settings.request_timeout;
+    if settings.insecure_skip_verify {
+        eprintln!(
+            "partcopy: WARNING: --insecure-skip-verify: TLS certificates are NOT checked; anyone on \
+             the network path can impersonate the service and read the signed requests. Use it only \
+             with a local test endpoint."
+        );
+    }
     // Keep a pooled connection for every request of the window: with fewer, each round of part
     // copies closes the surplus connections and opens new ones (measured by `cargo xtask bench`).
     config.pool_max_idle_per_host = config
@@ -124,17 +135,26 @@ pub async fn copy(
     let spec = job_spec(settings, limits, options);
     let job_config = JobConfig {
         concurrency: settings.concurrency,
+        max_attempts: settings.max_attempts,
         resumable: settings.checkpoint_dir.is_some(),
         jitter_seed: SystemTime::now()
             .duration_since(SystemTime::UNIX_EPOCH)
             .map_or(0, |d| d.as_nanos() as u64),
         ..JobConfig::default()
     };
-    let (job, mut journal): (CopyJob, Box<dyn Journal>) = match &settings.checkpoint_dir {
-        Some(dir) => {
-            let path = checkpoint_path(dir, &spec)?;
-            let (journal, records) = FileJournal::open(&path)
-                .map_err(|e| CliError::Failed(format!("{e}; delete it to start the copy afresh")))?;
+    let checkpoint = match &settings.checkpoint_dir {
+        Some(dir) => Some(checkpoint_path(dir, &spec)?),
+        None => None,
+    };
+    let (job, mut journal): (CopyJob, Box<dyn Journal>) = match &checkpoint {
+        Some(path) => {
+            let (journal, records) = FileJournal::open(path).map_err(|e| match e {
+                // A damaged file is bad input: nothing was sent, and rerunning cannot help.
+                OpenError::Corrupt { .. } => {
+                    CliError::Usage(format!("{e}; delete it to start the copy afresh"))
+                }
+                _ => CliError::Failed(e.to_string()),
+            })?;
             let job = if records.is_empty() {
                 CopyJob::new(spec, job_config).map_err(|e| CliError::Usage(e.to_string()))?
             } else {
@@ -160,7 +180,8 @@ pub async fn copy(
     let interrupt = tokio::spawn(async move {
         if tokio::signal::ctrl_c().await.is_ok() {
             eprintln!(
-                "\npartcopy: interrupted; finishing the requests in flight (Ctrl-C again to quit at once)"
+                "\npartcopy: interrupted; finishing the requests in flight ({} s at most; Ctrl-C again to quit at once)",
+                CancelSignal::GRACE.as_secs()
             );
             canceller.cancel();
             if tokio::signal::ctrl_c().await.is_ok() {
@@ -200,16 +221,44 @@ pub async fn copy(
     }
     let outcome = match result {
         Ok(outcome) => outcome,
+        Err(DriveError::Job(JobError::CompletionUnconfirmed { upload_id }))
+            if confirm_completion(&transport, &wire, last.as_ref(), summary).await =>
+        {
+            tracing::warn!(
+                %upload_id,
+                "Complete's answer was lost, but the destination now holds an object of the right \
+                 size and part count: taking the copy as done"
+            );
+            summary.elapsed_ms = started.elapsed().as_millis() as u64;
+            summary.status = "copied";
+            summary.mode = Some("multipart");
+            return Ok(Finished::Copied(Box::new(summary.clone())));
+        }
         Err(error) => {
             let detail = explain_head_failure(&error, &transport, &wire).await;
-            let mut error = describe_failure(settings, &error);
-            if let (CliError::Failed(message), Some(detail)) = (&mut error, detail) {
-                message.push_str(&format!("\n  the service says: {detail}"));
+            if let DriveError::Job(JobError::Cancelled { upload }) = &error {
+                return Err(interrupted(settings, upload, checkpoint.as_deref()));
             }
-            return Err(error);
+            return Err(describe_failure(settings, &error, detail));
         }
     };
     fill_summary(summary, &outcome);
+    if let Some(restart) = &outcome.restart {
+        let old = match &restart.abort_failure {
+            None => format!("upload {} was aborted", restart.old_upload_id),
+            Some(failure) => format!(
+                "aborting upload {} failed ({}), so it may remain and hold storage",
+                restart.old_upload_id,
+                describe(failure)
+            ),
+        };
+        eprintln!(
+            "partcopy: did not resume: {}; the old {old}, and the copy started over",
+            restart.reason
+        );
+    } else if outcome.resumed_parts > 0 {
+        tracing::info!(parts = outcome.resumed_parts, "resumed from the checkpoint");
+    }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     if settings.verify {
         verify(settings, &transport, &wire, &outcome).await?;
@@ -404,6 +453,38 @@ async fn verify(
     }
 }
 
+/// After [`JobError::CompletionUnconfirmed`]: HEADs the destination and says whether it is the
+/// completed upload (fills the summary's ETag when it is).
+async fn confirm_completion(
+    transport: &HyperTransport,
+    wire: &ProtocolWire,
+    progress: Option<&Progress>,
+    summary: &mut Summary,
+) -> bool {
+    let Some(progress) = progress else {
+        return false;
+    };
+    let dest_wire = ProtocolWire::new(
+        wire.destination().clone(),
+        wire.destination().clone(),
+        wire.signer().clone(),
+    );
+    match send_once(transport, &dest_wire, &Operation::HeadSource).await {
+        Ok(Reply::Head(info)) if looks_completed(&info, progress.bytes_total, progress.parts_total) => {
+            summary.etag = Some(info.etag.clone());
+            true
+        }
+        _ => false,
+    }
+}
+
+/// Whether `dest` is what completing an upload of `parts` parts and `size` bytes produces: the
+/// size matches and the ETag is a multipart ETag (`"…-<parts>"`). Conservative by design.
+fn looks_completed(dest: &SourceInfo, size: u64, parts: u32) -> bool {
+    let etag = dest.etag.trim_matches('"');
+    parts > 0 && dest.size == size && etag.ends_with(&format!("-{parts}"))
+}
+
 /// A HEAD error carries no body, so no error code or message: when HEAD of the source was refused
 /// with a 4xx, GET the source's tags (no object data) once to learn what the service objects to.
 async fn explain_head_failure(
@@ -419,7 +500,9 @@ async fn explain_head_failure(
         }) => failure,
         _ => return None,
     };
-    if !matches!(failure.status, Some(400..=499)) || failure.status == Some(404) {
+    // Only when HEAD told nothing but the status (no error code, e.g. `Http403`).
+    let uninformative = failure.code.starts_with("Http") || failure.message.is_empty();
+    if !matches!(failure.status, Some(400..=499)) || failure.status == Some(404) || !uninformative {
         return None;
     }
     match send_once(transport, wire, &Operation::GetSourceTagging).await {
@@ -444,8 +527,30 @@ pub fn describe(failure: &Failure) -> String {
     text
 }
 
+/// The message for a copy stopped by Ctrl-C: what became of the upload, and how to go on.
+fn interrupted(settings: &Settings, upload: &UploadFate, checkpoint: Option<&Path>) -> CliError {
+    let mut message = format!(
+        "interrupted: copy {} -> {} cancelled{upload}",
+        settings.source.url, settings.destination.url
+    );
+    match (checkpoint, upload) {
+        (_, UploadFate::None) => {
+            message.push_str("\n  no multipart upload was left behind: run the command again to copy")
+        }
+        (Some(path), UploadFate::Kept { .. }) => message.push_str(&format!(
+            "\n  run the same command again to resume (checkpoint: {})",
+            path.display()
+        )),
+        _ => message.push_str(
+            "\n  nothing was kept: run the command again to start over (with --checkpoint-dir DIR, \
+             an interrupted copy can be resumed)",
+        ),
+    }
+    CliError::Interrupted(message)
+}
+
 /// The message for a failed copy: what failed, what the service said, and what to do.
-fn describe_failure(settings: &Settings, error: &DriveError) -> CliError {
+fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<String>) -> CliError {
     let (id_var, secret_var, _) = crate::credentials::variables(settings.provider);
     let hint = match error {
         DriveError::Job(JobError::Service { failure, .. })
@@ -455,23 +560,54 @@ fn describe_failure(settings: &Settings, error: &DriveError) -> CliError {
             )),
             FailureKind::NoSuchBucket => Some("check the bucket names and regions".to_string()),
             FailureKind::NoSuchKey => Some("check the source key (it is taken verbatim)".to_string()),
+            _ if matches!(error, DriveError::Job(e) if matches!(e.upload(), Some(UploadFate::Kept { .. }))) => {
+                Some("run the same command again to resume".to_string())
+            }
             _ => None,
         },
         DriveError::Job(JobError::SourceChanged { .. }) => {
             Some("the source was overwritten while it was being copied; run the command again to copy its new version".to_string())
         }
-        DriveError::Job(JobError::Cancelled {
-            upload: partcopy_core::job::UploadFate::Kept { .. },
-        }) => Some("run the same command again to resume".to_string()),
         _ => None,
     };
     let mut message = format!(
         "copy {} -> {} failed: {error}",
         settings.source.url, settings.destination.url
     );
+    if let Some(detail) = detail {
+        message.push_str("\n  the service says: ");
+        message.push_str(&detail);
+    }
     if let Some(hint) = hint {
         message.push_str("\n  hint: ");
         message.push_str(&hint);
     }
     CliError::Failed(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_completion_is_confirmed_only_by_a_matching_multipart_object() {
+        let info = |size, etag: &str| SourceInfo {
+            size,
+            etag: etag.to_string(),
+            ..SourceInfo::default()
+        };
+        assert!(looks_completed(&info(100, "\"abc-10\""), 100, 10));
+        assert!(looks_completed(&info(100, "ABC-10"), 100, 10));
+        assert!(!looks_completed(&info(99, "\"abc-10\""), 100, 10), "size differs");
+        assert!(
+            !looks_completed(&info(100, "\"abc-110\""), 100, 10),
+            "part count differs"
+        );
+        assert!(
+            !looks_completed(&info(100, "\"abc-9\""), 100, 10),
+            "part count differs"
+        );
+        assert!(!looks_completed(&info(100, "\"abc\""), 100, 10), "not multipart");
+        assert!(!looks_completed(&info(0, "\"abc-0\""), 0, 0));
+    }
 }

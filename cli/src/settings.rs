@@ -39,6 +39,10 @@ pub struct Settings {
     pub concurrency: u32,
     /// `--checkpoint-dir`.
     pub checkpoint_dir: Option<PathBuf>,
+    /// `--max-attempts`.
+    pub max_attempts: u32,
+    /// `--request-timeout`.
+    pub request_timeout: std::time::Duration,
     /// `--metadata-directive`.
     pub directive: Directive,
     /// `--content-type`.
@@ -169,6 +173,8 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         threshold: args.threshold,
         concurrency: args.concurrency,
         checkpoint_dir: args.checkpoint_dir,
+        max_attempts: args.max_attempts,
+        request_timeout: args.request_timeout,
         directive: args.metadata_directive,
         content_type: args.content_type,
         meta,

@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 use std::process::{Command, Output};
 
 use partcopy_emulator::{
-    Api, Config, Emulator, FaultKind, FaultPlan, NthFailure, ObjectSpec, OpFaults, Provider,
+    Api, Config, Emulator, FaultKind, FaultPlan, NthFailure, ObjectSpec, OpFaults, Overwrite, Provider,
 };
 use serde_json::Value;
 
@@ -177,6 +177,17 @@ fn sizes_around_the_threshold_and_the_edges() {
 #[test]
 fn ten_gib_multipart_on_both_providers() {
     let world = World::new();
+    // A little latency per part copy, so that copies overlap even on a busy machine and the
+    // concurrency window shows in the emulator's in-flight peak.
+    let mut slow = FaultPlan::default();
+    slow.ops.insert(
+        Api::UploadPartCopy,
+        OpFaults {
+            latency_ms: 5,
+            ..OpFaults::default()
+        },
+    );
+    world.emu.set_faults(slow);
     for provider in [Provider::Cos, Provider::Oss] {
         let summary = copy_size(&world, provider, 10 * GIB, &["-j", "16"]);
         assert_eq!(summary["mode"], "multipart");
@@ -537,4 +548,295 @@ fn an_interrupted_copy_resumes_from_the_checkpoint() {
         "the checkpoint is removed"
     );
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn a_source_overwritten_mid_copy_fails_clearly_and_leaves_no_upload() {
+    let world = World::new();
+    world.object(COS_SRC, "moving", ObjectSpec::generated(20 * MIB, 6));
+    world.emu.set_faults(FaultPlan {
+        overwrite: Some(Overwrite {
+            bucket: COS_SRC.to_string(),
+            key: "moving".to_string(),
+            after_part_copies: 5,
+            seed: 77,
+        }),
+        ..FaultPlan::default()
+    });
+    let output = world.cp(
+        Provider::Cos,
+        "cos://src-1250000000/moving",
+        "cos://dst-1250000000/moving",
+        &[
+            "--region",
+            "ap-guangzhou",
+            "--threshold",
+            "1MiB",
+            "--part-size",
+            "1MiB",
+            "-j",
+            "2",
+        ],
+    );
+    let stderr = failed(&output, 1);
+    assert!(stderr.contains("source changed"), "{stderr}");
+    assert!(
+        world.emu.object_info(COS_DST, "moving").is_err(),
+        "no mixed object"
+    );
+    assert!(world.emu.uploads().is_empty(), "the upload was aborted");
+}
+
+#[test]
+fn an_object_over_the_provider_limit_is_refused() {
+    let world = World::new();
+    world.object(COS_SRC, "huge", ObjectSpec::generated(50_001 * GIB, 1));
+    let output = world.cp(
+        Provider::Cos,
+        "cos://src-1250000000/huge",
+        "cos://dst-1250000000/huge",
+        &["--region", "ap-guangzhou"],
+    );
+    let stderr = failed(&output, 1);
+    assert!(
+        stderr.contains("maximum object size") || stderr.contains("over the"),
+        "{stderr}"
+    );
+    assert_eq!(world.emu.stats().count(Api::InitiateMultipartUpload), 0);
+}
+
+#[test]
+fn ctrl_c_stops_the_copy_and_the_same_command_resumes_it() {
+    let world = World::new();
+    let dir = std::env::temp_dir().join(format!("partcopy-e2e-sigint-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    world.object(COS_SRC, "slow", ObjectSpec::generated(40 * MIB, 9));
+    let mut slow = FaultPlan::default();
+    slow.ops.insert(
+        Api::UploadPartCopy,
+        OpFaults {
+            latency_ms: 100,
+            ..OpFaults::default()
+        },
+    );
+    world.emu.set_faults(slow);
+    let keys = world.emu.credentials(Provider::Cos);
+    let args = [
+        "cp",
+        "cos://src-1250000000/slow",
+        "cos://dst-1250000000/slow",
+        "--endpoint",
+        &world.emu.endpoint(),
+        "--region",
+        "ap-guangzhou",
+        "--threshold",
+        "1MiB",
+        "--part-size",
+        "1MiB",
+        "-j",
+        "2",
+        "--checkpoint-dir",
+        dir.to_str().unwrap(),
+        "--json",
+        "--no-progress",
+    ];
+    let child = Command::new(env!("CARGO_BIN_EXE_partcopy"))
+        .args(args)
+        .env("COS_SECRET_ID", &keys.access_key_id)
+        .env("COS_SECRET_KEY", &keys.secret)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    while world.emu.stats().count(Api::UploadPartCopy) < 6 {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "the copy did not start"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let stderr = failed(&output, 130);
+    assert!(stderr.contains("cancelled"), "{stderr}");
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    assert_eq!(world.emu.uploads().len(), 1, "the upload is kept for the resume");
+    assert!(world.emu.object_info(COS_DST, "slow").is_err());
+
+    world.emu.set_faults(FaultPlan::default());
+    let output = Command::new(env!("CARGO_BIN_EXE_partcopy"))
+        .args(args)
+        .env("COS_SECRET_ID", &keys.access_key_id)
+        .env("COS_SECRET_KEY", &keys.secret)
+        .output()
+        .unwrap();
+    let summary = copied(&output);
+    let resumed = summary["resumed_parts"].as_u64().unwrap();
+    assert!((5..40).contains(&resumed), "{summary}");
+    assert!(world.same((COS_SRC, "slow"), (COS_DST, "slow")));
+    assert!(world.emu.uploads().is_empty());
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn oss_v1_signatures_work_too() {
+    let world = World::new();
+    world.object(OSS_SRC, "v1", ObjectSpec::generated(3 * MIB, 12));
+    for (key, args) in [
+        ("v1-single", &[][..]),
+        (
+            "v1-multipart",
+            &["--threshold", "1MiB", "--part-size", "1MiB"][..],
+        ),
+    ] {
+        let output = world.cp(
+            Provider::Oss,
+            &url(Provider::Oss, OSS_SRC, "v1"),
+            &url(Provider::Oss, OSS_DST, key),
+            &[
+                &["--region", "cn-hangzhou", "--oss-signature", "v1", "--verify"],
+                args,
+            ]
+            .concat(),
+        );
+        copied(&output);
+        assert!(world.same((OSS_SRC, "v1"), (OSS_DST, key)));
+    }
+}
+
+#[test]
+fn verbose_logs_go_to_stderr_and_never_show_secrets() {
+    let world = World::new();
+    world.object(COS_SRC, "logged", ObjectSpec::generated(3 * MIB, 13));
+    let output = world.cp(
+        Provider::Cos,
+        "cos://src-1250000000/logged",
+        "cos://dst-1250000000/logged",
+        &[
+            "--region",
+            "ap-guangzhou",
+            "--threshold",
+            "1MiB",
+            "--part-size",
+            "1MiB",
+            "-vvv",
+        ],
+    );
+    copied(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("Upload Part - Copy"), "{stderr}");
+    let secret = &world.emu.credentials(Provider::Cos).secret;
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(!stderr.contains(secret.as_str()) && !stdout.contains(secret.as_str()));
+    assert!(
+        !stderr.contains("q-signature"),
+        "no Authorization header in the logs"
+    );
+}
+
+#[test]
+fn the_storage_class_is_set_on_multipart_copies() {
+    let world = World::new();
+    for (provider, class) in [(Provider::Cos, "STANDARD_IA"), (Provider::Oss, "IA")] {
+        let (src, dst) = buckets(provider);
+        world.object(src, "classy", ObjectSpec::generated(3 * MIB, 14));
+        // Multipart only: the emulator keeps the source's headers on a PUT-Copy with the Copy
+        // directive and ignores `x-*-storage-class` there (the real services apply it).
+        let output = world.cp(
+            provider,
+            &url(provider, src, "classy"),
+            &url(provider, dst, "multipart"),
+            &[
+                "--region",
+                region(provider),
+                "--storage-class",
+                class,
+                "--threshold",
+                "1MiB",
+                "--part-size",
+                "1MiB",
+            ],
+        );
+        copied(&output);
+        assert!(world.same((src, "classy"), (dst, "multipart")));
+        let header = match provider {
+            Provider::Cos => "x-cos-storage-class",
+            Provider::Oss => "x-oss-storage-class",
+        };
+        let info = world.emu.object_info(dst, "multipart").unwrap();
+        assert_eq!(
+            info.headers.get(header).map(String::as_str),
+            Some(class),
+            "{provider:?}: {:?}",
+            info.headers
+        );
+    }
+}
+
+#[test]
+fn faults_are_retried_through_the_real_stack() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, dst) = buckets(provider);
+        world.object(src, "faulty", ObjectSpec::generated(48 * MIB + 3, 15));
+        let mut plan = FaultPlan::default();
+        // Roughly one part copy in eight fails: 500, 503 SlowDown, a dropped connection, or a
+        // 200 whose body is an <Error>.
+        plan.ops.insert(
+            Api::UploadPartCopy,
+            OpFaults {
+                internal_error: 0.03,
+                slow_down: 0.03,
+                drop_connection: 0.03,
+                error_200: 0.03,
+                fail_nth: vec![NthFailure {
+                    n: 1,
+                    kind: FaultKind::DropConnection,
+                }],
+                ..OpFaults::default()
+            },
+        );
+        // The first Complete answers 200 with an error document; the retry succeeds.
+        plan.ops.insert(
+            Api::CompleteMultipartUpload,
+            OpFaults {
+                fail_nth: vec![NthFailure {
+                    n: 1,
+                    kind: FaultKind::Error200,
+                }],
+                ..OpFaults::default()
+            },
+        );
+        world.emu.set_faults(plan);
+        world.emu.reset_stats();
+        let output = world.cp(
+            provider,
+            &url(provider, src, "faulty"),
+            &url(provider, dst, "faulty"),
+            &[
+                "--region",
+                region(provider),
+                "--threshold",
+                "1MiB",
+                "--part-size",
+                "1MiB",
+                "-j",
+                "8",
+            ],
+        );
+        let summary = copied(&output);
+        assert_eq!(summary["parts"], 49);
+        assert!(summary["retries"].as_u64().unwrap() >= 2, "{summary}");
+        assert!(world.same((src, "faulty"), (dst, "faulty")));
+        assert_eq!(world.emu.stats().count(Api::CompleteMultipartUpload), 2);
+        world.emu.set_faults(FaultPlan::default());
+    }
 }

@@ -11,7 +11,7 @@ use std::pin::pin;
 use std::task::{Context as TaskContext, Poll, Waker};
 use std::time::{Duration, SystemTime};
 
-use criterion::{criterion_group, criterion_main, Criterion};
+use criterion::{criterion_group, Criterion};
 use partcopy_core::ops::{ByteRange, Operation};
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::endpoint::{ObjectAddress, Provider};
@@ -79,27 +79,33 @@ fn bench(c: &mut Criterion) {
         let (src, dst) = addresses(provider);
         let operation = op();
         let mut g = c.benchmark_group(format!("upload_part_copy/{name}"));
-        g.bench_function("ours_render_sign", |b| {
-            b.iter(|| black_box(render(black_box(&operation), &src, &dst, &signer, now).unwrap()))
-        });
+        let render_sign = || black_box(render(black_box(&operation), &src, &dst, &signer, now).unwrap());
+        if !looped(&format!("{name}/ours_render_sign"), || {
+            render_sign();
+        }) {
+            g.bench_function("ours_render_sign", |b| b.iter(render_sign));
+        }
         let parts = unsigned_parts(provider, &signer);
         let bucket = dst.bucket.clone();
-        g.bench_function("ours_sign", |b| {
-            b.iter(|| {
-                let mut req = http::Request::from_parts(parts.clone(), ());
-                signer
-                    .sign(
-                        &mut req,
-                        SignTarget {
-                            bucket_in_host: Some(&bucket),
-                            region: "cn-hangzhou",
-                        },
-                        now,
-                    )
-                    .unwrap();
-                black_box(req)
-            })
-        });
+        let sign = || {
+            let mut req = http::Request::from_parts(parts.clone(), ());
+            signer
+                .sign(
+                    &mut req,
+                    SignTarget {
+                        bucket_in_host: Some(&bucket),
+                        region: "cn-hangzhou",
+                    },
+                    now,
+                )
+                .unwrap();
+            black_box(req)
+        };
+        if !looped(&format!("{name}/ours_sign"), || {
+            sign();
+        }) {
+            g.bench_function("ours_sign", |b| b.iter(sign));
+        }
         match scheme {
             Scheme::Cos => {
                 let rs = reqsign_tencent_cos::RequestSigner::new();
@@ -109,13 +115,16 @@ fn bench(c: &mut Criterion) {
                     security_token: None,
                     expires_in: None,
                 };
-                g.bench_function("reqsign_sign", |b| {
-                    b.iter(|| {
-                        let mut p = parts.clone();
-                        ready(rs.sign_request(&ctx, &mut p, Some(&cred), None)).unwrap();
-                        black_box(p)
-                    })
-                });
+                let sign = || {
+                    let mut p = parts.clone();
+                    ready(rs.sign_request(&ctx, &mut p, Some(&cred), None)).unwrap();
+                    black_box(p)
+                };
+                if !looped(&format!("{name}/reqsign_sign"), || {
+                    sign();
+                }) {
+                    g.bench_function("reqsign_sign", |b| b.iter(sign));
+                }
             }
             _ => {
                 let version = if scheme == Scheme::OssV1 {
@@ -132,13 +141,16 @@ fn bench(c: &mut Criterion) {
                     security_token: None,
                     expires_in: None,
                 };
-                g.bench_function("reqsign_sign", |b| {
-                    b.iter(|| {
-                        let mut p = parts.clone();
-                        ready(rs.sign_request(&ctx, &mut p, Some(&cred), None)).unwrap();
-                        black_box(p)
-                    })
-                });
+                let sign = || {
+                    let mut p = parts.clone();
+                    ready(rs.sign_request(&ctx, &mut p, Some(&cred), None)).unwrap();
+                    black_box(p)
+                };
+                if !looped(&format!("{name}/reqsign_sign"), || {
+                    sign();
+                }) {
+                    g.bench_function("reqsign_sign", |b| b.iter(sign));
+                }
             }
         }
         g.finish();
@@ -153,4 +165,41 @@ criterion_group! {
         .sample_size(30);
     targets = bench
 }
-criterion_main!(benches);
+/// `PARTCOPY_SIGN_LOOP=<scheme>/<variant>:<iterations>` runs one variant that many times and exits,
+/// for counting instructions with `perf stat -e instructions:u`, which (unlike wall time) a busy
+/// machine does not disturb. Otherwise the criterion benches run.
+fn main() {
+    if let Ok(spec) = std::env::var("PARTCOPY_SIGN_LOOP") {
+        let (name, n) = spec.split_once(':').expect("<scheme>/<variant>:<n>");
+        let n: u64 = n.parse().expect("iterations");
+        let mut c = Criterion::default()
+            .warm_up_time(Duration::from_millis(1))
+            .measurement_time(Duration::from_millis(1))
+            .sample_size(10);
+        LOOP.with(|l| *l.borrow_mut() = Some((name.to_owned(), n)));
+        bench(&mut c);
+        return;
+    }
+    benches();
+    Criterion::default().configure_from_args().final_summary();
+}
+
+thread_local! {
+    static LOOP: std::cell::RefCell<Option<(String, u64)>> = const { std::cell::RefCell::new(None) };
+}
+
+/// In loop mode, runs `f` the requested number of times if `id` is the requested variant and
+/// returns true; otherwise returns false.
+fn looped(id: &str, mut f: impl FnMut()) -> bool {
+    LOOP.with(|l| match &*l.borrow() {
+        Some((name, n)) => {
+            if name == id {
+                for _ in 0..*n {
+                    f();
+                }
+            }
+            true
+        }
+        None => false,
+    })
+}

@@ -8,11 +8,12 @@ use percent_encoding::{AsciiSet, NON_ALPHANUMERIC};
 
 /// Which bytes stay unencoded.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[repr(u8)]
 pub enum Set {
     /// Only `A-Z a-z 0-9 - _ . ~` (query keys and values, COS signing values).
-    Unreserved,
+    Unreserved = 0,
     /// Those and `/` (object keys in a path or copy source).
-    Key,
+    Key = 1,
 }
 
 impl Set {
@@ -24,10 +25,27 @@ impl Set {
         }
     }
 
+    #[inline]
     fn keeps(self, c: u8) -> bool {
-        c.is_ascii_alphanumeric() || matches!(c, b'-' | b'_' | b'.' | b'~') || (self == Set::Key && c == b'/')
+        KEEP[usize::from(c)] & (self as u8 + 1) != 0
     }
 }
+
+/// Per byte: bit 0 set when [`Set::Unreserved`] keeps it, bit 1 when [`Set::Key`] does.
+const KEEP: [u8; 256] = {
+    let mut t = [0u8; 256];
+    let mut c = 0;
+    while c < 256 {
+        let b = c as u8;
+        if b.is_ascii_alphanumeric() || b == b'-' || b == b'_' || b == b'.' || b == b'~' {
+            t[c] = 0b11;
+        } else if b == b'/' {
+            t[c] = 0b10;
+        }
+        c += 1;
+    }
+    t
+};
 
 const UNRESERVED_ASCII: &AsciiSet = &NON_ALPHANUMERIC
     .remove(b'-')
@@ -102,7 +120,10 @@ pub fn push_encoded(out: &mut String, s: &str, set: Set) {
 
 /// Appends the bytes `b` percent-encoded with `set` to `out` (for header values, which may not be UTF-8).
 pub fn push_encoded_bytes(out: &mut String, b: &[u8], set: Set) {
-    push_bytes(out, b, set, false);
+    match std::str::from_utf8(b) {
+        Ok(s) => push_encoded(out, s, set),
+        Err(_) => push_bytes(out, b, set, false),
+    }
 }
 
 /// `s` percent-encoded with `set`.

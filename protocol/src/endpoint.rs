@@ -174,10 +174,21 @@ impl ObjectAddress {
     /// The provider's public host for this bucket (`b-125.cos.ap-guangzhou.myqcloud.com`,
     /// `b.oss-cn-hangzhou.aliyuncs.com`). Also the host part of a COS copy source.
     pub fn public_host(&self) -> String {
+        let mut s = String::with_capacity(self.bucket.len() + self.region.len() + 24);
+        s.push_str(&self.bucket);
         match self.provider {
-            Provider::Cos => format!("{}.cos.{}.myqcloud.com", self.bucket, self.region),
-            Provider::Oss => format!("{}.oss-{}.aliyuncs.com", self.bucket, oss_region(&self.region)),
+            Provider::Cos => {
+                s.push_str(".cos.");
+                s.push_str(&self.region);
+                s.push_str(".myqcloud.com");
+            }
+            Provider::Oss => {
+                s.push_str(".oss-");
+                s.push_str(oss_region(&self.region));
+                s.push_str(".aliyuncs.com");
+            }
         }
+        s
     }
 
     /// The resolved scheme, authority and addressing.

@@ -153,7 +153,9 @@ pub fn render(
             }
             check_range(range)?;
             let mut d = Draft::new(dest, Method::PUT)?;
-            d.query("partNumber", &part_number.to_string());
+            let mut number = String::with_capacity(5);
+            push_u64(&mut number, u64::from(*part_number));
+            d.query("partNumber", &number);
             d.query("uploadId", upload_id);
             d.copy_source(source)?;
             d.header_owned(
@@ -335,7 +337,29 @@ pub fn copy_source(source: &ObjectAddress) -> String {
 }
 
 fn range_value(r: &ByteRange) -> String {
-    format!("bytes={}-{}", r.first, r.last)
+    let mut s = String::with_capacity(48);
+    s.push_str("bytes=");
+    push_u64(&mut s, r.first);
+    s.push('-');
+    push_u64(&mut s, r.last);
+    s
+}
+
+/// Appends the decimal digits of `n`.
+fn push_u64(out: &mut String, mut n: u64) {
+    let mut buf = [0u8; 20];
+    let mut i = buf.len();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    for &b in &buf[i..] {
+        out.push(char::from(b));
+    }
 }
 
 fn check_range(r: &ByteRange) -> Result<(), RenderError> {
@@ -370,7 +394,7 @@ impl<'a> Draft<'a> {
         Ok(Draft {
             addr,
             method,
-            query: String::new(),
+            query: String::with_capacity(96),
             headers: HeaderMap::with_capacity(12),
             body: Bytes::new(),
             md5: false,
@@ -563,6 +587,15 @@ mod tests {
         );
         assert_eq!(copy_source(&oss("dir//x/")), "/dst/dir//x/");
         assert_eq!(copy_source(&oss("中")), "/dst/%E4%B8%AD");
+    }
+
+    #[test]
+    fn decimal_digits() {
+        for n in [0, 7, 10, 10_000, u64::MAX] {
+            let mut s = String::new();
+            push_u64(&mut s, n);
+            assert_eq!(s, n.to_string());
+        }
     }
 
     #[test]

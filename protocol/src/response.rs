@@ -11,6 +11,7 @@
 
 use bytes::Bytes;
 use http::{HeaderMap, Response};
+use partcopy_core::job::OperationKind;
 use partcopy_core::ops::{Failure, ListedPart, ObjectMetadata, Operation, Reply, SourceInfo};
 
 use crate::documents::{
@@ -35,7 +36,7 @@ pub fn parse_reply(provider: Provider, op: &Operation, response: &Response<Bytes
     }
     let reader = Answer {
         provider,
-        what: op_name(op),
+        what: OperationKind::of(op),
         status: response.status().as_u16(),
         headers: response.headers(),
         body: response.body(),
@@ -54,24 +55,10 @@ pub fn parse_reply(provider: Provider, op: &Operation, response: &Response<Bytes
     }
 }
 
-/// The operation's name in messages.
-fn op_name(op: &Operation) -> &'static str {
-    match op {
-        Operation::HeadSource => "HEAD of the source",
-        Operation::GetSourceTagging => "GET tagging of the source",
-        Operation::PutCopy { .. } => "PUT-Copy",
-        Operation::Initiate { .. } => "Initiate Multipart Upload",
-        Operation::UploadPartCopy { .. } => "Upload Part - Copy",
-        Operation::ListParts { .. } => "List Parts",
-        Operation::Complete { .. } => "Complete Multipart Upload",
-        Operation::Abort { .. } => "Abort Multipart Upload",
-    }
-}
-
 /// A 2xx answer being read.
 struct Answer<'a> {
     provider: Provider,
-    what: &'static str,
+    what: OperationKind,
     status: u16,
     headers: &'a HeaderMap,
     body: &'a Bytes,
@@ -79,7 +66,13 @@ struct Answer<'a> {
 
 impl Answer<'_> {
     fn invalid(&self, reason: impl std::fmt::Display) -> Failure {
-        invalid_response(self.provider, self.what, self.status, self.headers, reason)
+        invalid_response(
+            self.provider,
+            &self.what.to_string(),
+            self.status,
+            self.headers,
+            reason,
+        )
     }
 
     /// The failure for an `<Error>` body, or for a body that could not be read at all.

@@ -3,6 +3,8 @@
 //! The pure steps live in [`crate::cos::sign`], [`crate::oss::sign_v1`] and [`crate::oss::sign_v4`];
 //! this module only puts their output on the request. Time is a parameter.
 
+use std::fmt;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use http::header::{HeaderName, HeaderValue, AUTHORIZATION, DATE};
@@ -44,7 +46,21 @@ pub enum SignError {
     InvalidHeaderValue(&'static str),
 }
 
+/// The last OSS V4 signing key, which depends only on the secret, the date and the region.
+#[derive(Default)]
+struct V4KeyCache(Mutex<Option<(String, String, [u8; 32])>>);
+
+impl fmt::Debug for V4KeyCache {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("<signing key cache>")
+    }
+}
+
 /// Signs requests for one provider with one set of credentials.
+///
+/// Signing is a pure function of the request, the credentials and the time passed in; the signer
+/// only memoizes the OSS V4 signing key of the last (date, region), as the key derivation is half
+/// the work of a V4 signature.
 #[derive(Debug, Clone)]
 pub struct Signer {
     scheme: Scheme,
@@ -53,6 +69,7 @@ pub struct Signer {
     cos_valid_for: Duration,
     /// COS: how far before `now` the key time starts (tolerates a server clock behind ours).
     cos_backdate: Duration,
+    v4_key: Arc<V4KeyCache>,
 }
 
 /// Where a request is going, as far as signing needs to know.
@@ -73,6 +90,7 @@ impl Signer {
             credentials,
             cos_valid_for: Duration::from_secs(3600),
             cos_backdate: Duration::from_secs(60),
+            v4_key: Arc::default(),
         }
     }
 
@@ -167,7 +185,7 @@ impl Signer {
                 let cr = sign_v4::canonical_request(&view, &[], sign_v4::QueryForm::Normalized);
                 let scope = sign_v4::scope(ts.date8(), target.region);
                 let sts = sign_v4::string_to_sign(ts.iso8601(), &scope, &cr);
-                let key = sign_v4::signing_key(self.credentials.secret(), ts.date8(), target.region);
+                let key = self.v4_signing_key(ts.date8(), target.region);
                 let sig = sign_v4::signature(&key, &sts);
                 sign_v4::authorization(&self.credentials.access_key_id, &scope, &[], &sig)
             }
@@ -176,6 +194,24 @@ impl Signer {
             HeaderValue::try_from(auth).map_err(|_| SignError::InvalidHeaderValue("access key id"))?;
         req.headers_mut().insert(AUTHORIZATION, value);
         Ok(())
+    }
+}
+
+impl Signer {
+    /// The V4 signing key for (`date8`, `region`), from the memo when it matches.
+    fn v4_signing_key(&self, date8: &str, region: &str) -> [u8; 32] {
+        if let Ok(memo) = self.v4_key.0.lock() {
+            if let Some((d, r, key)) = &*memo {
+                if d == date8 && r == region {
+                    return *key;
+                }
+            }
+        }
+        let key = sign_v4::signing_key(self.credentials.secret(), date8, region);
+        if let Ok(mut memo) = self.v4_key.0.lock() {
+            *memo = Some((date8.to_owned(), region.to_owned(), key));
+        }
+        key
     }
 }
 
@@ -188,4 +224,51 @@ fn insert<B>(
     let v = HeaderValue::from_str(value).map_err(|_| SignError::InvalidHeaderValue(what))?;
     req.headers_mut().insert(HeaderName::from_static(name), v);
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::time::UNIX_EPOCH;
+
+    fn signed(signer: &Signer, secs: u64, region: &str) -> String {
+        let mut req = http::Request::builder()
+            .method("GET")
+            .uri("https://b.oss-cn-hangzhou.aliyuncs.com/k")
+            .body(())
+            .unwrap();
+        let target = SignTarget {
+            bucket_in_host: Some("b"),
+            region,
+        };
+        signer
+            .sign(&mut req, target, UNIX_EPOCH + Duration::from_secs(secs))
+            .unwrap();
+        req.headers()["authorization"].to_str().unwrap().to_owned()
+    }
+
+    #[test]
+    fn v4_key_memo_never_changes_a_signature() {
+        let creds = Credentials::new("AK", "SK");
+        let memo = Signer::oss(OssSignature::V4, creds.clone());
+        for (secs, region) in [
+            (1_767_323_045, "cn-hangzhou"),
+            (1_767_323_046, "cn-hangzhou"),
+            (1_767_409_445, "cn-hangzhou"),
+            (1_767_409_445, "cn-beijing"),
+            (1_767_323_045, "cn-hangzhou"),
+        ] {
+            let fresh = Signer::oss(OssSignature::V4, creds.clone());
+            assert_eq!(signed(&memo, secs, region), signed(&fresh, secs, region));
+        }
+    }
+
+    #[test]
+    fn debug_hides_the_secret_and_the_derived_key() {
+        let s = Signer::oss(OssSignature::V4, Credentials::new("AK", "TOPSECRET"));
+        let _ = signed(&s, 1_767_323_045, "cn-hangzhou");
+        let text = format!("{s:?}");
+        assert!(!text.contains("TOPSECRET"), "{text}");
+        assert!(text.contains("<signing key cache>"), "{text}");
+    }
 }

@@ -169,6 +169,11 @@ fn check_file(file: &str, min_cases: usize) {
         if case.scheme == Scheme::OssV1 && case.token.is_some() && case.sdk.starts_with("alibabacloud") {
             continue;
         }
+        // Our signer signs no additional headers; those cases check the verifier and the canonical
+        // request only.
+        if case.name.contains("-addh/") {
+            continue;
+        }
         let mut req = case.request.clone();
         for h in SIGNER_HEADERS {
             req.headers_mut().remove(*h);

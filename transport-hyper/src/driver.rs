@@ -12,10 +12,10 @@
 //! Retries, backoff and aborting are the job's decisions; timeouts are the transport's.
 
 use std::sync::Arc;
-use std::time::SystemTime;
+use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
-use partcopy_core::job::{CopyJob, JobError, Outcome, Progress, RequestId, Step};
+use partcopy_core::job::{CopyJob, JobError, OperationKind, Outcome, Progress, RequestId, Step};
 use partcopy_core::ops::{Failure, FailureKind, Operation, Reply};
 use tokio::sync::watch;
 use tokio::task::JoinSet;
@@ -44,7 +44,10 @@ pub trait Wire: Send + Sync + 'static {
 /// Creates a linked pair: the [`Canceller`] asks, the [`CancelSignal`] given to [`drive`] hears.
 pub fn cancel_pair() -> (Canceller, CancelSignal) {
     let (sender, receiver) = watch::channel(false);
-    (Canceller(Arc::new(sender)), CancelSignal(receiver))
+    (
+        Canceller(Arc::new(sender)),
+        CancelSignal(receiver, CancelSignal::GRACE),
+    )
 }
 
 /// Asks a running [`drive`] to stop (cheap to clone; e.g. called from a Ctrl-C handler).
@@ -52,24 +55,38 @@ pub fn cancel_pair() -> (Canceller, CancelSignal) {
 pub struct Canceller(Arc<watch::Sender<bool>>);
 
 impl Canceller {
-    /// Requests cancellation: the job sends nothing new, lets requests in flight finish, aborts or
-    /// keeps its upload as configured, and finishes with [`JobError::Cancelled`].
+    /// Requests cancellation: the job sends nothing new, lets requests in flight finish (within
+    /// the signal's grace period), aborts or keeps its upload as configured, and finishes with
+    /// [`JobError::Cancelled`].
     pub fn cancel(&self) {
         self.0.send_replace(true);
     }
 }
 
 /// The receiving side of [`cancel_pair`], given to [`drive`].
+///
+/// After a cancel, requests in flight get a grace period ([`CancelSignal::GRACE`] unless changed
+/// with [`CancelSignal::with_grace`]) to finish; those still unanswered then are given up (counted
+/// as failed, their outcome unknown), so that the job can abort its upload or stop promptly.
 #[derive(Debug, Clone)]
-pub struct CancelSignal(watch::Receiver<bool>);
+pub struct CancelSignal(watch::Receiver<bool>, Duration);
 
 impl CancelSignal {
+    /// How long requests in flight may take to finish after a cancel, by default.
+    pub const GRACE: Duration = Duration::from_secs(15);
+
     /// A signal that never fires.
     pub fn never() -> CancelSignal {
-        let (sender, receiver) = watch::channel(false);
-        // Keep the sender alive forever, so `changed()` never reports a closed channel.
-        std::mem::forget(sender);
-        CancelSignal(receiver)
+        // With its sender gone the channel can never say "cancelled"; `cancelled` then pends.
+        let (_, receiver) = watch::channel(false);
+        CancelSignal(receiver, CancelSignal::GRACE)
+    }
+
+    /// The same signal with another grace period for requests in flight after a cancel.
+    #[must_use]
+    pub fn with_grace(mut self, grace: Duration) -> CancelSignal {
+        self.1 = grace;
+        self
     }
 
     async fn cancelled(&mut self) {
@@ -129,6 +146,8 @@ where
     let mut task_ids = std::collections::HashMap::new();
     let mut journal_error: Option<std::io::Error> = None;
     let mut cancelled = false;
+    // After a cancel: when requests still in flight are given up.
+    let mut give_up_at: Option<Instant> = None;
     let mut last_progress: Option<Progress> = None;
     loop {
         let now = start.elapsed();
@@ -187,7 +206,22 @@ where
             () = cancel.cancelled(), if !cancelled => {
                 tracing::info!("cancelling the copy");
                 cancelled = true;
+                give_up_at = Some(Instant::now() + cancel.1);
                 job.cancel();
+            }
+            () = sleep_until(give_up_at), if give_up_at.is_some() => {
+                give_up_at = None;
+                if !task_ids.is_empty() {
+                    tracing::warn!(
+                        requests = task_ids.len(),
+                        "requests still unanswered after the cancel's grace period; giving them up"
+                    );
+                }
+                in_flight.abort_all();
+                let now = start.elapsed();
+                for (_, id) in task_ids.drain() {
+                    job.handle(id, Err(given_up(cancel.1)), now);
+                }
             }
             Some(joined) = in_flight.join_next_with_id() => {
                 let (id, result) = match joined {
@@ -244,12 +278,12 @@ where
             tracing::debug!(
                 %id, %method, status = response.status().as_u16(),
                 elapsed_ms = started.elapsed().as_millis() as u64,
-                ok = reply.is_ok(), "{}", operation_name(&op)
+                ok = reply.is_ok(), "{}", OperationKind::of(&op)
             );
             reply
         }
         Err(error) => {
-            tracing::debug!(%id, %method, %error, "{} got no response", operation_name(&op));
+            tracing::debug!(%id, %method, %error, "{} got no response", OperationKind::of(&op));
             Err(error.to_failure())
         }
     };
@@ -257,23 +291,21 @@ where
         if failure.kind.is_retryable() {
             tracing::info!(
                 %id, code = %failure.code, status = ?failure.status,
-                "{} failed; the job may retry it", operation_name(&op)
+                "{} failed; the job may retry it", OperationKind::of(&op)
             );
         }
     }
     (id, result)
 }
 
-fn operation_name(op: &Operation) -> &'static str {
-    match op {
-        Operation::HeadSource => "HEAD source",
-        Operation::GetSourceTagging => "GET source tagging",
-        Operation::PutCopy { .. } => "PUT-Copy",
-        Operation::Initiate { .. } => "Initiate Multipart Upload",
-        Operation::UploadPartCopy { .. } => "Upload Part - Copy",
-        Operation::ListParts { .. } => "List Parts",
-        Operation::Complete { .. } => "Complete Multipart Upload",
-        Operation::Abort { .. } => "Abort Multipart Upload",
+fn given_up(grace: Duration) -> Failure {
+    Failure {
+        kind: FailureKind::Transport,
+        status: None,
+        code: "Cancelled".to_string(),
+        message: format!("given up: no answer within {grace:?} of the cancel"),
+        request_id: None,
+        retry_after: None,
     }
 }
 

@@ -131,6 +131,9 @@ impl FileJournal {
             path: path.clone(),
             source,
         };
+        // A temporary header file left by a process killed while replacing the journal: the
+        // journal itself is intact (the rename is atomic), the leftover is garbage.
+        let _ = fs::remove_file(temp_path(&path));
         let records = match fs::read(&path) {
             Ok(bytes) => {
                 let (records, valid) = decode_journal(&bytes).map_err(|source| OpenError::Corrupt {
@@ -175,9 +178,7 @@ impl FileJournal {
     }
 
     fn replace_with_header(&mut self, bytes: &[u8]) -> io::Result<()> {
-        let mut temp_name = self.path.file_name().unwrap_or_default().to_owned();
-        temp_name.push(".tmp");
-        let temp = self.path.with_file_name(temp_name);
+        let temp = temp_path(&self.path);
         let mut file = create_private(&temp)?;
         file.write_all(bytes)?;
         file.sync_all()?;
@@ -239,6 +240,13 @@ impl Journal for FileJournal {
             self.sync()
         }
     }
+}
+
+/// Where a new header is written before it is renamed over the journal at `path`.
+fn temp_path(path: &Path) -> PathBuf {
+    let mut temp_name = path.file_name().unwrap_or_default().to_owned();
+    temp_name.push(".tmp");
+    path.with_file_name(temp_name)
 }
 
 fn create_private(path: &Path) -> io::Result<File> {
@@ -357,6 +365,20 @@ mod tests {
         assert!(!path.exists());
         fs::write(&path, b"garbage that is not a journal").unwrap();
         assert!(matches!(FileJournal::open(&path), Err(OpenError::Corrupt { .. })));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_header_temp_file_left_by_a_killed_process_is_removed() {
+        let dir = temp_dir("stale");
+        let path = dir.join("job.ckpt");
+        let (mut journal, _) = FileJournal::open(&path).unwrap();
+        journal.append(&header("u1")).unwrap();
+        drop(journal);
+        fs::write(temp_path(&path), b"half a header").unwrap();
+        let (_, records) = FileJournal::open(&path).unwrap();
+        assert_eq!(records, vec![header("u1")]);
+        assert!(!temp_path(&path).exists());
         fs::remove_dir_all(dir).unwrap();
     }
 }

@@ -11,7 +11,8 @@ use partcopy_core::job::{CopyJob, CopyMode, JobConfig, JobError, JobSpec, Progre
 use partcopy_core::ops::{Failure, FailureKind, Operation, Reply, SourceInfo};
 use partcopy_core::plan::{Limits, PlanOptions};
 use partcopy_transport_hyper::{
-    cancel_pair, drive, CancelSignal, DriveError, MemoryJournal, SendFuture, Transport, TransportError, Wire,
+    cancel_pair, drive, CancelSignal, DriveError, Journal, MemoryJournal, SendFuture, Transport,
+    TransportError, Wire,
 };
 
 const MIB: u64 = 1 << 20;
@@ -292,4 +293,91 @@ async fn cancelling_stops_the_copy_and_keeps_a_resumable_upload() {
     assert_eq!(journal.finished, Some(false));
     let persisted = journal.records.len() - 1;
     assert_eq!(persisted, s.parts.len(), "every finished part was persisted");
+}
+
+/// A journal whose disk fills up after `room` records.
+struct FullDisk {
+    room: usize,
+    finished: Option<bool>,
+}
+
+impl Journal for FullDisk {
+    fn append(&mut self, _record: &Record) -> std::io::Result<()> {
+        if self.room == 0 {
+            return Err(std::io::Error::other("no space left on device"));
+        }
+        self.room -= 1;
+        Ok(())
+    }
+
+    fn finish(&mut self, succeeded: bool) -> std::io::Result<()> {
+        self.finished = Some(succeeded);
+        Ok(())
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_checkpoint_that_cannot_be_written_stops_the_copy() {
+    let state = service(30 * MIB);
+    let mut journal = FullDisk {
+        room: 4,
+        finished: None,
+    };
+    let error = drive(
+        job(2, true),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut journal,
+        |_| {},
+        CancelSignal::never(),
+    )
+    .await
+    .unwrap_err();
+    let DriveError::Journal { source, job } = &error else {
+        panic!("{error:?}");
+    };
+    assert!(source.to_string().contains("no space"));
+    assert!(matches!(job, JobError::Cancelled { .. }), "{job:?}");
+    assert!(error.to_string().contains("cannot write the checkpoint"));
+    let s = state.lock().unwrap();
+    assert_eq!(s.completed, None);
+    assert!(s.parts.len() < 30, "the copy stopped early");
+    assert_eq!(journal.finished, Some(false));
+}
+
+/// Part copies that never answer do not hold a cancel hostage: after the grace period they are
+/// given up and the upload of a job that is not resumable is aborted.
+#[tokio::test(start_paused = true)]
+async fn a_cancel_gives_up_unanswered_requests_after_the_grace_period() {
+    let state = service(40 * MIB);
+    state.lock().unwrap().part_delay = Duration::from_secs(3600);
+    let (canceller, signal) = cancel_pair();
+    let started = tokio::time::Instant::now();
+    let error = drive(
+        job(4, false),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut MemoryJournal::default(),
+        move |p| {
+            if p.parts_in_flight >= 4 {
+                canceller.cancel();
+            }
+        },
+        signal.with_grace(Duration::from_secs(2)),
+    )
+    .await
+    .unwrap_err();
+    let DriveError::Job(JobError::Cancelled { upload }) = &error else {
+        panic!("{error:?}");
+    };
+    assert!(
+        matches!(upload, partcopy_core::job::UploadFate::Aborted { .. }),
+        "{error}"
+    );
+    assert!(state.lock().unwrap().aborted);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_secs(2) && waited < Duration::from_secs(60),
+        "{waited:?}"
+    );
 }

@@ -228,3 +228,55 @@ async fn a_uri_without_scheme_or_host_is_invalid() {
     );
     assert!(!error.is_retryable());
 }
+
+/// Starts an HTTPS server with a fresh self-signed certificate for 127.0.0.1.
+async fn tls_server() -> SocketAddr {
+    use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
+    let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
+    let cert = CertificateDer::from(certified.cert.der().to_vec());
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(certified.signing_key.serialize_der()));
+    let provider = Arc::new(tokio_rustls::rustls::crypto::ring::default_provider());
+    let config = tokio_rustls::rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![cert], key)
+        .unwrap();
+    let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move {
+        while let Ok((stream, _)) = listener.accept().await {
+            let acceptor = acceptor.clone();
+            tokio::spawn(async move {
+                let Ok(tls) = acceptor.accept(stream).await else {
+                    return;
+                };
+                let _ = hyper::server::conn::http1::Builder::new()
+                    .serve_connection(TokioIo::new(tls), service_fn(handle))
+                    .await;
+            });
+        }
+    });
+    addr
+}
+
+#[tokio::test]
+async fn https_checks_certificates_and_the_test_only_opt_out_skips_the_check() {
+    let addr = tls_server().await;
+    let url = format!("https://{addr}/tls-path");
+    // A self-signed certificate is not in the system trust store: refused.
+    let error = transport(|_| {}).send(get(url.clone())).await.unwrap_err();
+    assert!(matches!(error, TransportError::Connect { .. }), "{error:?}");
+    assert!(
+        error.to_string().to_lowercase().contains("certificate"),
+        "{error}"
+    );
+    // With the opt-out, the same endpoint answers over TLS.
+    let response = transport(|c| c.insecure_skip_verify = true)
+        .send(get(url))
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.body().as_ref(), b"GET /tls-path  ");
+}

@@ -29,6 +29,7 @@ const CI_STEPS: &[&[&str]] = &[
         "warnings",
     ],
     &["cargo", "test", "--workspace"],
+    &["cargo", "xtask", "sdk-check"],
 ];
 
 fn run(argv: &[&str]) -> Result<(), String> {
@@ -64,5 +65,26 @@ fn main() -> ExitCode {
             eprintln!("xtask: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::CI_STEPS;
+
+    /// `.ci/run` and `cargo xtask ci` must run the same cargo commands, in the same order.
+    #[test]
+    fn ci_script_and_ci_steps_agree() {
+        let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/run")).unwrap();
+        let in_script: Vec<&str> = script
+            .lines()
+            .map(str::trim)
+            .filter(|line| line.starts_with("cargo "))
+            .collect();
+        let in_steps: Vec<String> = CI_STEPS.iter().map(|step| step.join(" ")).collect();
+        assert_eq!(
+            in_script, in_steps,
+            ".ci/run and CI_STEPS in xtask/src/main.rs differ"
+        );
     }
 }

@@ -258,6 +258,28 @@ mod tests {
     }
 
     #[test]
+    fn parses_the_documented_example() {
+        // The example header of "在Header中包含V4签名"
+        // (https://help.aliyun.com/zh/oss/developer-reference/recommend-to-use-signature-version-4);
+        // the page gives no secret, so only the format can be checked.
+        let doc = "OSS4-HMAC-SHA256 Credential=AKIDEXAMPLE/20231203/cn-hangzhou/oss/aliyun_v4_request,\
+                   AdditionalHeaders=host;userdefine,\
+                   Signature=4b663e424d2db9967401ff6ce1c86f8c83cabd77d9908475239d9110642c63fa";
+        let p = parse_authorization(doc).unwrap();
+        assert_eq!(p.access_key_id, "AKIDEXAMPLE");
+        assert_eq!((p.date8, p.region, p.product), ("20231203", "cn-hangzhou", "oss"));
+        assert_eq!(p.additional, vec!["host", "userdefine"]);
+        assert_eq!(p.signature.len(), 64);
+        let ours = authorization(
+            "AKIDEXAMPLE",
+            &scope("20231203", "cn-hangzhou"),
+            &["host", "userdefine"],
+            p.signature,
+        );
+        assert_eq!(ours, doc);
+    }
+
+    #[test]
     fn parses_both_authorization_forms() {
         let v2 = "OSS4-HMAC-SHA256 Credential=AK/20260102/cn-hangzhou/oss/aliyun_v4_request,AdditionalHeaders=host;range,Signature=abcd";
         let oss2 = "OSS4-HMAC-SHA256 Credential=AK/20260102/cn-hangzhou/oss/aliyun_v4_request, Signature=abcd, AdditionalHeaders=range;host";

@@ -1,0 +1,77 @@
+//! Human durations for `--request-timeout`: `30s`, `10m`, `1h`, `500ms`, or plain seconds (`90`).
+
+use std::time::Duration;
+
+/// Why a duration did not parse.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DurationError {
+    /// Not a whole number followed by an optional unit.
+    #[error("'{0}' is not a duration: write a whole number and a unit, e.g. 500ms, 30s, 10m or 1h")]
+    Malformed(String),
+    /// Zero, or more than a day.
+    #[error("'{0}' is out of range: use a duration from 1ms to 24h")]
+    OutOfRange(String),
+}
+
+/// Parses a duration: a whole number with `ms`, `s`, `m` or `h` (no unit means seconds), from 1 ms
+/// to 24 h.
+///
+/// # Errors
+/// A [`DurationError`] saying what is wrong with `text`.
+pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+    let trimmed = text.trim();
+    let digits_end = trimmed
+        .find(|c: char| !c.is_ascii_digit())
+        .unwrap_or(trimmed.len());
+    let (number, unit) = trimmed.split_at(digits_end);
+    if number.is_empty() || number.len() > 12 {
+        return Err(DurationError::Malformed(text.to_string()));
+    }
+    let value: u64 = number
+        .parse()
+        .map_err(|_| DurationError::Malformed(text.to_string()))?;
+    let millis_per_unit: u64 = match unit.trim_start() {
+        "ms" => 1,
+        "" | "s" => 1_000,
+        "m" | "min" => 60_000,
+        "h" => 3_600_000,
+        _ => return Err(DurationError::Malformed(text.to_string())),
+    };
+    let millis = value.saturating_mul(millis_per_unit);
+    if millis == 0 || millis > 24 * 3_600_000 {
+        return Err(DurationError::OutOfRange(text.to_string()));
+    }
+    Ok(Duration::from_millis(millis))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_the_documented_units() {
+        assert_eq!(parse_duration("500ms"), Ok(Duration::from_millis(500)));
+        assert_eq!(parse_duration("30s"), Ok(Duration::from_secs(30)));
+        assert_eq!(parse_duration("90"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("10m"), Ok(Duration::from_secs(600)));
+        assert_eq!(parse_duration(" 2 h "), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("24h"), Ok(Duration::from_secs(86_400)));
+    }
+
+    #[test]
+    fn rejects_what_is_not_a_duration() {
+        for text in ["", "s", "1.5s", "-1s", "10d", "1e3", "ten"] {
+            assert!(
+                matches!(parse_duration(text), Err(DurationError::Malformed(_))),
+                "{text}"
+            );
+        }
+        for text in ["0", "0ms", "25h", "99999999999h"] {
+            assert!(
+                matches!(parse_duration(text), Err(DurationError::OutOfRange(_))),
+                "{text}"
+            );
+        }
+    }
+}

@@ -1,0 +1,305 @@
+//! Resumable copies end to end: rerunning resumes (across List Parts pages), a source changed
+//! between runs or an upload that is gone starts over and says so, a damaged checkpoint header is a
+//! clear error naming the file, a torn tail is ignored, and Ctrl-C exits 130 saying how to resume.
+
+mod harness;
+
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use harness::*;
+use partcopy_core::checkpoint::{decode_journal, encode, Record};
+use partcopy_core::ops::{Operation, Reply};
+use partcopy_emulator::{Api, FaultKind, FaultPlan, NthFailure, OpFaults, Provider};
+use partcopy_protocol::credentials::Credentials;
+use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider as WireProvider};
+use partcopy_protocol::sign::{OssSignature, Signer};
+use partcopy_transport_hyper::{HyperConfig, HyperTransport, ProtocolWire, Transport, Wire};
+
+/// Part copies from the `from`th request on fail with a 500.
+fn part_copies_fail_from(from: u64) -> FaultPlan {
+    only(
+        Api::UploadPartCopy,
+        OpFaults {
+            fail_nth: (from..from + 200)
+                .map(|n| NthFailure {
+                    n,
+                    kind: FaultKind::InternalError,
+                })
+                .collect(),
+            ..OpFaults::default()
+        },
+    )
+}
+
+/// Multipart copy of `parts` smallest parts, one at a time, resumable in `dir`.
+fn args<'a>(provider: Provider, dir: &'a TempDir, concurrency: &'a str) -> Vec<&'a str> {
+    vec![
+        "--threshold",
+        min_part(provider),
+        "--part-size",
+        min_part(provider),
+        "-j",
+        concurrency,
+        "--max-attempts",
+        "1",
+        "--checkpoint-dir",
+        dir.arg(),
+    ]
+}
+
+/// A first run that copies `done` parts then fails, keeping its upload and checkpoint.
+fn interrupted_run(world: &World, provider: Provider, key: &str, args: &[&str], done: u64) -> String {
+    world.emu.set_faults(part_copies_fail_from(done + 1));
+    world.emu.reset_stats();
+    let stderr = failed(&world.cp(provider, key, args), 1);
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    assert_eq!(world.open_uploads(provider), 1);
+    world.emu.set_faults(FaultPlan::default());
+    world.emu.reset_stats();
+    world.emu.uploads()[0].upload_id.clone()
+}
+
+/// 1,030 parts, about 1,010 done by the first run: the second run lists them over two List Parts
+/// pages, copies only the rest, completes, and removes the checkpoint. The checkpoint is `0600`.
+#[test]
+fn rerunning_the_same_command_resumes_and_copies_only_what_is_missing() {
+    let world = World::new();
+    let dir = TempDir::new("resume-pages");
+    let provider = Provider::Oss;
+    let parts = 1030;
+    world.object(provider, "pages", parts * min_part_bytes(provider), 11);
+    let args = args(provider, &dir, "16");
+    interrupted_run(&world, provider, "pages", &args, 1010);
+    let journal = dir.journal();
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&journal).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "the checkpoint is private");
+    }
+    let (records, _) = decode_journal(&std::fs::read(&journal).unwrap()).unwrap();
+    let journaled = records.len() as u64 - 1;
+    assert!(journaled >= 1000, "{journaled} parts journaled");
+
+    let summary = copied(&world.cp(provider, "pages", &args));
+    let resumed = summary["resumed_parts"].as_u64().unwrap();
+    assert!(resumed >= journaled, "{resumed} resumed, {journaled} journaled");
+    assert_eq!(summary["parts"], parts);
+    assert_eq!(
+        world.count(Api::UploadPartCopy),
+        parts - resumed,
+        "only the missing parts"
+    );
+    assert_eq!(world.count(Api::ListParts), 2, "two pages of 1,000");
+    assert_eq!(world.count(Api::InitiateMultipartUpload), 0);
+    assert!(world.same(provider, "pages"));
+    assert_eq!(world.open_uploads(provider), 0);
+    assert!(dir.files().is_empty(), "the checkpoint is removed after Complete");
+}
+
+/// The source is replaced between the runs: the second run aborts the old upload, starts over,
+/// says so, and copies the new version.
+#[test]
+fn a_source_changed_between_runs_aborts_the_old_upload_and_starts_over() {
+    let world = World::new();
+    let dir = TempDir::new("resume-changed");
+    for provider in [Provider::Cos, Provider::Oss] {
+        let size = 10 * min_part_bytes(provider);
+        world.object(provider, "changed", size, 1);
+        let args = args(provider, &dir, "1");
+        let old_upload = interrupted_run(&world, provider, "changed", &args, 4);
+        world.object(provider, "changed", size, 2);
+        let output = world.cp(provider, "changed", &args);
+        let summary = copied(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("did not resume: the source changed since the checkpoint"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains(&format!("upload {old_upload} was aborted")),
+            "{stderr}"
+        );
+        assert!(stderr.contains("started over"), "{stderr}");
+        assert_eq!(summary["resumed_parts"], 0);
+        assert_eq!(world.count(Api::AbortMultipartUpload), 1);
+        assert_eq!(world.count(Api::UploadPartCopy), 10);
+        assert!(world.same(provider, "changed"), "{provider:?}: the new version");
+        assert_eq!(world.open_uploads(provider), 0);
+        assert!(dir.files().is_empty());
+    }
+}
+
+/// Aborts `upload_id` behind partcopy's back, with the protocol crate and the hyper transport.
+fn abort_out_of_band(world: &World, key: &str, upload_id: &str) {
+    let keys = world.emu.credentials(Provider::Oss);
+    let endpoint = Endpoint::parse(&world.emu.endpoint()).unwrap();
+    let address = |bucket: &str| {
+        ObjectAddress::new(WireProvider::Oss, "cn-hangzhou", bucket, key).with_endpoint(endpoint.clone())
+    };
+    let wire = ProtocolWire::new(
+        address(OSS_SRC),
+        address(OSS_DST),
+        Signer::oss(
+            OssSignature::V4,
+            Credentials::new(keys.access_key_id.clone(), keys.secret.clone()),
+        ),
+    );
+    let op = Operation::Abort {
+        upload_id: upload_id.to_string(),
+    };
+    let request = wire.request(&op, SystemTime::now()).unwrap();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let transport = HyperTransport::new(HyperConfig::default()).unwrap();
+    let response = runtime.block_on(transport.send(request)).unwrap();
+    assert!(matches!(wire.reply(&op, &response), Ok(Reply::Aborted)));
+}
+
+/// The checkpoint's upload was aborted by someone else (or expired): the rerun starts over cleanly
+/// with a new upload and says so.
+#[test]
+fn an_upload_that_is_gone_starts_over_cleanly() {
+    let world = World::new();
+    let dir = TempDir::new("resume-gone");
+    let provider = Provider::Oss;
+    world.object(provider, "gone", 8 * min_part_bytes(provider), 3);
+    let args = args(provider, &dir, "2");
+    let upload_id = interrupted_run(&world, provider, "gone", &args, 3);
+    abort_out_of_band(&world, "gone", &upload_id);
+    assert_eq!(world.open_uploads(provider), 0);
+    world.emu.reset_stats();
+
+    let output = world.cp(provider, "gone", &args);
+    let summary = copied(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.contains("did not resume: the checkpoint's upload no longer exists"),
+        "{stderr}"
+    );
+    assert_eq!(summary["resumed_parts"], 0);
+    assert_ne!(summary["upload_id"], upload_id.as_str());
+    assert_eq!(world.count(Api::InitiateMultipartUpload), 1);
+    assert_eq!(world.count(Api::UploadPartCopy), 8);
+    assert!(world.same(provider, "gone"));
+    assert!(dir.files().is_empty());
+}
+
+/// A damaged header is refused before anything is sent, naming the file and what to do; a torn
+/// final record is dropped and the copy resumes from the records before it.
+#[test]
+fn a_damaged_header_is_a_clear_error_and_a_torn_tail_is_ignored() {
+    let world = World::new();
+    let dir = TempDir::new("resume-damaged");
+    let provider = Provider::Cos;
+    world.object(provider, "damaged", 6 * MIB, 4);
+    let args = args(provider, &dir, "1");
+    interrupted_run(&world, provider, "damaged", &args, 3);
+    let journal = dir.journal();
+    let good = std::fs::read(&journal).unwrap();
+
+    // Torn tail: half of one more part record, as a crash in the middle of a write leaves it.
+    let mut torn = good.clone();
+    let record = encode(&Record::Part {
+        number: 4,
+        etag: "\"0123456789abcdef\"".to_string(),
+    });
+    torn.extend_from_slice(&record[..record.len() / 2]);
+    std::fs::write(&journal, &torn).unwrap();
+    let summary = copied(&world.cp(provider, "damaged", &args));
+    assert_eq!(summary["resumed_parts"], 3);
+    assert_eq!(world.count(Api::UploadPartCopy), 3);
+    assert!(world.same(provider, "damaged"));
+
+    // Damaged header: one flipped byte in the first record.
+    interrupted_run(&world, provider, "damaged", &args, 2);
+    let journal = dir.journal();
+    let mut bytes = std::fs::read(&journal).unwrap();
+    bytes[12] ^= 0x55;
+    std::fs::write(&journal, &bytes).unwrap();
+    let stderr = failed(&world.cp(provider, "damaged", &args), 2);
+    assert!(
+        stderr.contains(journal.to_str().unwrap()),
+        "names the file: {stderr}"
+    );
+    assert!(stderr.contains("unusable"), "{stderr}");
+    assert!(stderr.contains("delete it to start the copy afresh"), "{stderr}");
+    assert_eq!(world.count(Api::HeadObject), 0, "nothing was sent");
+}
+
+/// Spawns the copy, waits until `parts` part copies have been answered, sends SIGINT.
+#[cfg(unix)]
+fn interrupt_after(world: &World, mut command: Command, parts: u64) -> std::process::Output {
+    let child = command
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while world.count(Api::UploadPartCopy) < parts {
+        assert!(Instant::now() < deadline, "the copy never started");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    child.wait_with_output().unwrap()
+}
+
+/// Ctrl-C stops the copy with exit status 130: with a checkpoint the upload is kept and the message
+/// says how to resume (and resuming works); without one the upload is aborted.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_exits_130_saying_how_to_resume() {
+    let world = World::new();
+    let dir = TempDir::new("resume-ctrl-c");
+    let provider = Provider::Cos;
+    world.object(provider, "ctrl-c", 60 * MIB, 5);
+    world.emu.set_faults(only(
+        Api::UploadPartCopy,
+        OpFaults {
+            latency_ms: 40,
+            ..OpFaults::default()
+        },
+    ));
+    let base = ["--threshold", "1MiB", "--part-size", "1MiB", "-j", "2"];
+
+    world.emu.reset_stats();
+    let output = interrupt_after(&world, world.command(provider, "ctrl-c", "ctrl-c", &base), 4);
+    let stderr = failed(&output, 130);
+    assert!(stderr.contains("interrupted"), "{stderr}");
+    assert!(stderr.contains("the multipart upload was aborted"), "{stderr}");
+    assert!(stderr.contains("--checkpoint-dir"), "{stderr}");
+    assert_eq!(world.open_uploads(provider), 0, "aborted");
+    assert!(!world.exists(provider, "ctrl-c"));
+
+    let resumable = [&base[..], &["--checkpoint-dir", dir.arg()]].concat();
+    world.emu.reset_stats();
+    let output = interrupt_after(&world, world.command(provider, "ctrl-c", "ctrl-c", &resumable), 4);
+    let stderr = failed(&output, 130);
+    assert!(stderr.contains("was kept so the copy can be resumed"), "{stderr}");
+    assert!(
+        stderr.contains("run the same command again to resume"),
+        "{stderr}"
+    );
+    let journal = dir.journal();
+    assert!(stderr.contains(journal.to_str().unwrap()), "{stderr}");
+    assert_eq!(world.open_uploads(provider), 1, "kept");
+    let done = world.emu.uploads()[0].parts.len() as u64;
+    assert!(done >= 4, "{done}");
+
+    world.emu.set_faults(FaultPlan::default());
+    world.emu.reset_stats();
+    let summary = copied(&world.cp(provider, "ctrl-c", &resumable));
+    assert_eq!(summary["resumed_parts"], done);
+    assert_eq!(world.count(Api::UploadPartCopy), 60 - done);
+    assert!(world.same(provider, "ctrl-c"));
+}
