@@ -113,6 +113,11 @@ pub async fn copy(
              with a local test endpoint."
         );
     }
+    // Keep a pooled connection for every request of the window: with fewer, each round of part
+    // copies closes the surplus connections and opens new ones (measured by `cargo xtask bench`).
+    config.pool_max_idle_per_host = config
+        .pool_max_idle_per_host
+        .max(settings.concurrency as usize + 8);
     let transport = Arc::new(HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?);
     let wire = Arc::new(ProtocolWire::new(source, destination, signer));
 

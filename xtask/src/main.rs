@@ -4,10 +4,12 @@
 //! - `ci`: what `.ci/run` runs — formatting check, clippy with warnings denied, the test suite.
 //! - `vectors`: regenerate protocol's golden signing vectors with the vendors' Python SDKs.
 //! - `sdk-check`: drive the emulator with the vendors' Python SDKs.
+//! - `bench`: benchmarks and the performance targets (`--smoke` for a quick run); see `bench.rs`.
 //! - `demo`: the emulator in-process and the real `partcopy` binary copying 20 GiB, 3 GiB and 4 KiB.
 //!
 //! It is not part of any shipped crate; its only dependencies are the emulator and tokio (for `demo`).
 
+mod bench;
 mod demo;
 mod sdk_check;
 mod vectors;
@@ -54,7 +56,8 @@ fn main() -> ExitCode {
         Some("sdk-check") => sdk_check::sdk_check(),
         Some("vectors") => vectors::vectors(),
         Some("demo") => demo::demo(),
-        _ => Err("usage: cargo xtask <ci|demo|sdk-check|vectors>".to_string()),
+        Some("bench") => bench::bench(&args[1..]),
+        _ => Err("usage: cargo xtask <ci|bench|demo|sdk-check|vectors>".to_string()),
     };
     match result {
         Ok(()) => ExitCode::SUCCESS,

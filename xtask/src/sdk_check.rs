@@ -21,14 +21,14 @@ const PINS: &[&str] = &[
 /// The emulator's peak RSS must stay below this (the 50 GiB copies included).
 const MAX_RSS_BYTES: u64 = 100 * 1024 * 1024;
 
-fn workspace_root() -> PathBuf {
+pub(crate) fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| PathBuf::from("."))
 }
 
-fn target_dir(root: &Path) -> PathBuf {
+pub(crate) fn target_dir(root: &Path) -> PathBuf {
     std::env::var_os("CARGO_TARGET_DIR")
         .map(PathBuf::from)
         .map(|p| if p.is_relative() { root.join(p) } else { p })
@@ -49,13 +49,13 @@ fn status(cmd: &mut Command, what: &str) -> Result<(), String> {
 }
 
 /// A Python interpreter with the SDKs importable: the interpreter and extra `PYTHONPATH`, if any.
-struct Python {
+pub(crate) struct Python {
     exe: PathBuf,
     path: Option<PathBuf>,
 }
 
 impl Python {
-    fn command(&self) -> Command {
+    pub(crate) fn command(&self) -> Command {
         let mut cmd = Command::new(&self.exe);
         if let Some(path) = &self.path {
             cmd.env("PYTHONPATH", path);
@@ -67,7 +67,7 @@ impl Python {
 /// Installs the pinned SDKs unless a marker says this pin set is there: into a venv
 /// (`python3 -m venv`), or, where venv is unavailable (no ensurepip), with
 /// `pip install --target` into a directory put on `PYTHONPATH`.
-fn ensure_sdks(dir: &Path) -> Result<Python, String> {
+pub(crate) fn ensure_sdks(dir: &Path) -> Result<Python, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let marker_name = format!("partcopy-pins-{}", PINS.join(",").replace(['=', ','], "_"));
     let pip_args = ["-m", "pip", "install", "--disable-pip-version-check", "-q"];
@@ -123,7 +123,7 @@ fn ensure_sdks(dir: &Path) -> Result<Python, String> {
 }
 
 /// Kills the emulator when the check ends, however it ends.
-struct Emulator(Child);
+pub(crate) struct Emulator(pub(crate) Child);
 
 impl Drop for Emulator {
     fn drop(&mut self) {
@@ -133,7 +133,7 @@ impl Drop for Emulator {
 }
 
 /// Starts the emulator binary and returns it with its admin URL (read from its stdout).
-fn start_emulator(binary: &Path, buckets: &[String]) -> Result<(Emulator, String), String> {
+pub(crate) fn start_emulator(binary: &Path, buckets: &[String]) -> Result<(Emulator, String), String> {
     let mut cmd = Command::new(binary);
     cmd.args(["--listen", "127.0.0.1:0", "--admin-listen", "127.0.0.1:0"]);
     for bucket in buckets {
@@ -168,7 +168,7 @@ fn start_emulator(binary: &Path, buckets: &[String]) -> Result<(Emulator, String
 }
 
 /// Peak resident set size of a process, from /proc (Linux).
-fn peak_rss(pid: u32) -> Option<u64> {
+pub(crate) fn peak_rss(pid: u32) -> Option<u64> {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
     let kib: u64 = line.split_whitespace().nth(1)?.parse().ok()?;

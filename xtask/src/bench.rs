@@ -1,0 +1,1008 @@
+//! `cargo xtask bench [--smoke] [--no-peers] [--no-micro]`: partcopy's benchmarks and targets (issue 7).
+//!
+//! 1. Micro: the criterion benches (`core/benches/plan.rs`, `protocol/benches/sign.rs` beside reqsign,
+//!    `protocol/benches/parse.rs`, `transport-hyper/benches/journal.rs`), with short measurement
+//!    times; their mean point estimates are read back from `<target>/criterion/**/new/estimates.json`.
+//! 2. End to end: the release emulator with a fixed latency on Upload Part - Copy only, and the
+//!    release `partcopy` binary copying a virtual object of N parts of 1 MiB (a COS copy across
+//!    regions, with `--checkpoint-dir`) at several concurrencies. Each run is a child process reaped
+//!    with `wait4`, which gives its user+sys CPU time and peak RSS.
+//! 3. Scale: the same at several part counts and one concurrency.
+//! 4. Peers: cos-python-sdk-v5 `CosS3Client.copy` and alibabacloud-oss-v2 `Copier`
+//!    (`xtask/bench/peers.py`, in the venv `sdk-check` manages) against partcopy on the same object,
+//!    part size and concurrency.
+//!
+//! The table is printed and written to `<target>/bench-report.md`. Nothing here asserts timings:
+//! targets are reported as met or missed. `--smoke` shrinks everything to run in seconds (after the
+//! builds), to keep the bench from rotting.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant, SystemTime};
+
+use serde_json::{json, Value};
+
+use crate::sdk_check::{ensure_sdks, start_emulator, target_dir, workspace_root, Python};
+
+const MIB: u64 = 1024 * 1024;
+const PART_SIZE: u64 = MIB;
+const COS_SRC: &str = "far-1250000000";
+const COS_SRC_REGION: &str = "ap-beijing";
+const COS_DST: &str = "dst-1250000000";
+const COS_DST_REGION: &str = "ap-guangzhou";
+const OSS_SRC: &str = "src";
+const OSS_DST: &str = "dst";
+const OSS_REGION: &str = "cn-hangzhou";
+
+/// What one `bench` invocation measures.
+struct Settings {
+    smoke: bool,
+    peers: bool,
+    micro: bool,
+    latency_ms: u64,
+    /// Part count of the concurrency runs.
+    parts: u32,
+    concurrencies: Vec<u32>,
+    scale_parts: Vec<u32>,
+    scale_concurrency: u32,
+    /// Part count of the peer comparison: alibabacloud-oss-v2's `Copier` doubles its part size at
+    /// 10,000 parts or more (`>= MAX_UPLOAD_PARTS`), so a full run compares at 9,999.
+    peer_parts: u32,
+}
+
+impl Settings {
+    fn from_args(args: &[String]) -> Result<Settings, String> {
+        let mut settings = Settings {
+            smoke: false,
+            peers: true,
+            micro: true,
+            latency_ms: 20,
+            parts: 10_000,
+            concurrencies: vec![16, 64, 256],
+            scale_parts: vec![100, 1_000, 10_000],
+            scale_concurrency: 64,
+            peer_parts: 9_999,
+        };
+        for arg in args {
+            match arg.as_str() {
+                "--smoke" => {
+                    settings.smoke = true;
+                    settings.latency_ms = 5;
+                    settings.parts = 40;
+                    settings.concurrencies = vec![4, 16];
+                    settings.scale_parts = vec![10, 40];
+                    settings.scale_concurrency = 16;
+                    settings.peer_parts = 40;
+                }
+                "--no-peers" => settings.peers = false,
+                "--no-micro" => settings.micro = false,
+                other => {
+                    return Err(format!(
+                        "bench: unknown option {other} (--smoke, --no-peers, --no-micro)"
+                    ))
+                }
+            }
+        }
+        Ok(settings)
+    }
+}
+
+/// Runs the whole benchmark.
+///
+/// # Errors
+/// A message naming the step that failed (a build, a bench, a copy that did not copy).
+pub fn bench(args: &[String]) -> Result<(), String> {
+    let settings = Settings::from_args(args)?;
+    let root = workspace_root();
+    let target = target_dir(&root);
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_string());
+    let started = SystemTime::now();
+    let mut report = String::new();
+    let _ = writeln!(
+        report,
+        "# partcopy bench{}\n\nMachine: {} CPUs, load average {} at start (shared machine: figures are noisy).\n",
+        if settings.smoke { " (smoke: tiny sizes, figures meaningless)" } else { "" },
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        std::fs::read_to_string("/proc/loadavg")
+            .ok()
+            .and_then(|l| l.split_whitespace().next().map(str::to_string))
+            .unwrap_or_else(|| "?".into()),
+    );
+
+    let mut targets = Vec::new();
+    let mut result = Ok(());
+    if settings.micro {
+        result = micro(
+            &settings,
+            &root,
+            &target,
+            &cargo,
+            started,
+            &mut report,
+            &mut targets,
+        );
+    }
+    if result.is_ok() {
+        result = end_to_end(&settings, &root, &target, &cargo, &mut report, &mut targets);
+    }
+    if let Err(error) = &result {
+        let _ = writeln!(report, "**The bench stopped early:** {error}\n");
+    }
+
+    let _ = writeln!(report, "## Targets (issue 7)\n");
+    for (met, what) in &targets {
+        let _ = writeln!(report, "- {} {what}", if *met { "met:   " } else { "MISSED:" });
+    }
+    println!("{report}");
+    let path = target.join("bench-report.md");
+    std::fs::write(&path, &report).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("bench: report written to {}", path.display());
+    result
+}
+
+// ------------------------------------------------------------------------------------------ micro
+
+fn micro(
+    settings: &Settings,
+    root: &Path,
+    target: &Path,
+    cargo: &str,
+    started: SystemTime,
+    report: &mut String,
+    targets: &mut Vec<(bool, String)>,
+) -> Result<(), String> {
+    let times: &[&str] = if settings.smoke {
+        &[
+            "--warm-up-time",
+            "0.1",
+            "--measurement-time",
+            "0.2",
+            "--sample-size",
+            "10",
+        ]
+    } else {
+        &[
+            "--warm-up-time",
+            "0.5",
+            "--measurement-time",
+            "2",
+            "--sample-size",
+            "30",
+        ]
+    };
+    let benches = [
+        ("partcopy-core", "plan"),
+        ("partcopy-protocol", "sign"),
+        ("partcopy-protocol", "parse"),
+        ("partcopy-transport-hyper", "journal"),
+    ];
+    for (package, name) in benches {
+        let mut cmd = Command::new(cargo);
+        cmd.args(["bench", "-p", package, "--bench", name, "--"])
+            .args(times)
+            .current_dir(root);
+        run_quiet(&mut cmd, &format!("cargo bench -p {package} --bench {name}"))?;
+    }
+    let estimates = read_estimates(&target.join("criterion"), started)?;
+    let _ = writeln!(
+        report,
+        "## Micro (criterion mean)\n\n| benchmark | mean |\n|---|---:|"
+    );
+    for (name, ns) in &estimates {
+        let _ = writeln!(report, "| {name} | {} |", format_ns(*ns));
+    }
+    report.push('\n');
+    for signer in ["cos", "oss_v1", "oss_v4"] {
+        let get = |f: &str| {
+            estimates
+                .iter()
+                .find(|(name, _)| name.contains(signer) && name.ends_with(f))
+                .map(|(_, ns)| *ns)
+        };
+        if let (Some(ours), Some(render), Some(theirs)) =
+            (get("/ours_sign"), get("/ours_render_sign"), get("/reqsign_sign"))
+        {
+            let ratio = theirs / ours;
+            targets.push((
+                ratio >= 1.5,
+                format!(
+                    "signing {signer}: {ratio:.2}× reqsign (ours {}, reqsign {}; rendering + signing {}), target ≥ 1.5×",
+                    format_ns(ours),
+                    format_ns(theirs),
+                    format_ns(render)
+                ),
+            ));
+        } else {
+            targets.push((false, format!("signing {signer}: no estimate found")));
+        }
+    }
+    Ok(())
+}
+
+/// The mean point estimates (ns) of every criterion benchmark written since `since`, by name.
+fn read_estimates(dir: &Path, since: SystemTime) -> Result<BTreeMap<String, f64>, String> {
+    let mut found = BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else {
+            continue;
+        };
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+                continue;
+            }
+            let is_new_estimate = path.file_name().is_some_and(|n| n == "estimates.json")
+                && path
+                    .parent()
+                    .and_then(Path::file_name)
+                    .is_some_and(|n| n == "new");
+            let fresh = entry
+                .metadata()
+                .and_then(|m| m.modified())
+                .is_ok_and(|t| t >= since);
+            if !(is_new_estimate && fresh) {
+                continue;
+            }
+            let text = std::fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+            let value: Value = serde_json::from_str(&text).map_err(|e| format!("{}: {e}", path.display()))?;
+            let Some(mean) = value["mean"]["point_estimate"].as_f64() else {
+                continue;
+            };
+            let name = path
+                .parent()
+                .and_then(Path::parent)
+                .and_then(|p| p.strip_prefix(dir).ok())
+                .map(|p| p.display().to_string())
+                .unwrap_or_default();
+            found.insert(name, mean);
+        }
+    }
+    if found.is_empty() {
+        return Err(format!("no fresh criterion estimates under {}", dir.display()));
+    }
+    Ok(found)
+}
+
+fn format_ns(ns: f64) -> String {
+    if ns >= 1e6 {
+        format!("{:.2} ms", ns / 1e6)
+    } else if ns >= 1e3 {
+        format!("{:.2} µs", ns / 1e3)
+    } else {
+        format!("{ns:.0} ns")
+    }
+}
+
+// ------------------------------------------------------------------------------------ end to end
+
+/// One measured child process.
+#[derive(Debug, Clone, Copy)]
+struct Measured {
+    wall: Duration,
+    cpu: Duration,
+    max_rss_kib: u64,
+    success: bool,
+}
+
+/// One partcopy or peer run against the emulator.
+#[derive(Debug, Clone)]
+struct Run {
+    parts: u32,
+    concurrency: u32,
+    process: Measured,
+    /// Time inside the copy, as the program itself reports it.
+    inner_ms: Option<u64>,
+    requests: Option<u64>,
+    max_in_flight: u64,
+    /// The emulator's CPU time (user+sys) during the run, from /proc.
+    server_cpu: Option<Duration>,
+}
+
+/// The emulator, its admin API and what is needed to drive it.
+struct Bench {
+    admin: String,
+    endpoint: String,
+    cos_key: (String, String),
+    oss_key: (String, String),
+    partcopy: PathBuf,
+    scratch: PathBuf,
+    counter: u32,
+    emulator_pid: u32,
+}
+
+fn end_to_end(
+    settings: &Settings,
+    root: &Path,
+    target: &Path,
+    cargo: &str,
+    report: &mut String,
+    targets: &mut Vec<(bool, String)>,
+) -> Result<(), String> {
+    let python = if settings.peers {
+        Some(ensure_sdks(&target.join("sdk-check"))?)
+    } else {
+        None
+    };
+    let mut cmd = Command::new(cargo);
+    cmd.args(["build", "--release", "-p", "partcopy", "-p", "partcopy-emulator"])
+        .current_dir(root);
+    run_quiet(&mut cmd, "cargo build --release -p partcopy -p partcopy-emulator")?;
+    let release = target.join("release");
+    let buckets = [
+        format!("cos:{COS_SRC}:{COS_SRC_REGION}"),
+        format!("cos:{COS_DST}:{COS_DST_REGION}"),
+        format!("oss:{OSS_SRC}:{OSS_REGION}"),
+        format!("oss:{OSS_DST}:{OSS_REGION}"),
+    ];
+    let (emulator, admin) = start_emulator(&release.join("partcopy-emulator"), &buckets)?;
+    let info = admin_call(&admin, "GET", "/info", None)?;
+    let key = |provider: &str| -> Result<(String, String), String> {
+        info["credentials"]
+            .as_array()
+            .and_then(|list| list.iter().find(|c| c["provider"] == provider))
+            .and_then(|c| {
+                Some((
+                    c["access_key_id"].as_str()?.to_string(),
+                    c["secret"].as_str()?.to_string(),
+                ))
+            })
+            .ok_or_else(|| format!("the emulator's /info has no {provider} credentials"))
+    };
+    let scratch = target.join("bench-scratch");
+    let _ = std::fs::remove_dir_all(&scratch);
+    std::fs::create_dir_all(&scratch).map_err(|e| format!("cannot create {}: {e}", scratch.display()))?;
+    let mut bench = Bench {
+        admin: admin.clone(),
+        endpoint: info["endpoint"].as_str().unwrap_or_default().to_string(),
+        cos_key: key("cos")?,
+        oss_key: key("oss")?,
+        partcopy: release.join("partcopy"),
+        scratch,
+        counter: 0,
+        emulator_pid: emulator.0.id(),
+    };
+    let result = measure_all(settings, &mut bench, python.as_ref(), report, targets);
+    let emulator_rss = crate::sdk_check::peak_rss(emulator.0.id());
+    drop(emulator);
+    if let Some(rss) = emulator_rss {
+        let _ = writeln!(report, "Emulator peak RSS: {:.1} MiB.\n", rss as f64 / MIB as f64);
+    }
+    result
+}
+
+fn measure_all(
+    settings: &Settings,
+    bench: &mut Bench,
+    python: Option<&Python>,
+    report: &mut String,
+    targets: &mut Vec<(bool, String)>,
+) -> Result<(), String> {
+    let latency = Duration::from_millis(settings.latency_ms);
+    let rtt = bench.round_trip()?;
+    let _ = writeln!(
+        report,
+        "## End to end\n\nEmulator (release) with {} ms fixed latency on Upload Part - Copy only; `partcopy` (release), \
+         COS copy across regions ({COS_SRC_REGION} → {COS_DST_REGION}), parts of 1 MiB, `--checkpoint-dir`. \
+         Ideal = ceil(parts / concurrency) × latency + 3 round trips (HEAD, Initiate, Complete), a round trip \
+         measured as the median of unsigned HEADs on one loopback connection: {:.0} µs (so the ideal leaves out \
+         process start-up and signing, and the ratio is conservative). Wall is the child process's, start-up \
+         included; `in-copy` is the `elapsed_ms` partcopy reports. CPU is user+sys of the whole process (wait4); \
+         journal bytes come from a separate run of the same copy whose Complete fails (partcopy removes the \
+         journal after a successful copy). The emulator runs on the same cores: its CPU per request (from /proc) \
+         is shown because client and server together must fit in the latency window at high concurrency.\n",
+        settings.latency_ms,
+        rtt.as_secs_f64() * 1e6
+    );
+
+    let mut journal_bytes = BTreeMap::new();
+    let mut all_parts: Vec<u32> = settings.scale_parts.clone();
+    all_parts.push(settings.parts);
+    all_parts.sort_unstable();
+    all_parts.dedup();
+    for &parts in &all_parts {
+        bench.create_source(parts)?;
+        journal_bytes.insert(parts, bench.journal_bytes(parts)?);
+    }
+
+    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request |\n\
+                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    let row = |run: &Run| {
+        let ideal = ideal(run.parts, run.concurrency, latency, rtt);
+        format!(
+            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs | {:.1} MiB | {} | {} | {} | {} |",
+            run.parts,
+            run.concurrency,
+            run.process.wall.as_secs_f64(),
+            run.inner_ms
+                .map_or("?".into(), |ms| format!("{:.3} s", ms as f64 / 1000.0)),
+            ideal.as_secs_f64(),
+            run.process.wall.as_secs_f64() / ideal.as_secs_f64(),
+            cpu_per_part_us(run),
+            run.process.max_rss_kib as f64 / 1024.0,
+            journal_bytes.get(&run.parts).map_or("?".into(), u64::to_string),
+            run.max_in_flight,
+            run.requests.map_or("?".into(), |r| r.to_string()),
+            server_cpu_per_request_us(run),
+        )
+    };
+
+    let _ = writeln!(report, "### Concurrency ({} parts)\n\n{header}", settings.parts);
+    let mut runs = Vec::new();
+    for &concurrency in &settings.concurrencies {
+        let run = bench.partcopy_cos(settings.parts, concurrency, settings.latency_ms)?;
+        let _ = writeln!(report, "{}", row(&run));
+        runs.push(run);
+    }
+    let _ = writeln!(
+        report,
+        "\n### Scale (concurrency {})\n\n{header}",
+        settings.scale_concurrency
+    );
+    for &parts in &settings.scale_parts {
+        let existing = runs
+            .iter()
+            .find(|r| r.parts == parts && r.concurrency == settings.scale_concurrency)
+            .cloned();
+        let run = match existing {
+            Some(run) => run,
+            None => {
+                let run = bench.partcopy_cos(parts, settings.scale_concurrency, settings.latency_ms)?;
+                runs.push(run.clone());
+                run
+            }
+        };
+        let _ = writeln!(report, "{}", row(&run));
+    }
+    report.push('\n');
+
+    for run in runs.iter().filter(|r| r.parts == settings.parts) {
+        let ratio =
+            run.process.wall.as_secs_f64() / ideal(run.parts, run.concurrency, latency, rtt).as_secs_f64();
+        targets.push((
+            ratio <= 1.05,
+            format!(
+                "wall/ideal at concurrency {}: {ratio:.3} (target ≤ 1.05)",
+                run.concurrency
+            ),
+        ));
+    }
+    // CPU and memory targets are about large copies: the 100-part run is dominated by start-up.
+    for run in runs.iter().filter(|r| r.parts == settings.parts) {
+        let cpu = cpu_per_part_us(run);
+        targets.push((
+            cpu <= 20.0,
+            format!(
+                "CPU per part, {} parts at concurrency {}: {cpu:.1} µs (target ≤ 20 µs)",
+                run.parts, run.concurrency
+            ),
+        ));
+        let mib = run.process.max_rss_kib as f64 / 1024.0;
+        targets.push((
+            mib <= 16.0,
+            format!(
+                "peak RSS, {} parts at concurrency {}: {mib:.1} MiB (target ≤ 16 MiB)",
+                run.parts, run.concurrency
+            ),
+        ));
+    }
+
+    if let Some(python) = python {
+        peers(settings, bench, python, &runs, report, targets)?;
+    }
+    Ok(())
+}
+
+fn peers(
+    settings: &Settings,
+    bench: &mut Bench,
+    python: &Python,
+    runs: &[Run],
+    report: &mut String,
+    targets: &mut Vec<(bool, String)>,
+) -> Result<(), String> {
+    let parts = settings.peer_parts;
+    let concurrency = settings.scale_concurrency;
+    bench.create_source(parts)?;
+    let ours_cos = match runs
+        .iter()
+        .find(|r| r.parts == parts && r.concurrency == concurrency)
+    {
+        Some(run) => run.clone(),
+        None => bench.partcopy_cos(parts, concurrency, settings.latency_ms)?,
+    };
+    let cos = bench.peer(python, "cos", parts, concurrency, settings.latency_ms)?;
+    let ours_oss = bench.partcopy_oss(parts, concurrency, settings.latency_ms)?;
+    let oss = bench.peer(python, "oss", parts, concurrency, settings.latency_ms)?;
+    let _ = writeln!(
+        report,
+        "## Peers ({parts} parts of 1 MiB, concurrency {concurrency}, same emulator and latency)\n\n\
+         | tool | wall | in-copy | CPU/part | peak RSS | server max in-flight | requests | emulator CPU/request | partcopy wall ratio | CPU ratio | RSS ratio |\n\
+         |---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|"
+    );
+    let line = |name: &str, run: &Run, ours: &Run| {
+        format!(
+            "| {name} | {:.3} s | {} | {:.1} µs | {:.1} MiB | {} | {} | {} | {:.3} | {:.3} | {:.3} |",
+            run.process.wall.as_secs_f64(),
+            run.inner_ms
+                .map_or("?".into(), |ms| format!("{:.3} s", ms as f64 / 1000.0)),
+            cpu_per_part_us(run),
+            run.process.max_rss_kib as f64 / 1024.0,
+            run.max_in_flight,
+            run.requests.map_or("?".into(), |r| r.to_string()),
+            server_cpu_per_request_us(run),
+            ours.process.wall.as_secs_f64() / run.process.wall.as_secs_f64(),
+            ours.process.cpu.as_secs_f64() / run.process.cpu.as_secs_f64(),
+            ours.process.max_rss_kib as f64 / run.process.max_rss_kib as f64,
+        )
+    };
+    let _ = writeln!(report, "{}", line("partcopy (COS)", &ours_cos, &ours_cos));
+    let _ = writeln!(
+        report,
+        "{}",
+        line("cos-python-sdk-v5 CosS3Client.copy", &cos, &ours_cos)
+    );
+    let _ = writeln!(report, "{}", line("partcopy (OSS)", &ours_oss, &ours_oss));
+    let _ = writeln!(report, "{}", line("alibabacloud-oss-v2 Copier", &oss, &ours_oss));
+    let _ = writeln!(
+        report,
+        "\nRatios are partcopy ÷ peer (below 1 is partcopy better). The peers' wall and CPU include the \
+         Python interpreter's start-up and imports; `in-copy` is the time inside the copy call alone.\n"
+    );
+    for (name, ours, theirs) in [
+        ("CosS3Client.copy", &ours_cos, &cos),
+        ("oss-v2 Copier", &ours_oss, &oss),
+    ] {
+        targets.push((
+            ours.process.wall <= theirs.process.wall,
+            format!(
+                "not slower than {name}: partcopy {:.3} s, {name} {:.3} s",
+                ours.process.wall.as_secs_f64(),
+                theirs.process.wall.as_secs_f64()
+            ),
+        ));
+    }
+    Ok(())
+}
+
+fn ideal(parts: u32, concurrency: u32, latency: Duration, rtt: Duration) -> Duration {
+    latency * parts.div_ceil(concurrency) + rtt * 3
+}
+
+fn cpu_per_part_us(run: &Run) -> f64 {
+    run.process.cpu.as_secs_f64() * 1e6 / f64::from(run.parts.max(1))
+}
+
+impl Bench {
+    fn source_key(parts: u32) -> String {
+        format!("bench/object-{parts}")
+    }
+
+    /// Creates the virtual source objects of `parts` parts in both clouds.
+    fn create_source(&self, parts: u32) -> Result<(), String> {
+        for bucket in [COS_SRC, OSS_SRC] {
+            let body = json!({
+                "bucket": bucket,
+                "key": Bench::source_key(parts),
+                "size": u64::from(parts) * PART_SIZE,
+                "seed": 7,
+                "headers": {"content-type": "application/x-bench"},
+            });
+            admin_call(&self.admin, "POST", "/objects", Some(&body))?;
+        }
+        Ok(())
+    }
+
+    fn set_latency(&self, latency_ms: u64) -> Result<(), String> {
+        let plan = json!({"ops": {"UploadPartCopy": {"latency_ms": latency_ms}}, "overwrite": null});
+        admin_call(&self.admin, "PUT", "/faults", Some(&plan))?;
+        admin_call(&self.admin, "POST", "/stats/reset", None)?;
+        Ok(())
+    }
+
+    fn next_dir(&mut self) -> Result<PathBuf, String> {
+        self.counter += 1;
+        let dir = self.scratch.join(format!("run-{}", self.counter));
+        std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+        Ok(dir)
+    }
+
+    fn partcopy_command(
+        &self,
+        cos: bool,
+        parts: u32,
+        concurrency: u32,
+        dst_key: &str,
+        checkpoint: &Path,
+    ) -> Command {
+        let mut cmd = Command::new(&self.partcopy);
+        cmd.arg("cp");
+        if cos {
+            cmd.arg(format!("cos://{COS_SRC}/{}", Bench::source_key(parts)))
+                .arg(format!("cos://{COS_DST}/{dst_key}"))
+                .args(["--src-region", COS_SRC_REGION, "--dst-region", COS_DST_REGION])
+                .env("COS_SECRET_ID", &self.cos_key.0)
+                .env("COS_SECRET_KEY", &self.cos_key.1);
+        } else {
+            cmd.arg(format!("oss://{OSS_SRC}/{}", Bench::source_key(parts)))
+                .arg(format!("oss://{OSS_DST}/{dst_key}"))
+                .args(["--region", OSS_REGION])
+                .env("OSS_ACCESS_KEY_ID", &self.oss_key.0)
+                .env("OSS_ACCESS_KEY_SECRET", &self.oss_key.1);
+        }
+        cmd.args(["--endpoint", &self.endpoint])
+            .args([
+                "--part-size",
+                &PART_SIZE.to_string(),
+                "--threshold",
+                &PART_SIZE.to_string(),
+            ])
+            .args(["-j", &concurrency.to_string()])
+            .arg("--checkpoint-dir")
+            .arg(checkpoint)
+            .args(["--json", "--no-progress"]);
+        cmd
+    }
+
+    fn partcopy_cos(&mut self, parts: u32, concurrency: u32, latency_ms: u64) -> Result<Run, String> {
+        self.partcopy(true, parts, concurrency, latency_ms)
+    }
+
+    fn partcopy_oss(&mut self, parts: u32, concurrency: u32, latency_ms: u64) -> Result<Run, String> {
+        self.partcopy(false, parts, concurrency, latency_ms)
+    }
+
+    fn partcopy(&mut self, cos: bool, parts: u32, concurrency: u32, latency_ms: u64) -> Result<Run, String> {
+        let what = format!(
+            "partcopy {} {parts} parts at concurrency {concurrency}",
+            if cos { "COS" } else { "OSS" }
+        );
+        eprintln!("bench: {what}");
+        self.set_latency(latency_ms)?;
+        let dir = self.next_dir()?;
+        let dst_key = format!("bench/copy-{}", self.counter);
+        let mut cmd = self.partcopy_command(cos, parts, concurrency, &dst_key, &dir);
+        let server_before = process_cpu(self.emulator_pid);
+        let (process, stdout) = measure(&mut cmd, &what)?;
+        let server_cpu = process_cpu(self.emulator_pid)
+            .zip(server_before)
+            .map(|(a, b)| a.saturating_sub(b));
+        let summary: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+        if !process.success || summary["status"] != "copied" {
+            return Err(format!("{what} failed: {}", stdout.trim()));
+        }
+        let (src, dst) = if cos {
+            (COS_SRC, COS_DST)
+        } else {
+            (OSS_SRC, OSS_DST)
+        };
+        self.check_copy(src, &Bench::source_key(parts), dst, &dst_key, parts, &what)?;
+        let stats = admin_call(&self.admin, "GET", "/stats", None)?;
+        Ok(Run {
+            parts,
+            concurrency,
+            process,
+            inner_ms: summary["elapsed_ms"].as_u64(),
+            requests: summary["requests"].as_u64(),
+            max_in_flight: part_copies_in_flight(&stats),
+            server_cpu,
+        })
+    }
+
+    /// The journal bytes of a copy of `parts` parts: the copy runs without latency and its Complete
+    /// fails (500s until partcopy gives up), which leaves the journal in place to be measured.
+    fn journal_bytes(&mut self, parts: u32) -> Result<u64, String> {
+        eprintln!("bench: journal size of {parts} parts (Complete made to fail)");
+        let plan = json!({"ops": {"CompleteMultipartUpload": {"internal_error": 1.0}}, "overwrite": null});
+        admin_call(&self.admin, "PUT", "/faults", Some(&plan))?;
+        let dir = self.next_dir()?;
+        let dst_key = format!("bench/journal-{}", self.counter);
+        let output = self
+            .partcopy_command(true, parts, 64, &dst_key, &dir)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run partcopy: {e}"))?;
+        admin_call(&self.admin, "DELETE", "/faults", None)?;
+        if output.status.success() {
+            return Err("partcopy succeeded although every Complete failed".into());
+        }
+        let mut total = 0;
+        for entry in std::fs::read_dir(&dir)
+            .map_err(|e| format!("{}: {e}", dir.display()))?
+            .flatten()
+        {
+            total += entry.metadata().map_or(0, |m| m.len());
+        }
+        if total == 0 {
+            return Err(format!("no journal left in {}", dir.display()));
+        }
+        Ok(total)
+    }
+
+    fn peer(
+        &mut self,
+        python: &Python,
+        which: &str,
+        parts: u32,
+        concurrency: u32,
+        latency_ms: u64,
+    ) -> Result<Run, String> {
+        let what = format!("{which} SDK copy helper, {parts} parts at concurrency {concurrency}");
+        eprintln!("bench: {what}");
+        self.set_latency(latency_ms)?;
+        self.counter += 1;
+        let dst_key = format!("bench/peer-{}", self.counter);
+        let (src, src_region, dst) = if which == "cos" {
+            (COS_SRC, COS_SRC_REGION, COS_DST)
+        } else {
+            (OSS_SRC, OSS_REGION, OSS_DST)
+        };
+        let script = workspace_root().join("xtask").join("bench").join("peers.py");
+        let mut cmd = python.command();
+        cmd.arg(&script)
+            .args([
+                which,
+                &self.admin,
+                src,
+                src_region,
+                &Bench::source_key(parts),
+                dst,
+                &dst_key,
+            ])
+            .arg(PART_SIZE.to_string())
+            .arg(concurrency.to_string());
+        let server_before = process_cpu(self.emulator_pid);
+        let (process, stdout) = measure(&mut cmd, &what)?;
+        let server_cpu = process_cpu(self.emulator_pid)
+            .zip(server_before)
+            .map(|(a, b)| a.saturating_sub(b));
+        if !process.success {
+            return Err(format!("{what} failed: {}", stdout.trim()));
+        }
+        self.check_copy(src, &Bench::source_key(parts), dst, &dst_key, parts, &what)?;
+        let stats = admin_call(&self.admin, "GET", "/stats", None)?;
+        let requests = stats["requests"]
+            .as_object()
+            .map(|m| m.values().filter_map(Value::as_u64).sum::<u64>());
+        let summary: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+        Ok(Run {
+            parts,
+            concurrency,
+            process,
+            inner_ms: summary["elapsed_ms"].as_u64(),
+            requests,
+            max_in_flight: part_copies_in_flight(&stats),
+            server_cpu,
+        })
+    }
+
+    /// Fails unless the destination holds the source's content in `parts` parts.
+    fn check_copy(
+        &self,
+        src: &str,
+        src_key: &str,
+        dst: &str,
+        dst_key: &str,
+        parts: u32,
+        what: &str,
+    ) -> Result<(), String> {
+        let same = admin_call(
+            &self.admin,
+            "POST",
+            "/same-content",
+            Some(&json!({"a": {"bucket": src, "key": src_key}, "b": {"bucket": dst, "key": dst_key}})),
+        )?;
+        if same["same"] != true {
+            return Err(format!("{what}: the copy's content differs from the source"));
+        }
+        let path = format!("/object?bucket={dst}&key={}", dst_key.replace('/', "%2F"));
+        let info = admin_call(&self.admin, "GET", &path, None)?;
+        let etag = info["etag"].as_str().unwrap_or_default();
+        if !etag.trim_matches('"').ends_with(&format!("-{parts}")) {
+            return Err(format!("{what}: expected a {parts}-part object, ETag {etag}"));
+        }
+        Ok(())
+    }
+
+    /// Median round trip of an unsigned HEAD (answered 403) on one loopback connection.
+    fn round_trip(&self) -> Result<Duration, String> {
+        let host = self
+            .endpoint
+            .trim_start_matches("http://")
+            .trim_end_matches('/')
+            .to_string();
+        let mut stream = TcpStream::connect(&host).map_err(|e| format!("cannot connect to {host}: {e}"))?;
+        stream.set_nodelay(true).map_err(|e| e.to_string())?;
+        let request = format!("HEAD /{COS_DST}/bench/none HTTP/1.1\r\nHost: {host}\r\n\r\n");
+        let mut reader = BufReader::new(stream.try_clone().map_err(|e| e.to_string())?);
+        let mut samples = Vec::new();
+        for _ in 0..41 {
+            let start = Instant::now();
+            stream.write_all(request.as_bytes()).map_err(|e| e.to_string())?;
+            let mut line = String::new();
+            loop {
+                line.clear();
+                let n = reader.read_line(&mut line).map_err(|e| e.to_string())?;
+                if n == 0 {
+                    return Err("the emulator closed the connection".into());
+                }
+                if line == "\r\n" {
+                    break;
+                }
+            }
+            samples.push(start.elapsed());
+        }
+        samples.sort_unstable();
+        Ok(samples[samples.len() / 2])
+    }
+}
+
+/// CPU time (user+sys) a process has used so far, from `/proc/<pid>/stat` (Linux).
+#[allow(unsafe_code)]
+fn process_cpu(pid: u32) -> Option<Duration> {
+    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+    let rest = stat.rsplit_once(')')?.1;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks: u64 = fields.get(11)?.parse::<u64>().ok()? + fields.get(12)?.parse::<u64>().ok()?;
+    // SAFETY: sysconf only reads a configuration value.
+    let per_second = u64::try_from(unsafe { libc::sysconf(libc::_SC_CLK_TCK) })
+        .ok()
+        .filter(|&t| t > 0)?;
+    Some(Duration::from_micros(ticks * 1_000_000 / per_second))
+}
+
+fn server_cpu_per_request_us(run: &Run) -> String {
+    match (run.server_cpu, run.requests) {
+        (Some(cpu), Some(requests)) if requests > 0 => {
+            format!("{:.0} µs", cpu.as_secs_f64() * 1e6 / requests as f64)
+        }
+        _ => "?".into(),
+    }
+}
+
+/// Peak in-flight Upload Part - Copy requests, from `/stats` (overall peak if not broken down).
+fn part_copies_in_flight(stats: &Value) -> u64 {
+    stats["max_in_flight_by_op"]["UploadPartCopy"]
+        .as_u64()
+        .or_else(|| stats["max_in_flight"].as_u64())
+        .unwrap_or(0)
+}
+
+/// Runs `cmd` to completion and measures it: wall time from spawn to reaping, and the child's
+/// resource usage from `wait4`. Returns its stdout; its stderr is shown only if it fails.
+fn measure(cmd: &mut Command, what: &str) -> Result<(Measured, String), String> {
+    let start = Instant::now();
+    let mut child = cmd
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .map_err(|e| format!("cannot start {what}: {e}"))?;
+    let stderr = child.stderr.take();
+    let stderr_thread = std::thread::spawn(move || {
+        let mut text = String::new();
+        if let Some(mut s) = stderr {
+            let _ = s.read_to_string(&mut text);
+        }
+        text
+    });
+    let mut stdout = String::new();
+    if let Some(mut s) = child.stdout.take() {
+        let _ = s.read_to_string(&mut stdout);
+    }
+    let measured = reap(&child, start)?;
+    let stderr = stderr_thread.join().unwrap_or_default();
+    if !measured.success {
+        eprintln!("{what}: stderr:\n{stderr}");
+    }
+    Ok((measured, stdout))
+}
+
+/// Waits for `child` with `wait4`, which returns its rusage (CPU time, peak RSS) with its status.
+#[allow(unsafe_code)]
+fn reap(child: &Child, start: Instant) -> Result<Measured, String> {
+    let pid = libc::pid_t::try_from(child.id()).map_err(|e| e.to_string())?;
+    let mut status: libc::c_int = 0;
+    // SAFETY: rusage is a plain C struct for which all-zero bytes are a valid value.
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    loop {
+        // SAFETY: `status` and `usage` are valid, exclusive pointers for the call's duration; the
+        // pid is our own child, which std has not reaped (we never call `Child::wait`).
+        let got = unsafe { libc::wait4(pid, &mut status, 0, &mut usage) };
+        if got == pid {
+            break;
+        }
+        let error = std::io::Error::last_os_error();
+        if error.kind() != std::io::ErrorKind::Interrupted {
+            return Err(format!("wait4: {error}"));
+        }
+    }
+    let wall = start.elapsed();
+    let tv =
+        |t: libc::timeval| Duration::from_secs(t.tv_sec as u64) + Duration::from_micros(t.tv_usec as u64);
+    Ok(Measured {
+        wall,
+        cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
+        success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+    })
+}
+
+/// Runs a command with its output shown only on failure.
+fn run_quiet(cmd: &mut Command, what: &str) -> Result<(), String> {
+    eprintln!("$ {what}");
+    let output = cmd
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| format!("cannot run {what}: {e}"))?;
+    if output.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{what} failed with {}:\n{}{}",
+            output.status,
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        ))
+    }
+}
+
+/// One request to the emulator's admin API (`http://host:port`): the JSON answer.
+fn admin_call(admin: &str, method: &str, path: &str, body: Option<&Value>) -> Result<Value, String> {
+    let host = admin.trim_start_matches("http://").trim_end_matches('/');
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let mut stream = TcpStream::connect(host).map_err(|e| format!("admin {host}: {e}"))?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {host}\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream
+        .write_all(request.as_bytes())
+        .map_err(|e| format!("admin {method} {path}: {e}"))?;
+    let mut raw = Vec::new();
+    stream
+        .read_to_end(&mut raw)
+        .map_err(|e| format!("admin {method} {path}: {e}"))?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, rest) = text
+        .split_once("\r\n\r\n")
+        .ok_or_else(|| format!("admin {method} {path}: malformed answer"))?;
+    let status: u16 = head
+        .split_whitespace()
+        .nth(1)
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(0);
+    let chunked = head.lines().any(|l| {
+        l.to_ascii_lowercase().starts_with("transfer-encoding:") && l.to_ascii_lowercase().contains("chunked")
+    });
+    let payload = if chunked { dechunk(rest) } else { rest.to_string() };
+    if !(200..300).contains(&status) {
+        return Err(format!("admin {method} {path}: {status} {payload}"));
+    }
+    if payload.trim().is_empty() {
+        return Ok(Value::Null);
+    }
+    serde_json::from_str(&payload).map_err(|e| format!("admin {method} {path}: {e}: {payload}"))
+}
+
+fn dechunk(mut rest: &str) -> String {
+    let mut out = String::new();
+    while let Some((size, after)) = rest.split_once("\r\n") {
+        let Ok(size) = usize::from_str_radix(size.trim(), 16) else {
+            break;
+        };
+        if size == 0 || after.len() < size {
+            break;
+        }
+        out.push_str(&after[..size]);
+        rest = after[size..].trim_start_matches("\r\n");
+    }
+    out
+}
