@@ -1,5 +1,6 @@
 //! `--storage-class` end to end: the class reaches the destination object on a single PUT-Copy
-//! (Copy metadata directive) and on a multipart copy, on both providers.
+//! (Copy metadata directive) and on a multipart copy, on both providers; `--verify` accepts the
+//! changed class (it compares size, user metadata, Content-Type and CRC-64, not the class).
 
 mod harness;
 
@@ -35,7 +36,7 @@ fn storage_class_reaches_single_and_multipart_copies() {
             ),
         ] {
             world.object(provider, key, size, size ^ 0x5C);
-            let args = [&["--storage-class", class(provider)][..], extra].concat();
+            let args = [&["--storage-class", class(provider), "--verify"][..], extra].concat();
             let summary = copied(&world.cp(provider, key, &args));
             assert_eq!(summary["mode"], mode, "{provider:?} {key}");
             assert!(world.same(provider, key), "{provider:?} {key}");
