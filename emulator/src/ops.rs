@@ -595,6 +595,18 @@ fn replaces(req: &Request, name: &str) -> Result<bool, ServiceError> {
     }
 }
 
+/// The metadata of a copy under the Copy directive: the source's, except that a storage class in
+/// the request applies to the new object (both services change the class this way: COS's "modify
+/// storage class" copy, OSS CopyObject's class change).
+fn copied_metadata(req: &Request, source: &BTreeMap<String, String>) -> BTreeMap<String, String> {
+    let mut headers = source.clone();
+    let storage_class = req.provider.header("storage-class");
+    if let Some(class) = req.provider_header("storage-class") {
+        headers.insert(storage_class, class.to_string());
+    }
+    headers
+}
+
 fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError> {
     let req = ctx.req;
     let provider = req.provider;
@@ -627,7 +639,7 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
         headers: if replace_meta {
             metadata_from(req)
         } else {
-            source.headers.clone()
+            copied_metadata(req, &source.headers)
         },
         tags: if replace_tags {
             tags_from(req)

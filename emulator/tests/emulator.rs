@@ -385,6 +385,63 @@ async fn put_copy_rules() {
     }
 }
 
+#[tokio::test]
+async fn put_copy_applies_storage_class_under_copy_directive() {
+    let emu = emulator().await;
+    for (provider, class) in [(Provider::Cos, "STANDARD_IA"), (Provider::Oss, "IA")] {
+        let (src, dst, _) = buckets(provider);
+        let p = provider.prefix();
+        let class_header = format!("{p}-storage-class");
+        let source = emu
+            .create_object(
+                src,
+                "sc",
+                ObjectSpec::generated(MIB, 3).header(&format!("{p}-meta-a"), "1"),
+            )
+            .unwrap();
+        let (name, value) = copy_source(provider, src, "sc");
+        for directive in [None, Some(provider.directive_copy())] {
+            let mut call = Call::new(provider, Method::PUT, dst, "sc")
+                .header(&name, value.clone())
+                .header(&class_header, class);
+            if let Some(directive) = directive {
+                call = call.header(&format!("{p}-metadata-directive"), directive);
+            }
+            let copy = call.send(&emu).await.unwrap();
+            assert_eq!(copy.status, StatusCode::OK, "{}", copy.text());
+            let info = emu.object_info(dst, "sc").unwrap();
+            assert_eq!(
+                info.headers.get(&class_header).map(String::as_str),
+                Some(class),
+                "{directive:?}"
+            );
+            // The rest of the metadata is still the source's.
+            assert_eq!(
+                info.headers.get(&format!("{p}-meta-a")).map(String::as_str),
+                Some("1")
+            );
+            assert_eq!(info.crc64, source.crc64);
+            let head = Call::new(provider, Method::HEAD, dst, "sc")
+                .send(&emu)
+                .await
+                .unwrap();
+            assert_eq!(head.header(&class_header), class);
+        }
+        // Without the header the class is the source's (none set: the service default).
+        let plain = Call::new(provider, Method::PUT, dst, "plain")
+            .header(&name, value.clone())
+            .send(&emu)
+            .await
+            .unwrap();
+        assert_eq!(plain.status, StatusCode::OK);
+        assert!(!emu
+            .object_info(dst, "plain")
+            .unwrap()
+            .headers
+            .contains_key(&class_header));
+    }
+}
+
 /// Initiates an upload and returns its id.
 async fn initiate(emu: &Emulator, provider: Provider, bucket: &str, key: &str) -> String {
     let p = provider.prefix();
