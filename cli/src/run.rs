@@ -69,6 +69,7 @@ pub fn base_summary(settings: &Settings) -> Summary {
         elapsed_ms: 0,
         requests: 0,
         retries: 0,
+        verified: None,
         error: None,
         first_range: None,
         last_range: None,
@@ -261,6 +262,7 @@ pub async fn copy(
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     if settings.verify {
         verify(settings, &transport, &wire, &outcome).await?;
+        summary.verified = Some(true);
     }
     summary.status = "copied";
     Ok(Finished::Copied(Box::new(summary.clone())))

@@ -33,6 +33,10 @@ pub struct Summary {
     pub requests: u64,
     /// Retries among them.
     pub retries: u64,
+    /// `true` when `--verify` HEADed both ends and found size, metadata and CRC-64 matching
+    /// (absent without `--verify`; a failed verification is an error instead).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub verified: Option<bool>,
     /// Why the copy failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -96,6 +100,7 @@ mod tests {
             elapsed_ms: 5,
             requests: 13,
             retries: 1,
+            verified: None,
             error: None,
             first_range: None,
             last_range: None,

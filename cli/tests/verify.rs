@@ -42,6 +42,7 @@ fn verify_passes_on_faithful_copies() {
                 .unwrap();
             let summary = copied(&output);
             assert_eq!(summary["mode"], mode, "{provider:?} {key}");
+            assert_eq!(summary["verified"], true, "{provider:?} {key}");
             assert!(world.same(provider, key), "{provider:?} {key}");
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert!(
