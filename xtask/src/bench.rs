@@ -26,7 +26,8 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{json, Value};
 
-use crate::sdk_check::{ensure_sdks, start_emulator, target_dir, workspace_root, Python};
+use crate::paths::{target_dir, workspace_root};
+use crate::sdk_check::{ensure_sdks, start_emulator, Python};
 
 const MIB: u64 = 1024 * 1024;
 const PART_SIZE: u64 = MIB;

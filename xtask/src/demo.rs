@@ -6,27 +6,13 @@
 //! concurrency 16, progress bar on stderr), then a small object (one PUT-Copy), printing each JSON
 //! summary. Finally it asks the emulator whether every copy is identical to its source.
 
-use std::path::{Path, PathBuf};
+use crate::paths::{target_dir, workspace_root};
 use std::process::{Command, Stdio};
 use std::time::Instant;
 
 use partcopy_emulator::{Api, Config, Emulator, FaultPlan, ObjectSpec, OpFaults, Provider};
 
 const GIB: u64 = 1 << 30;
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| if p.is_relative() { root.join(p) } else { p })
-        .unwrap_or_else(|| root.join("target"))
-}
 
 /// One copy the demo makes.
 struct Copy {

@@ -11,6 +11,7 @@
 
 mod bench;
 mod demo;
+mod paths;
 mod sdk_check;
 mod vectors;
 
@@ -30,6 +31,7 @@ const CI_STEPS: &[&[&str]] = &[
     ],
     &["cargo", "test", "--workspace"],
     &["cargo", "xtask", "sdk-check"],
+    &["cargo", "xtask", "bench", "--smoke"],
 ];
 
 fn run(argv: &[&str]) -> Result<(), String> {

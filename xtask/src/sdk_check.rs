@@ -7,6 +7,7 @@
 //! emulator's peak resident memory and fail if it reached [`MAX_RSS_BYTES`]. Needs only python3 with
 //! venv and pip; reads no stdin.
 
+use crate::paths::{target_dir, workspace_root};
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -20,20 +21,6 @@ const PINS: &[&str] = &[
 
 /// The emulator's peak RSS must stay below this (the 50 GiB copies included).
 const MAX_RSS_BYTES: u64 = 100 * 1024 * 1024;
-
-pub(crate) fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
-
-pub(crate) fn target_dir(root: &Path) -> PathBuf {
-    std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .map(|p| if p.is_relative() { root.join(p) } else { p })
-        .unwrap_or_else(|| root.join("target"))
-}
 
 fn status(cmd: &mut Command, what: &str) -> Result<(), String> {
     eprintln!("$ {what}");

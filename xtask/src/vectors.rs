@@ -4,22 +4,10 @@
 //! `protocol/testdata/vectors/generate.py`, which rewrites the JSON files beside it. Tests only read
 //! the committed files; this needs Python 3 and network access to PyPI.
 
-use std::path::{Path, PathBuf};
 use std::process::Command;
 
-/// The SDKs whose signing code makes the vectors, pinned.
-pub const SDKS: &[&str] = &[
-    "cos-python-sdk-v5==1.9.44",
-    "oss2==2.19.1",
-    "alibabacloud-oss-v2==1.4.1",
-];
-
-fn workspace_root() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR"))
-        .parent()
-        .map(Path::to_path_buf)
-        .unwrap_or_else(|| PathBuf::from("."))
-}
+use crate::paths::{target_dir, workspace_root};
+use crate::sdk_check::ensure_sdks;
 
 fn run(cmd: &mut Command) -> Result<(), String> {
     eprintln!("$ {cmd:?}");
@@ -33,22 +21,12 @@ fn run(cmd: &mut Command) -> Result<(), String> {
     }
 }
 
-/// Builds the venv (once) and regenerates the vectors.
+/// Installs the pinned SDKs (once, shared with `sdk-check`) and regenerates the vectors.
 pub fn vectors() -> Result<(), String> {
     let root = workspace_root();
-    let target = std::env::var_os("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| root.join("target"));
-    let venv = target.join("vectors-venv");
-    let python = venv.join("bin").join("python");
-    if !python.exists() {
-        run(Command::new("python3").arg("-m").arg("venv").arg(&venv))?;
-    }
-    run(Command::new(&python)
-        .args(["-m", "pip", "install", "--quiet", "--disable-pip-version-check"])
-        .args(SDKS))?;
+    let python = ensure_sdks(&target_dir(&root).join("sdk-check"))?;
     let dir = root.join("protocol").join("testdata").join("vectors");
-    run(Command::new(&python).arg(dir.join("generate.py")).arg(&dir))?;
+    run(python.command().arg(dir.join("generate.py")).arg(&dir))?;
     eprintln!("vectors written to {}", dir.display());
     Ok(())
 }
