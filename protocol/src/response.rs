@@ -175,29 +175,31 @@ impl Answer<'_> {
 
     fn copied(&self) -> Result<Reply, Failure> {
         let doc = self.optional_document(parse_copy_object)?;
-        let (xml_etag, xml_crc) = doc.map(|d| (d.etag, d.crc64)).unwrap_or_default();
-        let etag = match xml_etag {
-            Some(e) => e,
-            None => self
-                .etag_header()?
-                .ok_or_else(|| self.invalid("no ETag in the body or headers"))?,
-        };
-        let crc64 = self.crc64_header()?.or(xml_crc);
+        let (etag, crc64) = self.etag_and_crc(doc.map(|d| (d.etag, d.crc64)))?;
         Ok(Reply::Copied { etag, crc64 })
     }
 
     fn part_copied(&self) -> Result<Reply, Failure> {
         let doc = self.optional_document(parse_copy_part)?;
-        let (xml_etag, xml_crc) = doc.map(|d| (d.etag, d.crc64)).unwrap_or_default();
-        // oss2 reads the part's ETag from the header; the XML is the documented place for both.
+        let (etag, crc64) = self.etag_and_crc(doc.map(|d| (d.etag, d.crc64)))?;
+        Ok(Reply::PartCopied { etag, crc64 })
+    }
+
+    /// The ETag and CRC-64 of a copy result: the ETag from the XML, else the `ETag` header (oss2
+    /// reads the header; the XML is the documented place for both); the CRC-64 from the header,
+    /// else the XML (COS's `<CRC64>`).
+    fn etag_and_crc(
+        &self,
+        xml: Option<(Option<String>, Option<u64>)>,
+    ) -> Result<(String, Option<u64>), Failure> {
+        let (xml_etag, xml_crc) = xml.unwrap_or_default();
         let etag = match xml_etag {
             Some(e) => e,
             None => self
                 .etag_header()?
                 .ok_or_else(|| self.invalid("no ETag in the body or headers"))?,
         };
-        let crc64 = self.crc64_header()?.or(xml_crc);
-        Ok(Reply::PartCopied { etag, crc64 })
+        Ok((etag, self.crc64_header()?.or(xml_crc)))
     }
 
     fn parts(&self, asked_marker: Option<u32>) -> Result<Reply, Failure> {
