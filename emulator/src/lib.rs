@@ -32,6 +32,7 @@ pub mod auth;
 pub mod config;
 pub mod content;
 pub mod crc64;
+mod delay;
 pub mod dialect;
 pub mod faults;
 mod fixtures;
@@ -50,7 +51,7 @@ pub use faults::{FaultKind, FaultPlan, NthFailure, OpFaults, Overwrite};
 pub use fixtures::{
     FixtureError, ObjectInfo, ObjectSpec, SegmentInfo, UploadInfo, MAX_OBJECT_SIZE, MAX_READ,
 };
-pub use stats::Stats;
+pub use stats::{DelayStats, Stats};
 
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -214,5 +215,22 @@ impl Drop for Emulator {
         for task in &self.tasks {
             task.abort();
         }
+        // Connections still open fall back to tokio's timer for injected latency.
+        self.shared.delays.stop();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn dropping_the_emulator_stops_the_delay_thread() {
+        let emulator = Emulator::start(Config::default()).await.unwrap();
+        let shared = Arc::clone(&emulator.shared);
+        assert!(shared.delays.running());
+        drop(emulator);
+        // Joined, not just told to stop: no thread outlives the emulator.
+        assert!(!shared.delays.running());
     }
 }

@@ -6,6 +6,7 @@ use std::pin::Pin;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
+use std::time::Instant;
 
 use bytes::Bytes;
 use http::{HeaderName, HeaderValue, Response, StatusCode};
@@ -19,6 +20,7 @@ use tokio::net::TcpListener;
 use crate::api::Api;
 use crate::auth;
 use crate::config::{Config, Credentials};
+use crate::delay::DelayLine;
 use crate::dialect::{self, ErrorContext, Provider, ServiceError};
 use crate::faults::{FaultKind, FaultPlan, Rng};
 use crate::ops::{self, Context, Reply, ReplyBody};
@@ -44,6 +46,8 @@ pub(crate) struct Shared {
     pub(crate) store: Mutex<Store>,
     pub(crate) faults: Mutex<FaultState>,
     pub(crate) recorder: Recorder,
+    /// Serves injected latency precisely (see [`crate::delay`]).
+    pub(crate) delays: DelayLine,
     request_seq: AtomicU64,
     /// Extensions that carry the services' header capitalization (see [`header_case_template`]).
     pub(crate) header_cases: http::Extensions,
@@ -67,6 +71,7 @@ impl Shared {
             keys,
             store: Mutex::new(store),
             recorder: Recorder::default(),
+            delays: DelayLine::start(),
             request_seq: AtomicU64::new(0),
         }
     }
@@ -228,12 +233,19 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
 }
 
 async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Response<Body>, Dropped> {
-    let mut response = respond(&shared, req).await?;
+    // hyper calls the service as soon as it has parsed the request head: injected latency counts
+    // from here, so the parsing below is inside it rather than added to it.
+    let arrived = Instant::now();
+    let mut response = respond(&shared, req, arrived).await?;
     *response.extensions_mut() = shared.header_cases.clone();
     Ok(response)
 }
 
-async fn respond(shared: &Shared, req: hyper::Request<Incoming>) -> Result<Response<Body>, Dropped> {
+async fn respond(
+    shared: &Shared,
+    req: hyper::Request<Incoming>,
+    arrived: Instant,
+) -> Result<Response<Body>, Dropped> {
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
         Ok(collected) => collected.to_bytes(),
@@ -296,7 +308,8 @@ async fn respond(shared: &Shared, req: hyper::Request<Incoming>) -> Result<Respo
         state.plan.decide(api, nth, &mut state.rng)
     };
     if !decision.delay.is_zero() {
-        tokio::time::sleep(decision.delay).await;
+        shared.delays.sleep_until(arrived + decision.delay).await;
+        shared.recorder.record_delay(decision.delay, arrived.elapsed());
     }
     let outcome = match decision.fault {
         Some(FaultKind::DropConnection) => return Err(Dropped),

@@ -1,7 +1,9 @@
-//! Request statistics for tests: counts and in-flight peaks, overall and per operation.
+//! Request statistics for tests and benchmarks: counts and in-flight peaks, overall and per
+//! operation, and how precisely injected latency was served.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
+use std::time::Duration;
 
 use serde::Serialize;
 
@@ -20,6 +22,84 @@ pub struct Stats {
     pub in_flight: u64,
     /// Multipart uploads initiated and neither completed nor aborted.
     pub open_uploads: u64,
+    /// Injected latency as served.
+    pub delays: DelayStats,
+}
+
+/// How much longer than asked the requests with injected latency waited: the overshoot is the time
+/// from the request's arrival to its handler resuming, minus the latency asked for.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct DelayStats {
+    /// Requests that waited for an injected latency.
+    pub count: u64,
+    /// Mean overshoot, µs.
+    pub mean_overshoot_us: u64,
+    /// Median overshoot, µs (upper edge of its 5 µs bucket).
+    pub p50_overshoot_us: u64,
+    /// 99th percentile overshoot, µs (upper edge of its 5 µs bucket; 10,000 means beyond 10 ms).
+    pub p99_overshoot_us: u64,
+    /// Largest overshoot, µs.
+    pub max_overshoot_us: u64,
+}
+
+/// Width of an overshoot histogram bucket, µs.
+const BUCKET_US: u64 = 5;
+/// Number of buckets: 5 µs each up to 10 ms; the last also holds everything beyond.
+const BUCKETS: usize = 2000;
+
+/// Overshoots recorded since start or reset.
+struct Overshoots {
+    count: u64,
+    total_us: u64,
+    max_us: u64,
+    buckets: Vec<u64>,
+}
+
+impl Default for Overshoots {
+    fn default() -> Self {
+        Overshoots {
+            count: 0,
+            total_us: 0,
+            max_us: 0,
+            buckets: vec![0; BUCKETS],
+        }
+    }
+}
+
+impl Overshoots {
+    fn record(&mut self, overshoot_us: u64) {
+        self.count += 1;
+        self.total_us = self.total_us.saturating_add(overshoot_us);
+        self.max_us = self.max_us.max(overshoot_us);
+        let bucket = ((overshoot_us / BUCKET_US) as usize).min(BUCKETS - 1);
+        self.buckets[bucket] += 1;
+    }
+
+    /// Upper edge, µs, of the bucket holding the `q` quantile.
+    fn quantile(&self, q: f64) -> u64 {
+        if self.count == 0 {
+            return 0;
+        }
+        let rank = ((self.count as f64 * q).ceil() as u64).clamp(1, self.count);
+        let mut seen = 0u64;
+        for (i, n) in self.buckets.iter().enumerate() {
+            seen += n;
+            if seen >= rank {
+                return (i as u64 + 1) * BUCKET_US;
+            }
+        }
+        BUCKETS as u64 * BUCKET_US
+    }
+
+    fn snapshot(&self) -> DelayStats {
+        DelayStats {
+            count: self.count,
+            mean_overshoot_us: self.total_us.checked_div(self.count).unwrap_or(0),
+            p50_overshoot_us: self.quantile(0.5),
+            p99_overshoot_us: self.quantile(0.99),
+            max_overshoot_us: self.max_us,
+        }
+    }
 }
 
 impl Stats {
@@ -47,6 +127,7 @@ struct Counters {
 #[derive(Default)]
 pub struct Recorder {
     counters: Mutex<Counters>,
+    overshoots: Mutex<Overshoots>,
 }
 
 impl Recorder {
@@ -70,12 +151,22 @@ impl Recorder {
         c.total_in_flight = c.total_in_flight.saturating_sub(1);
     }
 
-    /// Zeroes the counts and peaks (requests in flight stay counted).
+    /// Records a request that waited `actual` (from its arrival) for an injected latency of `asked`.
+    pub fn record_delay(&self, asked: Duration, actual: Duration) {
+        let overshoot_us = actual.saturating_sub(asked).as_micros();
+        self.overshoots
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(u64::try_from(overshoot_us).unwrap_or(u64::MAX));
+    }
+
+    /// Zeroes the counts, peaks and delay figures (requests in flight stay counted).
     pub fn reset(&self) {
         let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         c.requests = [0; Api::ALL.len()];
         c.max_by_op = c.in_flight;
         c.max_total = c.total_in_flight;
+        *self.overshoots.lock().unwrap_or_else(|e| e.into_inner()) = Overshoots::default();
     }
 
     /// A snapshot; `open_uploads` is filled in by the caller.
@@ -84,6 +175,11 @@ impl Recorder {
         let mut stats = Stats {
             max_in_flight: c.max_total,
             in_flight: c.total_in_flight,
+            delays: self
+                .overshoots
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .snapshot(),
             ..Stats::default()
         };
         for api in Api::ALL {
@@ -116,5 +212,35 @@ impl<'a> InFlight<'a> {
 impl Drop for InFlight<'_> {
     fn drop(&mut self) {
         self.recorder.end(self.api);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overshoot_figures() {
+        let recorder = Recorder::default();
+        assert_eq!(recorder.snapshot().delays, DelayStats::default());
+        let asked = Duration::from_millis(20);
+        for overshoot_us in [10u64, 20, 30, 40, 12_000] {
+            recorder.record_delay(asked, asked + Duration::from_micros(overshoot_us));
+        }
+        // Never negative: an early wake (impossible by design) counts as zero.
+        recorder.record_delay(asked, asked - Duration::from_micros(5));
+        let delays = recorder.snapshot().delays;
+        assert_eq!(
+            delays,
+            DelayStats {
+                count: 6,
+                mean_overshoot_us: (10 + 20 + 30 + 40 + 12_000) / 6,
+                p50_overshoot_us: 25,
+                p99_overshoot_us: 10_000,
+                max_overshoot_us: 12_000,
+            }
+        );
+        recorder.reset();
+        assert_eq!(recorder.snapshot().delays, DelayStats::default());
     }
 }

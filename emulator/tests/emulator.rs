@@ -993,6 +993,58 @@ async fn admin_api_fixtures_and_introspection() {
     assert_eq!(status, StatusCode::NOT_FOUND, "{missing}");
 }
 
+/// Injected latency is served from the request's arrival, never shorter than asked, and the
+/// overshoot figures count exactly the delayed requests (in the library and on the admin API).
+#[tokio::test]
+async fn injected_latency_is_measured() {
+    let emu = emulator_with(|mut c| {
+        c.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+        c
+    })
+    .await;
+    emu.put_bytes(COS_SRC, "k", &b"data"[..]).unwrap();
+    let (status, _) = admin(
+        &emu,
+        Method::PUT,
+        "/faults",
+        r#"{"ops":{"HeadObject":{"latency_ms":25}}}"#,
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    for _ in 0..3 {
+        let start = Instant::now();
+        let head = Call::new(Provider::Cos, Method::HEAD, COS_SRC, "k")
+            .send(&emu)
+            .await
+            .unwrap();
+        assert_eq!(head.status, StatusCode::OK);
+        assert!(start.elapsed() >= Duration::from_millis(25));
+    }
+    // Undelayed requests are not counted.
+    let get = Call::new(Provider::Cos, Method::GET, COS_SRC, "k")
+        .send(&emu)
+        .await
+        .unwrap();
+    assert_eq!(get.status, StatusCode::OK);
+    let delays = emu.stats().delays;
+    assert_eq!(delays.count, 3);
+    assert!(delays.mean_overshoot_us <= delays.max_overshoot_us);
+    assert!(delays.p50_overshoot_us <= delays.p99_overshoot_us);
+    let (_, stats) = admin(&emu, Method::GET, "/stats", "").await;
+    assert_eq!(stats["delays"]["count"], 3, "{stats}");
+    for field in [
+        "mean_overshoot_us",
+        "p50_overshoot_us",
+        "p99_overshoot_us",
+        "max_overshoot_us",
+    ] {
+        assert!(stats["delays"][field].is_u64(), "{field} in {stats}");
+    }
+    let (status, _) = admin(&emu, Method::POST, "/stats/reset", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(emu.stats().delays.count, 0);
+}
+
 mod composition {
     use partcopy_emulator::crc64;
     use partcopy_emulator::segments::{Content, Segment};
