@@ -1,5 +1,6 @@
 //! The two dialects the emulator speaks: header names, timestamps and error documents of COS and OSS.
 
+use std::cell::RefCell;
 use std::fmt;
 use std::str::FromStr;
 
@@ -352,20 +353,43 @@ fn trace_id(request_id: &str) -> String {
 ///
 /// The milliseconds are always `000`, as the services send them: oss2 parses exactly that form.
 pub fn iso8601(unix_millis: i64) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000Z");
-    to_datetime(unix_millis)
-        .format(&format)
-        .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
+    thread_local!(static LAST: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) });
+    per_second(&LAST, unix_millis, |t| {
+        let format = time::macros::format_description!("[year]-[month]-[day]T[hour]:[minute]:[second].000Z");
+        to_datetime(t)
+            .format(&format)
+            .unwrap_or_else(|_| "1970-01-01T00:00:00.000Z".to_string())
+    })
 }
 
 /// Formats a Unix time as an HTTP date (`Sat, 21 Nov 2026 21:28:05 GMT`).
 pub fn http_date(unix_millis: i64) -> String {
-    let format = time::macros::format_description!(
-        "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
-    );
-    to_datetime(unix_millis)
-        .format(&format)
-        .unwrap_or_else(|_| "Thu, 01 Jan 1970 00:00:00 GMT".to_string())
+    thread_local!(static LAST: RefCell<(i64, String)> = const { RefCell::new((i64::MIN, String::new())) });
+    per_second(&LAST, unix_millis, |t| {
+        let format = time::macros::format_description!(
+            "[weekday repr:short], [day] [month repr:short] [year] [hour]:[minute]:[second] GMT"
+        );
+        to_datetime(t)
+            .format(&format)
+            .unwrap_or_else(|_| "Thu, 01 Jan 1970 00:00:00 GMT".to_string())
+    })
+}
+
+/// A rendering with one-second resolution, remembered per thread for the last second asked: every
+/// response carries a date, and formatting one costs more than the rest of a small response.
+fn per_second(
+    last: &'static std::thread::LocalKey<RefCell<(i64, String)>>,
+    unix_millis: i64,
+    render: impl FnOnce(i64) -> String,
+) -> String {
+    let second = unix_millis.div_euclid(1000);
+    last.with(|cell| {
+        let mut last = cell.borrow_mut();
+        if last.0 != second {
+            *last = (second, render(second * 1000));
+        }
+        last.1.clone()
+    })
 }
 
 /// Parses an HTTP date (RFC 1123) to Unix milliseconds.
@@ -400,6 +424,12 @@ mod tests {
         assert!(iso8601(t).ends_with(":40.000Z"), "{}", iso8601(t));
         let http = http_date(t);
         assert_eq!(parse_http_date(&http), Some(t - 123));
+        // Remembered per second: the same second renders the same, the next one moves on.
+        assert_eq!(http_date(t + 876), http);
+        assert_eq!(parse_http_date(&http_date(t + 877)), Some(t + 877));
+        assert_eq!(parse_http_date(&http_date(t - 124)), Some(t - 1123));
+        assert!(iso8601(t + 877).ends_with(":41.000Z"));
+        assert!(iso8601(t).ends_with(":40.000Z"));
     }
 
     #[test]

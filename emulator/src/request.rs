@@ -49,7 +49,17 @@ impl Request {
 
     /// The value of this dialect's header `x-<p>-<suffix>`.
     pub fn provider_header(&self, suffix: &str) -> Option<&str> {
-        self.header(&self.provider.header(suffix))
+        // Assembled on the stack: handlers look up several of these per request.
+        let prefix = self.provider.prefix().as_bytes();
+        let mut buf = [0u8; 64];
+        let len = prefix.len() + 1 + suffix.len();
+        let Some(name) = buf.get_mut(..len) else {
+            return self.header(&self.provider.header(suffix));
+        };
+        name[..prefix.len()].copy_from_slice(prefix);
+        name[prefix.len()] = b'-';
+        name[prefix.len() + 1..].copy_from_slice(suffix.as_bytes());
+        self.header(std::str::from_utf8(name).ok()?)
     }
 }
 

@@ -277,7 +277,7 @@ async fn respond(
     let request = Request {
         method: parts.method,
         provider,
-        host: host.clone(),
+        host,
         bucket,
         key,
         query,
@@ -294,9 +294,10 @@ async fn respond(
         dialect::now_millis(),
         shared.request_seq.fetch_add(1, Ordering::Relaxed)
     );
-    let context = ErrorContext {
+    // Only error answers need it: built on demand.
+    let context = || ErrorContext {
         request_id: request_id.clone(),
-        host: authority,
+        host: authority.clone(),
         bucket: request.bucket.clone(),
         key: request.key.clone(),
     };
@@ -316,7 +317,7 @@ async fn respond(
         Some(FaultKind::InternalError) => Err(ServiceError::internal_error()),
         Some(FaultKind::SlowDown) => Err(ServiceError::slow_down()),
         Some(FaultKind::Error200) => {
-            let document = dialect::error_document(provider, &ServiceError::internal_error(), &context);
+            let document = dialect::error_document(provider, &ServiceError::internal_error(), &context());
             return Ok(finish(
                 provider,
                 &request_id,
@@ -335,7 +336,7 @@ async fn respond(
     Ok(match outcome {
         Ok(reply) => render(provider, &request_id, reply),
         Err(error) => {
-            let mut response = render_error(provider, &request_id, &error, &context, head);
+            let mut response = render_error(provider, &request_id, &error, &context(), head);
             if let (true, Some(seconds)) = (injected, decision.retry_after_secs) {
                 response
                     .headers_mut()
@@ -405,7 +406,11 @@ fn finish(
             map.insert(name, value);
         }
     };
-    put(&provider.header("request-id"), request_id);
+    let request_id_name = match provider {
+        Provider::Cos => "x-cos-request-id",
+        Provider::Oss => "x-oss-request-id",
+    };
+    put(request_id_name, request_id);
     put("server", provider.server());
     put("date", &dialect::http_date(dialect::now_millis()));
     for (name, value) in &headers {
