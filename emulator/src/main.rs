@@ -8,6 +8,9 @@ use std::process::ExitCode;
 use clap::Parser;
 use partcopy_emulator::{BucketSpec, Config, Credentials, Emulator, Provider};
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// A local COS/OSS-compatible server for partcopy's tests and demo.
 #[derive(Debug, Parser)]
 #[command(name = "partcopy-emulator", version)]
@@ -39,6 +42,9 @@ struct Args {
     /// Accept requests without checking signatures.
     #[arg(long)]
     no_verify: bool,
+    /// Runtime worker threads; 0 runs everything on the main thread (see `runtime` for the default).
+    #[arg(long, default_value_t = 0)]
+    worker_threads: usize,
 }
 
 fn key_pair(provider: Provider, text: &str) -> Result<Credentials, String> {
@@ -82,6 +88,18 @@ fn config(args: &Args) -> Result<Config, String> {
     Ok(config)
 }
 
+/// The runtime: a current-thread one for `workers == 0`, else a multi-thread one.
+fn runtime(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
+    if workers == 0 {
+        tokio::runtime::Builder::new_current_thread().enable_all().build()
+    } else {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(workers)
+            .enable_all()
+            .build()
+    }
+}
+
 fn main() -> ExitCode {
     let args = Args::parse();
     let config = match config(&args) {
@@ -91,11 +109,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread()
-        .worker_threads(2)
-        .enable_all()
-        .build()
-    {
+    let runtime = match runtime(args.worker_threads) {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("partcopy-emulator: cannot start the runtime: {e}");
