@@ -2,10 +2,14 @@
 //!
 //! tokio's timer wheel has 1 ms ticks and rounds deadlines up, so a 20 ms `sleep` really lasts 20.5 to
 //! 22 ms — an error of up to 10% that a benchmark would charge to the client. The delay line instead
-//! keeps the pending deadlines in a min-heap owned by one dedicated thread, which sleeps on a condition
+//! keeps the pending deadlines in a min-heap served by one dedicated thread, which sleeps on a condition
 //! variable until the earliest one and then fires its tokio oneshot; the handler awaits the receiver.
 //! The thread asks the kernel for a 1 ns timer slack (Linux's default is 50 µs), so it wakes within a
 //! few tens of µs of the deadline.
+//!
+//! The thread does not send on the oneshots itself: every wake from outside the runtime costs a
+//! syscall to unpark it, one per request. It hands the batch of due senders to a dispatcher task in the
+//! runtime instead, with a single wake, and the dispatcher fires them from inside.
 //!
 //! A delay never ends before its deadline: if the line has been stopped (the emulator was dropped
 //! while connections still run), [`DelayLine::sleep_until`] falls back to tokio's timer.
@@ -49,6 +53,8 @@ impl Ord for Pending {
 #[derive(Default)]
 struct State {
     heap: BinaryHeap<Reverse<Pending>>,
+    /// Due wake-ups with their rank (0 for the first the line fired), for the dispatcher.
+    ready: Vec<(u64, oneshot::Sender<u64>)>,
     /// Requests registered so far (the tie-breaker of equal deadlines).
     seq: u64,
     stopped: bool,
@@ -57,7 +63,10 @@ struct State {
 #[derive(Default)]
 struct Line {
     state: Mutex<State>,
+    /// Wakes the thread: a new earliest deadline, or stop.
     changed: Condvar,
+    /// Wakes the dispatcher: `ready` is not empty.
+    ready: tokio::sync::Notify,
 }
 
 impl Line {
@@ -71,24 +80,32 @@ impl Line {
 pub(crate) struct DelayLine {
     line: Arc<Line>,
     thread: Mutex<Option<JoinHandle<()>>>,
+    dispatcher: Option<tokio::task::AbortHandle>,
 }
 
 impl DelayLine {
-    /// Starts the line's thread. When the thread cannot be spawned, the line works in fallback mode
-    /// (tokio's timer).
+    /// Starts the line's thread, and its dispatcher on the current tokio runtime. Outside a runtime,
+    /// or when the thread cannot be spawned, the line works in fallback mode (tokio's timer).
     pub(crate) fn start() -> DelayLine {
         let line = Arc::new(Line::default());
+        let dispatcher = tokio::runtime::Handle::try_current()
+            .ok()
+            .map(|runtime| runtime.spawn(dispatch(Arc::clone(&line))).abort_handle());
         let worker = Arc::clone(&line);
-        let thread = std::thread::Builder::new()
-            .name("emulator-delay".into())
-            .spawn(move || run(&worker))
-            .ok();
+        let thread = match dispatcher {
+            Some(_) => std::thread::Builder::new()
+                .name("emulator-delay".into())
+                .spawn(move || run(&worker))
+                .ok(),
+            None => None,
+        };
         if thread.is_none() {
             line.lock().stopped = true;
         }
         DelayLine {
             line,
             thread: Mutex::new(thread),
+            dispatcher,
         }
     }
 
@@ -125,7 +142,8 @@ impl DelayLine {
         Some(waiting)
     }
 
-    /// Stops the thread and waits for it to end; waiting handlers fall back to tokio's timer.
+    /// Stops the thread and waits for it to end, and stops the dispatcher; waiting handlers fall
+    /// back to tokio's timer.
     pub(crate) fn stop(&self) {
         self.line.lock().stopped = true;
         self.line.changed.notify_one();
@@ -133,6 +151,11 @@ impl DelayLine {
         if let Some(thread) = thread {
             let _ = thread.join();
         }
+        if let Some(dispatcher) = &self.dispatcher {
+            dispatcher.abort();
+        }
+        // Senders handed over but not yet fired: dropping them sends their handlers to the fallback.
+        self.line.lock().ready.clear();
     }
 
     /// Whether the thread is running (false once stopped).
@@ -163,30 +186,43 @@ fn tighten_timer_slack() {
     }
 }
 
-/// The thread: sleep until the earliest deadline, fire every due sender, repeat until stopped.
+/// The dispatcher task: fires the senders the thread hands over, from inside the runtime.
+async fn dispatch(line: Arc<Line>) {
+    let mut batch = Vec::new();
+    loop {
+        line.ready.notified().await;
+        std::mem::swap(&mut batch, &mut line.lock().ready);
+        for (rank, wake) in batch.drain(..) {
+            // A handler that went away (client disconnected) has dropped its receiver.
+            let _ = wake.send(rank);
+        }
+    }
+}
+
+/// The thread: sleep until the earliest deadline, hand every due sender to the dispatcher, repeat
+/// until stopped.
 fn run(line: &Line) {
     tighten_timer_slack();
-    let mut due = Vec::new();
     let mut fired = 0u64;
     let mut state = line.lock();
     while !state.stopped {
         let now = Instant::now();
-        while let Some(Reverse(first)) = state.heap.peek() {
-            if first.deadline > now {
-                break;
-            }
+        let mut handed = false;
+        while state
+            .heap
+            .peek()
+            .is_some_and(|Reverse(first)| first.deadline <= now)
+        {
             if let Some(Reverse(pending)) = state.heap.pop() {
-                due.push(pending.wake);
+                state.ready.push((fired, pending.wake));
+                fired += 1;
+                handed = true;
             }
         }
-        if !due.is_empty() {
-            // Wake the handlers outside the lock, so new requests are not held up meanwhile.
+        if handed {
             drop(state);
-            for wake in due.drain(..) {
-                // A handler that went away (client disconnected) has dropped its receiver.
-                let _ = wake.send(fired);
-                fired += 1;
-            }
+            // One wake for the whole batch (a stored permit if the dispatcher is busy).
+            line.ready.notify_one();
             state = line.lock();
             continue;
         }
@@ -257,6 +293,19 @@ mod tests {
         }
         let popped: Vec<u64> = std::iter::from_fn(|| heap.pop().map(|Reverse(p)| p.seq)).collect();
         assert_eq!(popped, vec![3, 1, 0, 2]);
+    }
+
+    #[test]
+    fn outside_a_runtime_the_line_falls_back_to_tokio_timers() {
+        let line = DelayLine::start();
+        assert!(!line.running(), "no thread without a runtime for the dispatcher");
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_time()
+            .build()
+            .unwrap();
+        let deadline = Instant::now() + Duration::from_millis(3);
+        runtime.block_on(line.sleep_until(deadline));
+        assert!(Instant::now() >= deadline);
     }
 
     #[tokio::test]
