@@ -303,6 +303,8 @@ struct Run {
     max_in_flight: u64,
     /// The emulator's CPU time (user+sys) during the run, from /proc.
     server_cpu: Option<Duration>,
+    /// How late the emulator served its injected latency: median, mean and max overshoot, µs.
+    overshoot_us: Option<(u64, u64, u64)>,
 }
 
 /// The emulator, its admin API and what is needed to drive it.
@@ -396,7 +398,9 @@ fn measure_all(
          included; `in-copy` is the `elapsed_ms` partcopy reports. CPU is user+sys of the whole process (wait4); \
          journal bytes come from a separate run of the same copy whose Complete fails (partcopy removes the \
          journal after a successful copy). The emulator runs on the same cores: its CPU per request (from /proc) \
-         is shown because client and server together must fit in the latency window at high concurrency.\n",
+         is shown because client and server together must fit in the latency window at high concurrency. The \
+         overshoot is how much later than asked the emulator resumed its delayed requests (from their arrival): \
+         under load it grows with the CPU both processes need.\n",
         settings.latency_ms,
         rtt.as_secs_f64() * 1e6
     );
@@ -411,12 +415,12 @@ fn measure_all(
         journal_bytes.insert(parts, bench.journal_bytes(parts)?);
     }
 
-    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request |\n\
-                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max |\n\
+                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     let row = |run: &Run| {
         let ideal = ideal(run.parts, run.concurrency, latency, rtt);
         format!(
-            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs | {:.1} MiB | {} | {} | {} | {} |",
+            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs | {:.1} MiB | {} | {} | {} | {} | {} |",
             run.parts,
             run.concurrency,
             run.process.wall.as_secs_f64(),
@@ -430,6 +434,8 @@ fn measure_all(
             run.max_in_flight,
             run.requests.map_or("?".into(), |r| r.to_string()),
             server_cpu_per_request_us(run),
+            run.overshoot_us
+                .map_or("?".into(), |(p50, mean, max)| format!("{p50}/{mean}/{max} µs")),
         )
     };
 
@@ -692,6 +698,7 @@ impl Bench {
             requests: summary["requests"].as_u64(),
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
+            overshoot_us: overshoot_us(&stats),
         })
     }
 
@@ -780,6 +787,7 @@ impl Bench {
             requests,
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
+            overshoot_us: overshoot_us(&stats),
         })
     }
 
@@ -866,6 +874,16 @@ fn server_cpu_per_request_us(run: &Run) -> String {
         }
         _ => "?".into(),
     }
+}
+
+/// The injected latency's overshoot (median, mean, max, µs), from `/stats`.
+fn overshoot_us(stats: &Value) -> Option<(u64, u64, u64)> {
+    let delays = &stats["delays"];
+    Some((
+        delays["p50_overshoot_us"].as_u64()?,
+        delays["mean_overshoot_us"].as_u64()?,
+        delays["max_overshoot_us"].as_u64()?,
+    ))
 }
 
 /// Peak in-flight Upload Part - Copy requests, from `/stats` (overall peak if not broken down).
