@@ -48,7 +48,12 @@ fn main() -> ExitCode {
         Ok(credentials) => credentials,
         Err(error) => return fail(&error.into(), Some(summary), json),
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    // One thread: the copy is many small request/response exchanges whose work (signing, parsing,
+    // the job's bookkeeping) is microseconds each, so a second worker only adds cross-thread
+    // wake-ups, work stealing and a second malloc arena. Measured with `cargo xtask bench`
+    // (10,000 parts at -j64): ≈39 µs CPU per part on one thread against ≈61 µs on the default
+    // multi-thread runtime, and ≈1 MiB less peak RSS.
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
         Ok(runtime) => runtime,
         Err(e) => {
             return fail(

@@ -46,11 +46,17 @@ pub enum SignError {
     InvalidHeaderValue(&'static str),
 }
 
-/// The last OSS V4 signing key, which depends only on the secret, the date and the region.
+/// Derived keys of the last signature, which depend only on the secret and on inputs that change
+/// rarely: COS's key time (once a second) and OSS V4's date and region (once a day).
 #[derive(Default)]
-struct V4KeyCache(Mutex<Option<(String, String, [u8; 32])>>);
+struct KeyCache {
+    /// COS: the key time and the MAC keyed with its sign key.
+    cos: Mutex<Option<(String, cos::KeyedMac)>>,
+    /// OSS V4: the date, the region and the signing key.
+    v4: Mutex<Option<(String, String, [u8; 32])>>,
+}
 
-impl fmt::Debug for V4KeyCache {
+impl fmt::Debug for KeyCache {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("<signing key cache>")
     }
@@ -59,8 +65,9 @@ impl fmt::Debug for V4KeyCache {
 /// Signs requests for one provider with one set of credentials.
 ///
 /// Signing is a pure function of the request, the credentials and the time passed in; the signer
-/// only memoizes the OSS V4 signing key of the last (date, region), as the key derivation is half
-/// the work of a V4 signature.
+/// only memoizes derived keys (COS: the sign key of the last key time, which changes once a second;
+/// OSS V4: the signing key of the last date and region), as deriving them is much of the work of a
+/// signature.
 #[derive(Debug, Clone)]
 pub struct Signer {
     scheme: Scheme,
@@ -69,7 +76,7 @@ pub struct Signer {
     cos_valid_for: Duration,
     /// COS: how far before `now` the key time starts (tolerates a server clock behind ours).
     cos_backdate: Duration,
-    v4_key: Arc<V4KeyCache>,
+    keys: Arc<KeyCache>,
 }
 
 /// Where a request is going, as far as signing needs to know.
@@ -90,7 +97,7 @@ impl Signer {
             credentials,
             cos_valid_for: Duration::from_secs(3600),
             cos_backdate: Duration::from_secs(60),
-            v4_key: Arc::default(),
+            keys: Arc::default(),
         }
     }
 
@@ -149,8 +156,7 @@ impl Signer {
                 let view = RequestView::of(req, target.bucket_in_host);
                 let canonical = cos::http_string(&view, cos::Selection::Client);
                 let sts = cos::string_to_sign(&key_time, &canonical.http_string);
-                let key = cos::sign_key(self.credentials.secret(), &key_time);
-                let sig = cos::signature(&key, &sts);
+                let sig = self.cos_signature(&key_time, &sts);
                 cos::authorization(&self.credentials.access_key_id, &key_time, &canonical, &sig)
             }
             Scheme::OssV1 => {
@@ -198,9 +204,26 @@ impl Signer {
 }
 
 impl Signer {
+    /// The COS signature of `string_to_sign` under `key_time`, keyed from the memo when it matches.
+    fn cos_signature(&self, key_time: &str, string_to_sign: &str) -> String {
+        if let Ok(memo) = self.keys.cos.lock() {
+            if let Some((time, mac)) = &*memo {
+                if time == key_time {
+                    return mac.signature(string_to_sign);
+                }
+            }
+        }
+        let mac = cos::KeyedMac::new(self.credentials.secret(), key_time);
+        let signature = mac.signature(string_to_sign);
+        if let Ok(mut memo) = self.keys.cos.lock() {
+            *memo = Some((key_time.to_owned(), mac));
+        }
+        signature
+    }
+
     /// The V4 signing key for (`date8`, `region`), from the memo when it matches.
     fn v4_signing_key(&self, date8: &str, region: &str) -> [u8; 32] {
-        if let Ok(memo) = self.v4_key.0.lock() {
+        if let Ok(memo) = self.keys.v4.lock() {
             if let Some((d, r, key)) = &*memo {
                 if d == date8 && r == region {
                     return *key;
@@ -208,7 +231,7 @@ impl Signer {
             }
         }
         let key = sign_v4::signing_key(self.credentials.secret(), date8, region);
-        if let Ok(mut memo) = self.v4_key.0.lock() {
+        if let Ok(mut memo) = self.keys.v4.lock() {
             *memo = Some((date8.to_owned(), region.to_owned(), key));
         }
         key
@@ -260,6 +283,35 @@ mod tests {
         ] {
             let fresh = Signer::oss(OssSignature::V4, creds.clone());
             assert_eq!(signed(&memo, secs, region), signed(&fresh, secs, region));
+        }
+    }
+
+    #[test]
+    fn cos_key_memo_never_changes_a_signature() {
+        let creds = Credentials::new("AKID", "SECRET");
+        let memo = Signer::cos(creds.clone());
+        for secs in [
+            1_767_323_045,
+            1_767_323_045,
+            1_767_323_046,
+            1_767_323_045,
+            1_767_409_445,
+        ] {
+            let fresh = Signer::cos(creds.clone());
+            let a = signed(&memo, secs, "ap-beijing");
+            assert_eq!(a, signed(&fresh, secs, "ap-beijing"));
+            // And the same as the pure steps give.
+            let key_time = cos::key_time(secs as i64 - 60, secs as i64 + 3600);
+            let req = http::Request::builder()
+                .method("GET")
+                .uri("https://b.oss-cn-hangzhou.aliyuncs.com/k")
+                .body(())
+                .unwrap();
+            let view = RequestView::of(&req, Some("b"));
+            let canonical = cos::http_string(&view, cos::Selection::Client);
+            let sts = cos::string_to_sign(&key_time, &canonical.http_string);
+            let pure = cos::signature(&cos::sign_key("SECRET", &key_time), &sts);
+            assert!(a.ends_with(&format!("&q-signature={pure}")), "{a} vs {pure}");
         }
     }
 

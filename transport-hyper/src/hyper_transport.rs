@@ -1,15 +1,16 @@
 //! [`HyperTransport`]: the [`Transport`] built on hyper 1, hyper-util's pooled client and rustls.
 
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
-use hyper_rustls::{ConfigBuilderExt, HttpsConnector, HttpsConnectorBuilder};
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
@@ -63,8 +64,8 @@ pub enum BuildError {
 
 /// A pooled, keep-alive HTTP/1.1 client for `http://` and `https://` endpoints.
 ///
-/// HTTPS uses rustls with the ring provider and the system's trust store, with certificate checks
-/// on (unless [`HyperConfig::insecure_skip_verify`]). Cloning is cheap and shares the pool.
+/// HTTPS uses rustls with the ring provider and the system's trust store (read on the first
+/// handshake), with certificate checks on (unless [`HyperConfig::insecure_skip_verify`]). Cloning is cheap and shares the pool.
 #[derive(Clone)]
 pub struct HyperTransport {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
@@ -82,8 +83,9 @@ impl std::fmt::Debug for HyperTransport {
 impl HyperTransport {
     /// Builds a transport. Must be called within a tokio runtime only when used, not when built.
     ///
-    /// When the system trust store is empty or unreadable, the transport is still built (plain
-    /// HTTP works) and a warning is logged; HTTPS requests then fail their certificate check.
+    /// The system trust store is read on the first HTTPS handshake, not here. When it is empty or
+    /// unreadable, plain HTTP still works and HTTPS requests fail their certificate check with an
+    /// error that says so.
     ///
     /// # Errors
     /// [`BuildError::Tls`] when rustls rejects the configuration (not expected with the defaults).
@@ -217,29 +219,109 @@ fn classify(
 fn tls_config(insecure_skip_verify: bool) -> Result<ClientConfig, rustls::Error> {
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder =
-        || ClientConfig::builder_with_provider(Arc::clone(&provider)).with_safe_default_protocol_versions();
+        ClientConfig::builder_with_provider(Arc::clone(&provider)).with_safe_default_protocol_versions()?;
     if insecure_skip_verify {
         tracing::warn!(
             "TLS CERTIFICATE VERIFICATION IS OFF (insecure_skip_verify): any server can impersonate \
              the endpoint. Use this only against a local test endpoint, never a real cloud."
         );
-        return Ok(builder()?
+        return Ok(builder
             .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(Arc::clone(&provider))))
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
             .with_no_client_auth());
     }
-    match builder()?.with_native_roots() {
-        Ok(roots) => Ok(roots.with_no_client_auth()),
-        Err(error) => {
-            tracing::warn!(
-                %error,
-                "no usable certificates in the system trust store; HTTPS endpoints will fail \
-                 their certificate check (install the ca-certificates package)"
-            );
-            Ok(builder()?
-                .with_root_certificates(rustls::RootCertStore::empty())
-                .with_no_client_auth())
+    Ok(builder
+        .dangerous()
+        .with_custom_certificate_verifier(Arc::new(SystemRoots::new(provider)))
+        .with_no_client_auth())
+}
+
+/// rustls' standard (webpki) verification against the system trust store, which is read on the
+/// first certificate to check: a copy between plain-HTTP endpoints never pays for it.
+#[derive(Debug)]
+struct SystemRoots {
+    provider: Arc<CryptoProvider>,
+    verifier: OnceLock<Arc<WebPkiServerVerifier>>,
+}
+
+impl SystemRoots {
+    fn new(provider: Arc<CryptoProvider>) -> Self {
+        SystemRoots {
+            provider,
+            verifier: OnceLock::new(),
         }
+    }
+
+    /// The webpki verifier over the system's roots, built on first use.
+    fn verifier(&self) -> Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
+        if let Some(verifier) = self.verifier.get() {
+            return Ok(verifier);
+        }
+        let loaded = rustls_native_certs::load_native_certs();
+        for error in &loaded.errors {
+            tracing::warn!(%error, "cannot read part of the system trust store");
+        }
+        let mut roots = rustls::RootCertStore::empty();
+        let (added, ignored) = roots.add_parsable_certificates(loaded.certs);
+        tracing::debug!(added, ignored, "system trust store read");
+        let verifier =
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), Arc::clone(&self.provider))
+                .build()
+                .map_err(|error| {
+                    rustls::Error::General(format!(
+                        "no usable certificates in the system trust store ({error}); install the \
+                         ca-certificates package"
+                    ))
+                })?;
+        Ok(self.verifier.get_or_init(|| verifier))
+    }
+}
+
+impl ServerCertVerifier for SystemRoots {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.verifier()?
+            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(
+            message,
+            cert,
+            dss,
+            &self.provider.signature_verification_algorithms,
+        )
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider
+            .signature_verification_algorithms
+            .supported_schemes()
     }
 }
 
@@ -279,5 +361,28 @@ impl ServerCertVerifier for AcceptAnyCertificate {
 
     fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
         self.0.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_trust_store_is_read_on_the_first_check_only() {
+        let roots = SystemRoots::new(Arc::new(rustls::crypto::ring::default_provider()));
+        assert!(
+            roots.verifier.get().is_none(),
+            "nothing is read when the config is built"
+        );
+        let name = ServerName::try_from("example.com").unwrap();
+        let garbage = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
+        let result = roots.verify_server_cert(&garbage, &[], &name, &[], UnixTime::now());
+        assert!(result.is_err(), "a malformed certificate is refused");
+        // The store was read (or found unusable, which each later check reports again).
+        if let Some(verifier) = roots.verifier.get() {
+            let again = roots.verifier().unwrap();
+            assert!(Arc::ptr_eq(verifier, again), "read once, then kept");
+        }
     }
 }

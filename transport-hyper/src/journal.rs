@@ -4,12 +4,15 @@
 //! A [`FileJournal`] keeps one file per copy, in core's record format
 //! ([`partcopy_core::checkpoint`]). A [`Record::Header`] (a multipart upload started) replaces the
 //! file atomically: it is written to a temporary file, `fsync`ed, renamed over the journal and the
-//! directory is `fsync`ed, all before the driver sends anything for that upload. Each
-//! [`Record::Part`] is appended with one `write` (so a crash of the *process* loses nothing) and
-//! reaches the disk with `fdatasync` in batches: after [`FileJournal::BATCH_RECORDS`] records, or
-//! when the driver has nothing else to do and [`FileJournal::BATCH_INTERVAL`] has passed since the
-//! last sync, and always when the job finishes. After an OS crash or power loss the journal may
-//! therefore lack up to one batch of finished parts. That costs at most a re-copy of those parts:
+//! directory is `fsync`ed, all before the driver sends anything for that upload. The
+//! [`Record::Part`]s the driver hands over in one turn of its loop are gathered in memory and
+//! appended with one `write` when the driver is about to wait ([`Journal::idle`]) — microseconds
+//! later, with no waiting in between — so a crash of the *process* loses at most the parts of
+//! that turn. They reach the disk with `fdatasync` in batches: after
+//! [`FileJournal::BATCH_RECORDS`] records, or when the driver has nothing else to do and
+//! [`FileJournal::BATCH_INTERVAL`] has passed since the last sync, and always when the job
+//! finishes. After an OS crash or power loss the journal may therefore lack up to one batch of
+//! finished parts. That costs at most a re-copy of those parts:
 //! on resume the job lists the upload's parts and trusts the service over the journal, and a
 //! torn final record is detected by its checksum and dropped. The file is created `0600` (it
 //! names buckets, keys and an upload id; no secrets).
@@ -23,13 +26,16 @@ use partcopy_core::checkpoint::{decode_journal, encode, JournalError, Record};
 
 /// A sink for checkpoint records, called by the driver in the order the job emits them.
 pub trait Journal: Send {
-    /// Records `record`. It must be kept (at least in the OS) before this returns.
+    /// Records `record`. It must be kept (at least in the OS) before the next [`Journal::idle`] or
+    /// [`Journal::finish`] returns; a header must be kept before this returns, as the driver sends
+    /// requests for its upload right after.
     ///
     /// # Errors
     /// When the record could not be written; the driver then cancels the job.
     fn append(&mut self, record: &Record) -> io::Result<()>;
 
-    /// Called when the driver is about to wait for replies: a chance to make a batch durable.
+    /// Called when the driver is about to wait for replies: records appended since the last call
+    /// must be kept (in the OS at least) before this returns; a chance to make a batch durable.
     ///
     /// # Errors
     /// When syncing failed.
@@ -108,6 +114,9 @@ pub enum OpenError {
 pub struct FileJournal {
     path: PathBuf,
     file: Option<File>,
+    /// Encoded part records not yet written to the file.
+    pending: Vec<u8>,
+    /// Records written (or pending) since the last sync.
     unsynced: usize,
     last_sync: Instant,
 }
@@ -153,6 +162,7 @@ impl FileJournal {
                 let journal = FileJournal {
                     path: path.clone(),
                     file: Some(file),
+                    pending: Vec::new(),
                     unsynced: 0,
                     last_sync: Instant::now(),
                 };
@@ -165,6 +175,7 @@ impl FileJournal {
             FileJournal {
                 path,
                 file: None,
+                pending: Vec::new(),
                 unsynced: 0,
                 last_sync: Instant::now(),
             },
@@ -186,12 +197,29 @@ impl FileJournal {
         fs::rename(&temp, &self.path)?;
         sync_parent(&self.path)?;
         self.file = Some(OpenOptions::new().append(true).open(&self.path)?);
+        // Parts of an earlier upload have no place after the new header.
+        self.pending.clear();
         self.unsynced = 0;
         self.last_sync = Instant::now();
         Ok(())
     }
 
+    /// Writes the pending records with one `write`.
+    fn write_pending(&mut self) -> io::Result<()> {
+        if self.pending.is_empty() {
+            return Ok(());
+        }
+        let file = self
+            .file
+            .as_mut()
+            .ok_or_else(|| io::Error::other("checkpoint journal has no header record to append parts to"))?;
+        let written = file.write_all(&self.pending);
+        self.pending.clear();
+        written
+    }
+
     fn sync(&mut self) -> io::Result<()> {
+        self.write_pending()?;
         if self.unsynced > 0 {
             if let Some(file) = &self.file {
                 file.sync_data()?;
@@ -205,31 +233,32 @@ impl FileJournal {
 
 impl Journal for FileJournal {
     fn append(&mut self, record: &Record) -> io::Result<()> {
-        let bytes = encode(record);
-        if matches!(record, Record::Header(_)) {
-            return self.replace_with_header(&bytes);
+        if let Record::Header(_) = record {
+            return self.replace_with_header(&encode(record));
         }
-        let file = self
-            .file
-            .as_mut()
-            .ok_or_else(|| io::Error::other("checkpoint journal has no header record to append parts to"))?;
-        file.write_all(&bytes)?;
+        if self.file.is_none() {
+            return Err(io::Error::other(
+                "checkpoint journal has no header record to append parts to",
+            ));
+        }
+        self.pending.extend_from_slice(&encode(record));
         self.unsynced += 1;
-        if self.unsynced >= Self::BATCH_RECORDS {
-            self.sync()?;
-        }
         Ok(())
     }
 
     fn idle(&mut self) -> io::Result<()> {
-        if self.unsynced > 0 && self.last_sync.elapsed() >= Self::BATCH_INTERVAL {
-            self.sync()?;
+        if self.unsynced >= Self::BATCH_RECORDS
+            || (self.unsynced > 0 && self.last_sync.elapsed() >= Self::BATCH_INTERVAL)
+        {
+            self.sync()
+        } else {
+            self.write_pending()
         }
-        Ok(())
     }
 
     fn finish(&mut self, succeeded: bool) -> io::Result<()> {
         if succeeded {
+            self.pending.clear();
             self.file = None;
             match fs::remove_file(&self.path) {
                 Ok(()) => sync_parent(&self.path),
@@ -238,6 +267,16 @@ impl Journal for FileJournal {
             }
         } else {
             self.sync()
+        }
+    }
+}
+
+impl Drop for FileJournal {
+    /// Writes records still pending (without a sync), so that dropping a journal never loses what
+    /// was appended to it.
+    fn drop(&mut self) {
+        if let Err(error) = self.write_pending() {
+            tracing::warn!(%error, path = %self.path.display(), "cannot write the last checkpoint records");
         }
     }
 }
@@ -331,6 +370,37 @@ mod tests {
             let mode = fs::metadata(&path).unwrap().permissions().mode();
             assert_eq!(mode & 0o777, 0o600);
         }
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn parts_of_one_turn_reach_the_file_together_at_idle() {
+        let dir = temp_dir("idle");
+        let path = dir.join("job.ckpt");
+        let (mut journal, _) = FileJournal::open(&path).unwrap();
+        journal.append(&header("u1")).unwrap();
+        let header_len = fs::metadata(&path).unwrap().len();
+        assert_eq!(
+            header_len,
+            encode(&header("u1")).len() as u64,
+            "the header is written at once"
+        );
+        journal.append(&part(1)).unwrap();
+        journal.append(&part(2)).unwrap();
+        journal.idle().unwrap();
+        let (_, records) = FileJournal::open(&path).unwrap();
+        assert_eq!(records, vec![header("u1"), part(1), part(2)]);
+        // Enough records for a batch: idle syncs them and the count starts again.
+        for n in 3..3 + FileJournal::BATCH_RECORDS as u32 {
+            journal.append(&part(n)).unwrap();
+        }
+        journal.idle().unwrap();
+        assert_eq!(journal.unsynced, 0);
+        journal.append(&part(1000)).unwrap();
+        journal.finish(false).unwrap();
+        let (_, records) = FileJournal::open(&path).unwrap();
+        assert_eq!(records.len(), 3 + FileJournal::BATCH_RECORDS + 1);
+        assert_eq!(records.last(), Some(&part(1000)));
         fs::remove_dir_all(dir).unwrap();
     }
 

@@ -53,6 +53,9 @@ struct Settings {
     /// Part count of the peer comparison: alibabacloud-oss-v2's `Copier` doubles its part size at
     /// 10,000 parts or more (`>= MAX_UPLOAD_PARTS`), so a full run compares at 9,999.
     peer_parts: u32,
+    /// How many times each partcopy copy runs; its figures are the medians (the machine is shared
+    /// and a single run's CPU time varies by ±30%).
+    repeat: usize,
 }
 
 impl Settings {
@@ -67,6 +70,7 @@ impl Settings {
             scale_parts: vec![100, 1_000, 10_000],
             scale_concurrency: 64,
             peer_parts: 9_999,
+            repeat: 3,
         };
         for arg in args {
             match arg.as_str() {
@@ -78,6 +82,7 @@ impl Settings {
                     settings.scale_parts = vec![10, 40];
                     settings.scale_concurrency = 16;
                     settings.peer_parts = 40;
+                    settings.repeat = 1;
                 }
                 "--no-peers" => settings.peers = false,
                 "--no-micro" => settings.micro = false,
@@ -317,6 +322,8 @@ struct Bench {
     scratch: PathBuf,
     counter: u32,
     emulator_pid: u32,
+    /// Runs per partcopy figure ([`Settings::repeat`]).
+    repeat: usize,
 }
 
 fn end_to_end(
@@ -369,6 +376,7 @@ fn end_to_end(
         scratch,
         counter: 0,
         emulator_pid: emulator.0.id(),
+        repeat: settings.repeat,
     };
     let result = measure_all(settings, &mut bench, python.as_ref(), report, targets);
     let emulator_rss = crate::sdk_check::peak_rss(emulator.0.id());
@@ -400,9 +408,11 @@ fn measure_all(
          journal after a successful copy). The emulator runs on the same cores: its CPU per request (from /proc) \
          is shown because client and server together must fit in the latency window at high concurrency. The \
          overshoot is how much later than asked the emulator resumed its delayed requests (from their arrival): \
-         under load it grows with the CPU both processes need.\n",
+         under load it grows with the CPU both processes need. \
+         Each partcopy figure is the median of {} run(s) of the same copy.\n",
         settings.latency_ms,
-        rtt.as_secs_f64() * 1e6
+        rtt.as_secs_f64() * 1e6,
+        settings.repeat
     );
 
     let mut journal_bytes = BTreeMap::new();
@@ -581,6 +591,48 @@ fn ideal(parts: u32, concurrency: u32, latency: Duration, rtt: Duration) -> Dura
     latency * parts.div_ceil(concurrency) + rtt * 3
 }
 
+/// A run whose every figure is the median of `runs`' (the upper median for an even count).
+fn median_run(mut runs: Vec<Run>) -> Run {
+    fn median<T: Ord + Copy>(mut values: Vec<T>) -> T {
+        values.sort_unstable();
+        values[values.len() / 2]
+    }
+    let wall = median(runs.iter().map(|r| r.process.wall).collect());
+    let cpu = median(runs.iter().map(|r| r.process.cpu).collect());
+    let rss = median(runs.iter().map(|r| r.process.max_rss_kib).collect());
+    let inner = runs
+        .iter()
+        .map(|r| r.inner_ms)
+        .collect::<Option<Vec<_>>>()
+        .map(median);
+    let server = runs
+        .iter()
+        .map(|r| r.server_cpu)
+        .collect::<Option<Vec<_>>>()
+        .map(median);
+    let max_in_flight = median(runs.iter().map(|r| r.max_in_flight).collect());
+    let overshoot = runs
+        .iter()
+        .map(|r| r.overshoot_us)
+        .collect::<Option<Vec<_>>>()
+        .map(|all| {
+            (
+                median(all.iter().map(|o| o.0).collect()),
+                median(all.iter().map(|o| o.1).collect()),
+                median(all.iter().map(|o| o.2).collect()),
+            )
+        });
+    let mut run = runs.swap_remove(0);
+    run.process.wall = wall;
+    run.process.cpu = cpu;
+    run.process.max_rss_kib = rss;
+    run.inner_ms = inner;
+    run.server_cpu = server;
+    run.max_in_flight = max_in_flight;
+    run.overshoot_us = overshoot;
+    run
+}
+
 fn cpu_per_part_us(run: &Run) -> f64 {
     run.process.cpu.as_secs_f64() * 1e6 / f64::from(run.parts.max(1))
 }
@@ -664,7 +716,22 @@ impl Bench {
         self.partcopy(false, parts, concurrency, latency_ms)
     }
 
+    /// Runs the same partcopy copy `repeat` times; each figure of the result is the median.
     fn partcopy(&mut self, cos: bool, parts: u32, concurrency: u32, latency_ms: u64) -> Result<Run, String> {
+        let mut runs = Vec::new();
+        for _ in 0..self.repeat.max(1) {
+            runs.push(self.partcopy_once(cos, parts, concurrency, latency_ms)?);
+        }
+        Ok(median_run(runs))
+    }
+
+    fn partcopy_once(
+        &mut self,
+        cos: bool,
+        parts: u32,
+        concurrency: u32,
+        latency_ms: u64,
+    ) -> Result<Run, String> {
         let what = format!(
             "partcopy {} {parts} parts at concurrency {concurrency}",
             if cos { "COS" } else { "OSS" }
@@ -1024,4 +1091,46 @@ fn dechunk(mut rest: &str) -> String {
         rest = after[size..].trim_start_matches("\r\n");
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn run(wall_ms: u64, cpu_ms: u64, rss: u64, inner: Option<u64>) -> Run {
+        Run {
+            parts: 10,
+            concurrency: 2,
+            process: Measured {
+                wall: Duration::from_millis(wall_ms),
+                cpu: Duration::from_millis(cpu_ms),
+                max_rss_kib: rss,
+                success: true,
+            },
+            inner_ms: inner,
+            requests: Some(14),
+            max_in_flight: 2,
+            server_cpu: Some(Duration::from_millis(cpu_ms * 2)),
+            overshoot_us: Some((wall_ms, cpu_ms, rss)),
+        }
+    }
+
+    #[test]
+    fn each_figure_of_a_repeated_run_is_its_own_median() {
+        let m = median_run(vec![
+            run(30, 5, 900, Some(29)),
+            run(10, 9, 700, Some(9)),
+            run(20, 7, 800, Some(19)),
+        ]);
+        assert_eq!(m.process.wall, Duration::from_millis(20));
+        assert_eq!(m.process.cpu, Duration::from_millis(7));
+        assert_eq!(m.process.max_rss_kib, 800);
+        assert_eq!(m.inner_ms, Some(19));
+        assert_eq!(m.server_cpu, Some(Duration::from_millis(14)));
+        assert_eq!(m.overshoot_us, Some((20, 7, 800)));
+        // A figure missing from any run is missing from the median.
+        let m = median_run(vec![run(1, 1, 1, None), run(2, 2, 2, Some(2))]);
+        assert_eq!(m.inner_ms, None);
+        assert_eq!(m.process.wall, Duration::from_millis(2));
+    }
 }
