@@ -54,7 +54,7 @@ pub fn authenticate(req: &Request, keys: &[Credentials], now: SystemTime) -> Res
     let lookup = |access_key_id: &str| {
         keys.iter()
             .find(|k| k.provider == req.provider && k.access_key_id == access_key_id)
-            .map(|k| k.secret.clone())
+            .map(|k| k.secret.as_str())
     };
     verify(&view, now, lookup)
         .map(|verified| verified.access_key_id)
