@@ -92,14 +92,16 @@ fn config(args: &Args) -> Result<Config, String> {
 
 /// The runtime: a current-thread one for `workers == 0`, else a multi-thread one.
 ///
-/// The default, 2 workers, was chosen by measurement (`cargo xtask bench` setting: 10,000 parts of
-/// 1 MiB, 20 ms latency on Upload Part - Copy, release `partcopy` on the same 2 cores, median of 3).
-/// One thread spends less CPU per request (58 vs 75 µs at -j16, 50 vs 64 µs at -j64, 44 vs 46 µs at
-/// -j256: no work stealing, no cross-thread wakes) and ties on wall time up to -j64 (12.90 vs 13.01 s,
-/// 3.30 vs 3.30 s), but at -j256 the client's requests arrive in bursts of a few hundred and one thread
-/// works through a burst alone (≈10 ms at ≈45 µs each): wall 0.967 vs 0.919 s, latency overshoot p50
-/// 360 vs 200 µs. The benchmark judges the client's wall time, so the server takes both cores when a
-/// burst needs them; `--worker-threads 0` is there to compare.
+/// The default, 2 workers, was chosen by measurement (the `cargo xtask bench` setting: 10,000 parts of
+/// 1 MiB, 20 ms latency on Upload Part - Copy, release `partcopy` on the same 2 cores; three interleaved
+/// A/B sessions of 3–5 runs each, medians). One thread always spends less CPU per request (no work
+/// stealing or cross-thread wakes): 58 vs 75 µs at -j16, 50 vs 64 µs at -j64, 44 vs 46 µs at -j256 in
+/// the quietest session. Wall time ties up to -j64 (12.90 vs 13.01 s, 3.30 vs 3.30 s) but not at -j256,
+/// where the client's requests arrive in bursts of a few hundred and one thread works through a burst
+/// alone (≈10 ms at ≈45 µs each): 0.967 vs 0.919 s and 1.045 vs 0.991 s, latency overshoot p50 360 vs
+/// 200 µs (a third, noisier session tied: 1.103 vs 1.096 s). The benchmark judges the client's wall
+/// time, so the server may take both cores when a burst needs them; `--worker-threads 0` is there to
+/// compare.
 fn runtime(workers: usize) -> std::io::Result<tokio::runtime::Runtime> {
     if workers == 0 {
         tokio::runtime::Builder::new_current_thread().enable_all().build()
