@@ -3,7 +3,7 @@
 //! tokio's timer wheel has 1 ms ticks and rounds deadlines up, so a 20 ms `sleep` really lasts 20.5 to
 //! 22 ms — an error of up to 10% that a benchmark would charge to the client. The delay line instead
 //! keeps the pending deadlines in a min-heap served by one dedicated thread, which sleeps on a condition
-//! variable until the earliest one and then fires its tokio oneshot; the handler awaits the receiver.
+//! variable until the earliest one and then has its tokio oneshot fired; the handler awaits the receiver.
 //! The thread asks the kernel for a 1 ns timer slack (Linux's default is 50 µs), so it wakes within a
 //! few tens of µs of the deadline.
 //!
