@@ -83,7 +83,10 @@ const MAX_PAYLOAD: usize = 1 << 20;
 
 /// Encodes one record: self-delimiting and checksummed, ready to append to a journal.
 pub fn encode(record: &Record) -> Vec<u8> {
-    let mut payload = Vec::new();
+    let mut payload = Vec::with_capacity(match record {
+        Record::Header(h) => 64 + h.source.len() + h.destination.len() + h.etag.len() + h.upload_id.len(),
+        Record::Part { etag, .. } => 8 + etag.len(),
+    });
     let tag = match record {
         Record::Header(h) => {
             payload.push(FORMAT_VERSION);

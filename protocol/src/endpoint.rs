@@ -7,6 +7,7 @@
 //! buckets are addressed on it virtual-host style (`<bucket>.<endpoint host>`), except for IP and
 //! `localhost` endpoints, or when asked, which use path-style (`<endpoint>/<bucket>/<key>`).
 
+use std::fmt::Write as _;
 use std::net::IpAddr;
 
 pub use crate::provider::Provider;
@@ -202,21 +203,21 @@ impl ObjectAddress {
             Some(ep) => {
                 let scheme = if ep.https { "https" } else { "http" };
                 let default_port = if ep.https { 443 } else { 80 };
-                let port = match ep.port {
-                    Some(p) if p != default_port => format!(":{p}"),
-                    _ => String::new(),
-                };
-                match ep.addressing {
-                    Addressing::VirtualHost => Location {
-                        scheme,
-                        authority: format!("{}.{}{port}", self.bucket, ep.host),
-                        bucket_in_host: Some(self.bucket.clone()),
-                    },
-                    Addressing::PathStyle => Location {
-                        scheme,
-                        authority: format!("{}{port}", ep.host),
-                        bucket_in_host: None,
-                    },
+                // Built with pushes: this runs for every request, and `format!` cost more than the rest.
+                let mut authority = String::with_capacity(self.bucket.len() + ep.host.len() + 7);
+                let virtual_host = ep.addressing == Addressing::VirtualHost;
+                if virtual_host {
+                    authority.push_str(&self.bucket);
+                    authority.push('.');
+                }
+                authority.push_str(&ep.host);
+                if let Some(p) = ep.port.filter(|&p| p != default_port) {
+                    let _ = write!(authority, ":{p}");
+                }
+                Location {
+                    scheme,
+                    authority,
+                    bucket_in_host: virtual_host.then(|| self.bucket.clone()),
                 }
             }
         }
@@ -275,6 +276,10 @@ mod tests {
         let a = ObjectAddress::new(Provider::Cos, "ap-beijing", "b-1", "k")
             .with_endpoint(Endpoint::parse("https://cos.ap-beijing.myqcloud.com:443").unwrap());
         assert_eq!(a.location().authority, "b-1.cos.ap-beijing.myqcloud.com");
+        let a = a.with_endpoint(Endpoint::parse("http://cos.example.com:8080").unwrap());
+        assert_eq!(a.location().authority, "b-1.cos.example.com:8080");
+        let a = a.with_endpoint(Endpoint::parse("https://[::1]:9443").unwrap());
+        assert_eq!(a.location().authority, "[::1]:9443");
         for bad in [
             "ftp://h",
             "https://h/path",

@@ -120,8 +120,11 @@ impl Answer<'_> {
 
     /// The `x-*-hash-crc64ecma` header as a number.
     fn crc64_header(&self) -> Result<Option<u64>, Failure> {
-        let name = format!("{}hash-crc64ecma", self.provider.header_prefix());
-        match self.text(&name)? {
+        let name = match self.provider {
+            Provider::Cos => "x-cos-hash-crc64ecma",
+            Provider::Oss => "x-oss-hash-crc64ecma",
+        };
+        match self.text(name)? {
             None => Ok(None),
             Some(v) => decimal(v.trim())
                 .map(Some)
