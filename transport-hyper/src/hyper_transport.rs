@@ -220,41 +220,53 @@ fn tls_config(insecure_skip_verify: bool) -> Result<ClientConfig, rustls::Error>
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let builder =
         ClientConfig::builder_with_provider(Arc::clone(&provider)).with_safe_default_protocol_versions()?;
-    if insecure_skip_verify {
+    let check = if insecure_skip_verify {
         tracing::warn!(
             "TLS CERTIFICATE VERIFICATION IS OFF (insecure_skip_verify): any server can impersonate \
              the endpoint. Use this only against a local test endpoint, never a real cloud."
         );
-        return Ok(builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(provider)))
-            .with_no_client_auth());
-    }
+        CertificateCheck::accept_any(provider)
+    } else {
+        CertificateCheck::system_roots(provider)
+    };
     Ok(builder
         .dangerous()
-        .with_custom_certificate_verifier(Arc::new(SystemRoots::new(provider)))
+        .with_custom_certificate_verifier(Arc::new(check))
         .with_no_client_auth())
 }
 
-/// rustls' standard (webpki) verification against the system trust store, which is read on the
-/// first certificate to check: a copy between plain-HTTP endpoints never pays for it.
+/// How server certificates are checked; handshake signatures are always checked with the
+/// provider's algorithms.
 #[derive(Debug)]
-struct SystemRoots {
+struct CertificateCheck {
     provider: Arc<CryptoProvider>,
-    verifier: OnceLock<Arc<WebPkiServerVerifier>>,
+    /// `None`: any certificate is accepted (`insecure_skip_verify`). Otherwise rustls' standard
+    /// (webpki) verification against the system trust store, which is read on the first
+    /// certificate to check: a copy between plain-HTTP endpoints never pays for it.
+    system_roots: Option<OnceLock<Arc<WebPkiServerVerifier>>>,
 }
 
-impl SystemRoots {
-    fn new(provider: Arc<CryptoProvider>) -> Self {
-        SystemRoots {
+impl CertificateCheck {
+    fn system_roots(provider: Arc<CryptoProvider>) -> Self {
+        CertificateCheck {
             provider,
-            verifier: OnceLock::new(),
+            system_roots: Some(OnceLock::new()),
+        }
+    }
+
+    fn accept_any(provider: Arc<CryptoProvider>) -> Self {
+        CertificateCheck {
+            provider,
+            system_roots: None,
         }
     }
 
     /// The webpki verifier over the system's roots, built on first use.
-    fn verifier(&self) -> Result<&Arc<WebPkiServerVerifier>, rustls::Error> {
-        if let Some(verifier) = self.verifier.get() {
+    fn verifier<'a>(
+        &self,
+        cell: &'a OnceLock<Arc<WebPkiServerVerifier>>,
+    ) -> Result<&'a Arc<WebPkiServerVerifier>, rustls::Error> {
+        if let Some(verifier) = cell.get() {
             return Ok(verifier);
         }
         let loaded = rustls_native_certs::load_native_certs();
@@ -273,11 +285,11 @@ impl SystemRoots {
                          ca-certificates package"
                     ))
                 })?;
-        Ok(self.verifier.get_or_init(|| verifier))
+        Ok(cell.get_or_init(|| verifier))
     }
 }
 
-impl ServerCertVerifier for SystemRoots {
+impl ServerCertVerifier for CertificateCheck {
     fn verify_server_cert(
         &self,
         end_entity: &CertificateDer<'_>,
@@ -286,8 +298,16 @@ impl ServerCertVerifier for SystemRoots {
         ocsp_response: &[u8],
         now: UnixTime,
     ) -> Result<ServerCertVerified, rustls::Error> {
-        self.verifier()?
-            .verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now)
+        match &self.system_roots {
+            None => Ok(ServerCertVerified::assertion()),
+            Some(cell) => self.verifier(cell)?.verify_server_cert(
+                end_entity,
+                intermediates,
+                server_name,
+                ocsp_response,
+                now,
+            ),
+        }
     }
 
     fn verify_tls12_signature(
@@ -325,63 +345,22 @@ impl ServerCertVerifier for SystemRoots {
     }
 }
 
-/// A certificate verifier that accepts any certificate but still checks handshake signatures.
-#[derive(Debug)]
-struct AcceptAnyCertificate(Arc<CryptoProvider>);
-
-impl ServerCertVerifier for AcceptAnyCertificate {
-    fn verify_server_cert(
-        &self,
-        _end_entity: &CertificateDer<'_>,
-        _intermediates: &[CertificateDer<'_>],
-        _server_name: &ServerName<'_>,
-        _ocsp_response: &[u8],
-        _now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        Ok(ServerCertVerified::assertion())
-    }
-
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0.signature_verification_algorithms)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.0.signature_verification_algorithms.supported_schemes()
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
 
     #[test]
     fn the_trust_store_is_read_on_the_first_check_only() {
-        let roots = SystemRoots::new(Arc::new(rustls::crypto::ring::default_provider()));
-        assert!(
-            roots.verifier.get().is_none(),
-            "nothing is read when the config is built"
-        );
+        let check = CertificateCheck::system_roots(Arc::new(rustls::crypto::ring::default_provider()));
+        let cell = check.system_roots.as_ref().unwrap();
+        assert!(cell.get().is_none(), "nothing is read when the config is built");
         let name = ServerName::try_from("example.com").unwrap();
         let garbage = CertificateDer::from(vec![0x30, 0x03, 0x02, 0x01, 0x00]);
-        let result = roots.verify_server_cert(&garbage, &[], &name, &[], UnixTime::now());
+        let result = check.verify_server_cert(&garbage, &[], &name, &[], UnixTime::now());
         assert!(result.is_err(), "a malformed certificate is refused");
         // The store was read (or found unusable, which each later check reports again).
-        if let Some(verifier) = roots.verifier.get() {
-            let again = roots.verifier().unwrap();
+        if let Some(verifier) = cell.get() {
+            let again = check.verifier(cell).unwrap();
             assert!(Arc::ptr_eq(verifier, again), "read once, then kept");
         }
     }
