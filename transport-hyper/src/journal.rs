@@ -209,10 +209,7 @@ impl FileJournal {
         if self.pending.is_empty() {
             return Ok(());
         }
-        let file = self
-            .file
-            .as_mut()
-            .ok_or_else(|| io::Error::other("checkpoint journal has no header record to append parts to"))?;
+        let file = self.file.as_mut().ok_or_else(no_header)?;
         let written = file.write_all(&self.pending);
         self.pending.clear();
         written
@@ -237,9 +234,7 @@ impl Journal for FileJournal {
             return self.replace_with_header(&encode(record));
         }
         if self.file.is_none() {
-            return Err(io::Error::other(
-                "checkpoint journal has no header record to append parts to",
-            ));
+            return Err(no_header());
         }
         self.pending.extend_from_slice(&encode(record));
         self.unsynced += 1;
@@ -279,6 +274,11 @@ impl Drop for FileJournal {
             tracing::warn!(%error, path = %self.path.display(), "cannot write the last checkpoint records");
         }
     }
+}
+
+/// A part record came before any header: there is no upload to record it for.
+fn no_header() -> io::Error {
+    io::Error::other("checkpoint journal has no header record to append parts to")
 }
 
 /// Where a new header is written before it is renamed over the journal at `path`.
