@@ -10,7 +10,9 @@ use crate::config::Limits;
 use crate::dialect::{http_date, iso8601, now_millis, parse_http_date, Provider, ServiceError};
 use crate::request::{decode, host_style, parse_query, HostStyle, Request};
 use crate::segments::Content;
-use crate::store::{multipart_etag, normalize_etag, simple_etag, Bucket, Object, Part, Store, Upload};
+use crate::store::{
+    etags_match, multipart_etag, normalize_etag, simple_etag, Bucket, Object, Part, Store, Upload,
+};
 use crate::xml::{parse_complete, XmlWriter};
 
 /// A successful answer.
@@ -904,7 +906,7 @@ fn complete(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError>
                 "One or more of the specified parts could not be found: part {number}."
             ))
         })?;
-        if normalize_etag(etag) != normalize_etag(&part.etag) {
+        if !etags_match(etag, &part.etag) {
             return Err(ServiceError::invalid_part(format!(
                 "The specified entity tag of part {number} does not match the part's entity tag."
             )));

@@ -118,7 +118,8 @@ impl Content {
 
     /// Concatenation of several contents; CRCs combine without rereading any segment.
     pub fn concat<'a>(parts: impl IntoIterator<Item = &'a Content>) -> Content {
-        let mut segments = Vec::new();
+        let parts = parts.into_iter();
+        let mut segments = Vec::with_capacity(parts.size_hint().0);
         let mut crc = 0u64;
         let mut len = 0u64;
         for part in parts {

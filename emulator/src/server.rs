@@ -303,6 +303,14 @@ async fn respond(
     };
     let head = request.method == http::Method::HEAD;
 
+    // Checked on arrival, like a service whose latency includes its own work: the signature's
+    // time window is judged at arrival, and the check's CPU time is inside the injected latency
+    // instead of added to it. A failure is still answered after the delay.
+    let authenticated = if shared.config.verify_signatures {
+        auth::authenticate(&request, &shared.keys, std::time::SystemTime::now()).map(drop)
+    } else {
+        Ok(())
+    };
     let decision = {
         let mut faults = shared.fault_state();
         let state = &mut *faults;
@@ -327,10 +335,10 @@ async fn respond(
             ));
         }
         Some(FaultKind::DropResponse) => {
-            let _ = execute(shared, api, &request);
+            let _ = execute(shared, api, &request, authenticated);
             return Err(Dropped);
         }
-        None => execute(shared, api, &request),
+        None => execute(shared, api, &request, authenticated),
     };
     let injected = decision.fault.is_some();
     Ok(match outcome {
@@ -347,11 +355,15 @@ async fn respond(
     })
 }
 
-/// Authenticates and runs the operation, applying the overwrite fault after part copies.
-fn execute(shared: &Shared, api: Api, req: &Request) -> Result<Reply, ServiceError> {
-    if shared.config.verify_signatures {
-        auth::authenticate(req, &shared.keys, std::time::SystemTime::now())?;
-    }
+/// Runs the operation if `authenticated` (the check made on arrival) holds, applying the
+/// overwrite fault after part copies.
+fn execute(
+    shared: &Shared,
+    api: Api,
+    req: &Request,
+    authenticated: Result<(), ServiceError>,
+) -> Result<Reply, ServiceError> {
+    authenticated?;
     if req.bucket.is_empty() {
         return Err(ServiceError::not_implemented());
     }

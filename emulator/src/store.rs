@@ -99,13 +99,56 @@ pub fn simple_etag(provider: Provider, content: &Content) -> String {
 /// The ETag of a completed multipart upload: hex(MD5(concatenated binary part digests)) + `-N`.
 pub fn multipart_etag(provider: Provider, part_etags: &[&str]) -> String {
     let mut md5 = Md5::new();
+    let mut digest = [0u8; 16];
     for etag in part_etags {
-        md5.update(hex::decode(etag).unwrap_or_else(|_| etag.as_bytes().to_vec()));
+        // A part's ETag is the hex of its MD5; anything else is hashed as text.
+        match hex::decode_to_slice(etag, &mut digest) {
+            Ok(()) => md5.update(digest),
+            Err(_) => md5.update(etag.as_bytes()),
+        }
     }
     format!("{}-{}", provider.hex(&md5.finalize()), part_etags.len())
 }
 
 /// Normalizes an ETag for comparison: quotes stripped, lower case.
 pub fn normalize_etag(etag: &str) -> String {
-    etag.trim().trim_matches('"').to_ascii_lowercase()
+    bare_etag(etag).to_ascii_lowercase()
+}
+
+/// Whether two ETags name the same content: [`normalize_etag`] equality, without allocating.
+pub fn etags_match(a: &str, b: &str) -> bool {
+    bare_etag(a).eq_ignore_ascii_case(bare_etag(b))
+}
+
+fn bare_etag(etag: &str) -> &str {
+    etag.trim().trim_matches('"')
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn etags_match_ignores_quotes_case_and_spaces() {
+        assert!(etags_match("\"ABC\"", " abc "));
+        assert!(!etags_match("\"abc\"", "abd"));
+        assert_eq!(normalize_etag(" \"AbC\""), "abc");
+    }
+
+    #[test]
+    fn multipart_etag_hashes_binary_md5s() {
+        let one = "0123456789abcdef0123456789abcdef";
+        let mut md5 = Md5::new();
+        md5.update(hex::decode(one).unwrap());
+        md5.update(hex::decode(one).unwrap());
+        let expected = format!("{}-2", Provider::Cos.hex(&md5.finalize()));
+        assert_eq!(multipart_etag(Provider::Cos, &[one, one]), expected);
+        // Not hex: hashed as text.
+        let mut md5 = Md5::new();
+        md5.update(b"zz");
+        assert_eq!(
+            multipart_etag(Provider::Oss, &["zz"]),
+            format!("{}-1", Provider::Oss.hex(&md5.finalize()))
+        );
+    }
 }
