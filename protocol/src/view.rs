@@ -51,18 +51,13 @@ impl<'a> RequestView<'a> {
     ///
     /// Invalid UTF-8 after decoding is replaced (the vendors' keys are UTF-8).
     pub fn decoded_path(&self) -> Cow<'a, str> {
-        percent_decode_str(self.path).decode_utf8_lossy()
+        decode(self.path)
     }
 
     /// The query's `key[=value]` pairs, percent-decoded, in wire order. A pair without `=` has an empty
     /// value; empty pieces (`a&&b`) are skipped. `+` is kept as a literal plus.
     pub fn query_pairs(&self) -> impl Iterator<Item = (Cow<'a, str>, Cow<'a, str>)> + 'a {
-        self.raw_query_pairs().map(|(k, v)| {
-            (
-                percent_decode_str(k).decode_utf8_lossy(),
-                percent_decode_str(v).decode_utf8_lossy(),
-            )
-        })
+        self.raw_query_pairs().map(|(k, v)| (decode(k), decode(v)))
     }
 
     /// The query's `key[=value]` pairs exactly as on the wire.
@@ -81,6 +76,15 @@ impl<'a> RequestView<'a> {
     /// The first value of header `name` as text, if present and visible ASCII / UTF-8.
     pub fn header_str(&self, name: &str) -> Option<&'a str> {
         self.header(name).and_then(|b| std::str::from_utf8(b).ok())
+    }
+}
+
+/// `s` percent-decoded; text without a `%` is returned as it is, without a scan for UTF-8.
+fn decode(s: &str) -> Cow<'_, str> {
+    if s.as_bytes().contains(&b'%') {
+        percent_decode_str(s).decode_utf8_lossy()
+    } else {
+        Cow::Borrowed(s)
     }
 }
 
