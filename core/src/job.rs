@@ -1008,14 +1008,16 @@ impl CopyJob {
                 }
             }
             Stage::Parts if self.parts_in_flight == 0 && self.parts_done as usize == self.parts.len() => {
+                // The ETags move into the operation: nothing reads them from the part states once
+                // the job completes (there is no way back from Complete to copying parts).
                 let parts = self
                     .parts
-                    .iter()
+                    .iter_mut()
                     .zip(1u32..)
                     .filter_map(|(state, number)| match state {
                         PartState::Done { etag } => Some(CompletedPart {
                             number,
-                            etag: etag.clone(),
+                            etag: std::mem::take(etag),
                         }),
                         _ => None,
                     })

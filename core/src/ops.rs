@@ -5,6 +5,7 @@
 //! (which sends them). Every operation is self-contained: it names the upload id and part it acts on,
 //! so a renderer needs only the job's fixed [source and destination](crate::ops) addresses besides it.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 /// An inclusive byte range `first..=last` of the source object, as sent in
@@ -113,8 +114,9 @@ pub enum Operation {
     Complete {
         /// The upload to complete.
         upload_id: String,
-        /// Every part, in ascending order, with the ETag the service returned for it.
-        parts: Vec<CompletedPart>,
+        /// Every part, in ascending order, with the ETag the service returned for it. Shared, so
+        /// that handing the operation out again (a retry) does not copy a list of 10,000 parts.
+        parts: Arc<[CompletedPart]>,
     },
     /// Abort Multipart Upload.
     Abort {

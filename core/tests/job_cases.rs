@@ -137,7 +137,7 @@ fn multipart_copies_metadata_and_tags_and_persists_as_it_goes() {
     let Operation::Complete { parts, .. } = &run.sent.last().unwrap().1 else {
         panic!()
     };
-    for part in parts {
+    for part in parts.iter() {
         assert!(run.records.contains(&Record::Part {
             number: part.number,
             etag: part.etag.clone()

@@ -201,7 +201,7 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
         let done = job
             .send(&Operation::Complete {
                 upload_id: upload_id.clone(),
-                parts: parts.clone(),
+                parts: parts.clone().into(),
             })
             .await
             .unwrap();

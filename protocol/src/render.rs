@@ -686,7 +686,8 @@ mod tests {
                 parts: vec![CompletedPart {
                     number: 1,
                     etag: "\"e\"".into(),
-                }],
+                }]
+                .into(),
             },
             Operation::Abort {
                 upload_id: "u".into(),

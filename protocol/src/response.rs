@@ -317,7 +317,8 @@ mod tests {
             parts: vec![CompletedPart {
                 number: 1,
                 etag: "\"a\"".into(),
-            }],
+            }]
+            .into(),
         }
     }
 

@@ -161,7 +161,8 @@ fn operations() -> Vec<Operation> {
             parts: vec![CompletedPart {
                 number: 1,
                 etag: "\"e\"".into(),
-            }],
+            }]
+            .into(),
         },
         Operation::Abort {
             upload_id: "u".into(),

@@ -211,7 +211,8 @@ fn check(file: &str, provider: Provider) -> usize {
                             number: 2,
                             etag: ETAG.into(),
                         },
-                    ],
+                    ]
+                    .into(),
                 },
                 &src,
                 &dst,

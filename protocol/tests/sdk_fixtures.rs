@@ -118,7 +118,8 @@ fn check(provider: Provider, case: &Value, body: &[u8]) {
                 parts: vec![CompletedPart {
                     number: 1,
                     etag: "\"e\"".into(),
-                }],
+                }]
+                .into(),
             };
             assert_eq!(
                 parse_reply(provider, &op, &ok(body)).unwrap(),

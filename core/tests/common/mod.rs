@@ -138,7 +138,7 @@ impl Service {
                 };
                 let mut ranges = Vec::new();
                 let mut previous = 0;
-                for CompletedPart { number, etag } in parts {
+                for CompletedPart { number, etag } in parts.iter() {
                     let ok = *number > previous && upload.get(number).is_some_and(|(e, _)| e == etag);
                     if !ok {
                         return Err(failure(FailureKind::Fatal, 400));
