@@ -72,6 +72,8 @@ impl Settings {
             peer_parts: 9_999,
             repeat: 3,
         };
+        // Applied last, so that it overrides `--smoke`'s single run wherever it is written.
+        let mut repeat = None;
         for arg in args {
             match arg.as_str() {
                 "--smoke" => {
@@ -86,12 +88,23 @@ impl Settings {
                 }
                 "--no-peers" => settings.peers = false,
                 "--no-micro" => settings.micro = false,
-                other => {
-                    return Err(format!(
-                        "bench: unknown option {other} (--smoke, --no-peers, --no-micro)"
-                    ))
-                }
+                other => match other.strip_prefix("--repeat=").map(str::parse::<usize>) {
+                    Some(Ok(n @ 1..)) => repeat = Some(n),
+                    Some(_) => {
+                        return Err(format!(
+                            "bench: {other}: the repeat count must be a whole number of 1 or more"
+                        ))
+                    }
+                    None => {
+                        return Err(format!(
+                            "bench: unknown option {other} (--smoke, --no-peers, --no-micro, --repeat=N)"
+                        ))
+                    }
+                },
             }
+        }
+        if let Some(n) = repeat {
+            settings.repeat = n;
         }
         Ok(settings)
     }
@@ -1096,6 +1109,36 @@ fn dechunk(mut rest: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn args(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn repeat_count_is_read_and_checked() {
+        assert_eq!(Settings::from_args(&args(&[])).unwrap().repeat, 3);
+        assert_eq!(Settings::from_args(&args(&["--smoke"])).unwrap().repeat, 1);
+        assert_eq!(
+            Settings::from_args(&args(&["--repeat=5", "--smoke"]))
+                .unwrap()
+                .repeat,
+            5
+        );
+        assert_eq!(
+            Settings::from_args(&args(&["--smoke", "--repeat=2"]))
+                .unwrap()
+                .repeat,
+            2
+        );
+        for bad in ["--repeat=0", "--repeat=x", "--repeat="] {
+            let error = Settings::from_args(&args(&[bad])).err().unwrap();
+            assert!(error.contains("whole number"), "{bad}: {error}");
+        }
+        assert!(Settings::from_args(&args(&["--fast"]))
+            .err()
+            .unwrap()
+            .contains("--repeat=N"));
+    }
 
     fn run(wall_ms: u64, cpu_ms: u64, rss: u64, inner: Option<u64>) -> Run {
         Run {
