@@ -435,14 +435,36 @@ async fn verify(
             expected.content_type, dest.metadata.content_type
         ));
     }
+    if let Some(asked) = &settings.storage_class {
+        let found = dest
+            .storage_class
+            .as_deref()
+            .unwrap_or_else(|| default_storage_class(wire.destination().provider));
+        if !asked.eq_ignore_ascii_case(found) {
+            problems.push(format!("storage class differs: asked for {asked}, found {found}"));
+        }
+    }
     if problems.is_empty() {
-        tracing::info!("verified: size, metadata and CRC-64 match");
+        if settings.storage_class.is_some() {
+            tracing::info!("verified: size, metadata, storage class and CRC-64 match");
+        } else {
+            tracing::info!("verified: size, metadata and CRC-64 match");
+        }
         Ok(())
     } else {
         Err(CliError::Failed(format!(
             "verification failed: {}",
             problems.join("; ")
         )))
+    }
+}
+
+/// The class an object has when a HEAD names none: COS leaves `x-cos-storage-class` out for
+/// STANDARD objects (OSS always sends `x-oss-storage-class`).
+fn default_storage_class(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Cos => "STANDARD",
+        Provider::Oss => "Standard",
     }
 }
 

@@ -1,6 +1,6 @@
 //! `--storage-class` end to end: the class reaches the destination object on a single PUT-Copy
-//! (Copy metadata directive) and on a multipart copy, on both providers; `--verify` accepts the
-//! changed class (it compares size, user metadata, Content-Type and CRC-64, not the class).
+//! (Copy metadata directive) and on a multipart copy, on both providers, and `--verify` finds it
+//! there (it compares the class when one was asked for).
 
 mod harness;
 

@@ -60,7 +60,8 @@ fn verify_passes_on_faithful_copies() {
 }
 
 /// Runs a verified copy while every HEAD is slowed, and swaps the destination for `replacement`
-/// once the copy has written it: the verifying HEAD sees the replacement.
+/// once the copy has written it: the verifying HEAD sees the replacement. Returns the standard
+/// error of the failed run.
 fn verify_against(
     world: &World,
     provider: Provider,
@@ -69,6 +70,19 @@ fn verify_against(
     extra: &[&str],
     replacement: ObjectSpec,
 ) -> String {
+    let output = run_against(world, provider, key, dst_key, extra, replacement);
+    failed(&output, 1)
+}
+
+/// [`verify_against`] without judging the outcome.
+fn run_against(
+    world: &World,
+    provider: Provider,
+    key: &str,
+    dst_key: &str,
+    extra: &[&str],
+    replacement: ObjectSpec,
+) -> std::process::Output {
     world.emu.set_faults({
         let mut plan = FaultPlan::default();
         plan.ops.insert(
@@ -101,7 +115,7 @@ fn verify_against(
         .unwrap();
     let output = child.wait_with_output().unwrap();
     world.emu.set_faults(FaultPlan::default());
-    failed(&output, 1)
+    output
 }
 
 /// A destination with other content of the same size fails on CRC-64; one with the same content
@@ -139,6 +153,55 @@ fn verify_fails_when_the_destination_differs() {
                 "{provider:?} {key}: {stderr}"
             );
             assert!(!stderr.contains("CRC-64"), "{provider:?} {key}: {stderr}");
+        }
+    }
+}
+
+/// With `--storage-class`, verification also compares the class: a destination without it fails,
+/// and a COS object whose HEAD names no class counts as STANDARD (COS leaves the header out).
+#[test]
+fn verify_checks_the_storage_class_when_one_was_asked_for() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (asked, default) = match provider {
+            Provider::Cos => ("STANDARD_IA", "STANDARD"),
+            Provider::Oss => ("IA", "Standard"),
+        };
+        for (key, size, _, extra) in cases(provider) {
+            let seed = size ^ 0x5A;
+            world.object(provider, key, size, seed);
+            let args = [&["--storage-class", asked][..], &extra].concat();
+            let stderr = verify_against(
+                &world,
+                provider,
+                key,
+                &format!("{key}-class"),
+                &args,
+                ObjectSpec::generated(size, seed),
+            );
+            let expected = format!("storage class differs: asked for {asked}, found {default}");
+            assert!(
+                stderr.contains("verification failed") && stderr.contains(&expected),
+                "{provider:?} {key}: {stderr}"
+            );
+            assert!(
+                !stderr.contains("CRC-64") && !stderr.contains("metadata differs"),
+                "{provider:?} {key}: {stderr}"
+            );
+            // The provider's default class, asked for in other letter case, matches an object
+            // whose HEAD names none (COS) or names the default (OSS).
+            let lower = default.to_ascii_lowercase();
+            let args = [&["--storage-class", lower.as_str()][..], &extra].concat();
+            let output = run_against(
+                &world,
+                provider,
+                key,
+                &format!("{key}-default"),
+                &args,
+                ObjectSpec::generated(size, seed),
+            );
+            let summary = copied(&output);
+            assert_eq!(summary["verified"], true, "{provider:?} {key}");
         }
     }
 }
