@@ -139,9 +139,9 @@ pub struct CpArgs {
 /// `--metadata-directive`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Directive {
-    /// Keep the source's metadata (and tags, for a multipart copy).
+    /// Keep the source's metadata and tags.
     Copy,
-    /// Use --meta / --content-type instead.
+    /// Use --meta / --content-type instead, and no tags.
     Replace,
 }
 

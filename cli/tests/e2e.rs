@@ -253,6 +253,43 @@ fn awkward_keys_single_and_multipart() {
     }
 }
 
+/// Tags follow the metadata directive the same way whatever the object's size: kept under Copy,
+/// dropped under Replace (a single PUT-Copy says so with the tagging directive, since both services
+/// copy tags by default; a multipart copy passes no tags to Initiate).
+#[test]
+fn single_and_multipart_copies_treat_tags_alike() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, dst) = buckets(provider);
+        let spec = ObjectSpec::generated(3 * MIB, 21).tag("team", "media");
+        world.object(src, "tagged", spec);
+        let source_tags = vec![("team".to_string(), "media".to_string())];
+        for (mode, sizes) in [
+            ("single", &["--threshold", "1GiB"][..]),
+            ("multipart", &["--threshold", "1MiB", "--part-size", "1MiB"][..]),
+        ] {
+            for (directive, expected) in [("copy", source_tags.clone()), ("replace", vec![])] {
+                let key = format!("tags-{mode}-{directive}");
+                let args = [
+                    &["--region", region(provider), "--metadata-directive", directive][..],
+                    sizes,
+                ]
+                .concat();
+                let output = world.cp(
+                    provider,
+                    &url(provider, src, "tagged"),
+                    &url(provider, dst, &key),
+                    &args,
+                );
+                assert_eq!(copied(&output)["mode"], mode, "{provider:?} {key}");
+                assert!(world.same((src, "tagged"), (dst, key.as_str())));
+                let info = world.emu.object_info(dst, &key).unwrap();
+                assert_eq!(info.tags, expected, "{provider:?} {key}");
+            }
+        }
+    }
+}
+
 #[test]
 fn multipart_copies_carry_metadata_and_replace_changes_it() {
     let world = World::new();

@@ -37,7 +37,9 @@ pub enum MetadataDirective {
     /// source and passes its metadata and tags to Initiate.
     #[default]
     Copy,
-    /// Use the metadata given in the job (COS `Replaced`, OSS `REPLACE`).
+    /// Use the metadata given in the job (COS `Replaced`, OSS `REPLACE`), and no tags: a PUT-Copy
+    /// sends the tagging directive `Replaced` / `REPLACE` with none, as a multipart copy passes no
+    /// tags to Initiate.
     Replace,
 }
 

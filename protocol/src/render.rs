@@ -109,12 +109,16 @@ pub fn render(
                 (MetadataDirective::Copy, Provider::Cos) => d.header(directive_header, "Copy")?,
                 // OSS's default is COPY; alibabacloud-oss-v2 sends no header for it.
                 (MetadataDirective::Copy, Provider::Oss) => {}
+                // Replace drops the source's tags too, as a multipart copy does (it passes no tags
+                // to Initiate): both services copy tags by default whatever the metadata directive.
                 (MetadataDirective::Replace, Provider::Cos) => {
                     d.header(directive_header, "Replaced")?;
+                    d.header(HeaderName::from_static("x-cos-tagging-directive"), "Replaced")?;
                     d.metadata(metadata)?;
                 }
                 (MetadataDirective::Replace, Provider::Oss) => {
                     d.header(directive_header, "REPLACE")?;
+                    d.header(HeaderName::from_static("x-oss-tagging-directive"), "REPLACE")?;
                     d.metadata(metadata)?;
                 }
             }

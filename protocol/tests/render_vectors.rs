@@ -120,6 +120,11 @@ fn check(file: &str, provider: Provider) -> usize {
         } else {
             "Standard"
         };
+        // The generator's PUT-Copy with the Replace directive: a class change and a source version.
+        let (replace_class, replace_version) = match provider {
+            Provider::Cos => ("STANDARD_IA", "MTg0NDUxOTk2NzQ4NTg4MTg"),
+            Provider::Oss => ("IA", "CAEQNhiBgMDJgZCA0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFmZjk1"),
+        };
         let tags = vec![
             ("k1".to_string(), "v1".to_string()),
             ("k 2".to_string(), "v&2".to_string()),
@@ -155,9 +160,9 @@ fn check(file: &str, provider: Provider) -> usize {
                         cache_control: Some("no-cache".into()),
                         ..meta("text/plain; charset=utf-8", &[("color", "blue"), ("n", "1")])
                     },
-                    storage_class: Some("STANDARD_IA".into()),
+                    storage_class: Some(replace_class.into()),
                 },
-                &src.clone().with_version("MTg0NDUxOTk2NzQ4NTg4MTg"),
+                &src.clone().with_version(replace_version),
                 &dst,
                 &signer,
                 now,

@@ -142,7 +142,9 @@ def cos_cases():
                 ("put_copy_replace", lambda: client.copy_object(
                     Bucket=COS_BUCKET, Key=key, CopySource=src_v, CopyStatus="Replaced",
                     ContentType="text/plain; charset=utf-8", CacheControl="no-cache",
-                    Metadata={"x-cos-meta-color": "blue", "x-cos-meta-n": "1"}, StorageClass="STANDARD_IA")),
+                    # The SDK has no TaggingDirective parameter; entries of Metadata go out as headers.
+                    Metadata={"x-cos-meta-color": "blue", "x-cos-meta-n": "1", "x-cos-tagging-directive": "Replaced"},
+                    StorageClass="STANDARD_IA")),
                 ("initiate", lambda: client.create_multipart_upload(
                     Bucket=COS_BUCKET, Key=key, ContentType="application/octet-stream",
                     Metadata={"x-cos-meta-color": "blue"}, StorageClass="STANDARD", Tagging="k1=v1&k%202=v%262")),
@@ -222,7 +224,7 @@ def oss2_cases():
                             OSS_SRC_BUCKET, key, key, params={"versionId": "CAEQNhiBgMDJgZCA0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFmZjk1"},
                             headers={"x-oss-metadata-directive": "REPLACE", "Content-Type": "text/plain; charset=utf-8",
                                      "Cache-Control": "no-cache", "x-oss-meta-color": "blue", "x-oss-meta-n": "1",
-                                     "x-oss-storage-class": "IA"})),
+                                     "x-oss-storage-class": "IA", "x-oss-tagging-directive": "REPLACE"})),
                         ("initiate", lambda: bucket.init_multipart_upload(key, headers={
                             "Content-Type": "application/octet-stream", "x-oss-meta-color": "blue",
                             "x-oss-storage-class": "Standard", "x-oss-tagging": "k1=v1&k%202=v%262"})),
@@ -347,6 +349,12 @@ def oss_v2_cases():
                         ("get_tagging", lambda: client.get_object_tagging(oss.GetObjectTaggingRequest(bucket=B, key=key))),
                         ("put_copy", lambda: client.copy_object(oss.CopyObjectRequest(
                             bucket=B, key=key, source_bucket=OSS_SRC_BUCKET, source_key=key, if_match=ETAG))),
+                        ("put_copy_replace", lambda: client.copy_object(oss.CopyObjectRequest(
+                            bucket=B, key=key, source_bucket=OSS_SRC_BUCKET, source_key=key,
+                            source_version_id="CAEQNhiBgMDJgZCA0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFmZjk1",
+                            metadata_directive="REPLACE", tagging_directive="REPLACE",
+                            content_type="text/plain; charset=utf-8", cache_control="no-cache",
+                            metadata={"color": "blue", "n": "1"}, storage_class="IA"))),
                         ("initiate", lambda: client.initiate_multipart_upload(oss.InitiateMultipartUploadRequest(
                             bucket=B, key=key, content_type="application/octet-stream", metadata={"color": "blue"},
                             storage_class="Standard", tagging="k1=v1&k%202=v%262"))),
