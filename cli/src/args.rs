@@ -114,8 +114,8 @@ pub struct CpArgs {
     #[arg(long, value_name = "C")]
     pub storage_class: Option<String>,
 
-    /// HEAD both ends afterwards and compare size, metadata and CRC-64 where given, and the
-    /// storage class when --storage-class is.
+    /// HEAD both ends afterwards and compare size, metadata and CRC-64 where given, the tags,
+    /// and the storage class when --storage-class is.
     #[arg(long)]
     pub verify: bool,
     /// Print the plan (HEADs the source for its size) and copy nothing.

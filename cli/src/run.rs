@@ -371,7 +371,8 @@ async fn send_once(transport: &HyperTransport, wire: &impl Wire, op: &Operation)
     wire.reply(op, &response)
 }
 
-/// `--verify`: HEAD both ends and compare size, metadata and CRC-64 where both report one.
+/// `--verify`: HEAD both ends and compare size, metadata and CRC-64 where both report one, the
+/// storage class when one was asked for, and the tags (GET `?tagging`) unless they cannot be read.
 async fn verify(
     settings: &Settings,
     transport: &HyperTransport,
@@ -384,9 +385,19 @@ async fn verify(
         wire.destination().clone(),
         wire.signer().clone(),
     );
-    let (source, dest) = tokio::join!(
+    // Under Replace the destination should have no tags: the source's are not needed.
+    let copy_tags = settings.directive == Directive::Copy;
+    let (source, dest, source_tags, dest_tags) = tokio::join!(
         send_once(transport, wire, &Operation::HeadSource),
-        send_once(transport, &dest_wire, &Operation::HeadSource)
+        send_once(transport, &dest_wire, &Operation::HeadSource),
+        async {
+            if copy_tags {
+                send_once(transport, wire, &Operation::GetSourceTagging).await
+            } else {
+                Ok(Reply::Tagging(Vec::new()))
+            }
+        },
+        send_once(transport, &dest_wire, &Operation::GetSourceTagging)
     );
     let head = |r: Result<Reply, Failure>, which: &str| match r {
         Ok(Reply::Head(info)) => Ok(*info),
@@ -444,18 +455,49 @@ async fn verify(
             problems.push(format!("storage class differs: asked for {asked}, found {found}"));
         }
     }
-    if problems.is_empty() {
-        if settings.storage_class.is_some() {
-            tracing::info!("verified: size, metadata, storage class and CRC-64 match");
-        } else {
-            tracing::info!("verified: size, metadata and CRC-64 match");
+    let mut compared = vec!["size", "metadata"];
+    if settings.storage_class.is_some() {
+        compared.push("storage class");
+    }
+    match (tag_set(source_tags), tag_set(dest_tags)) {
+        (Ok(expected), Ok(found)) => {
+            compared.push("tags");
+            if expected != found {
+                problems.push(format!("tags differ: expected {expected:?}, found {found:?}"));
+            }
         }
+        (Err(f), _) | (_, Err(f)) => {
+            tracing::warn!("verify: tags not compared, they cannot be read: {}", describe(&f));
+        }
+    }
+    compared.push("CRC-64");
+    if problems.is_empty() {
+        let (last, rest) = compared.split_last().unwrap_or((&"nothing", &[]));
+        tracing::info!("verified: {} and {last} match", rest.join(", "));
         Ok(())
     } else {
         Err(CliError::Failed(format!(
             "verification failed: {}",
             problems.join("; ")
         )))
+    }
+}
+
+/// The tags of a GET `?tagging` answer, sorted (their order means nothing).
+fn tag_set(reply: Result<Reply, Failure>) -> Result<Vec<(String, String)>, Failure> {
+    match reply? {
+        Reply::Tagging(mut tags) => {
+            tags.sort();
+            Ok(tags)
+        }
+        other => Err(Failure {
+            kind: FailureKind::Fatal,
+            status: None,
+            code: "UnexpectedReply".to_string(),
+            message: format!("unexpected reply to GET ?tagging: {other:?}"),
+            request_id: None,
+            retry_after: None,
+        }),
     }
 }
 

@@ -1,5 +1,6 @@
 //! `--verify` end to end: it passes on faithful copies (single and multipart, both providers) and
-//! fails when the destination is not what the copy wrote, so a verify that always passes is caught.
+//! fails when the destination is not what the copy wrote (content, metadata, storage class, tags),
+//! so a verify that always passes is caught.
 
 mod harness;
 
@@ -46,7 +47,7 @@ fn verify_passes_on_faithful_copies() {
             assert!(world.same(provider, key), "{provider:?} {key}");
             let stderr = String::from_utf8_lossy(&output.stderr);
             assert!(
-                stderr.contains("verified: size, metadata and CRC-64 match"),
+                stderr.contains("verified: size, metadata, tags and CRC-64 match"),
                 "{provider:?} {key}: {stderr}"
             );
             // One HEAD of the source before the copy, then one of each end to verify.
@@ -59,8 +60,8 @@ fn verify_passes_on_faithful_copies() {
     }
 }
 
-/// Runs a verified copy while every HEAD is slowed, and swaps the destination for `replacement`
-/// once the copy has written it: the verifying HEAD sees the replacement. Returns the standard
+/// Runs a verified copy while every HEAD and GET `?tagging` is slowed, and swaps the destination
+/// for `replacement` once the copy has written it: the verifying reads see the replacement. Returns the standard
 /// error of the failed run.
 fn verify_against(
     world: &World,
@@ -85,13 +86,16 @@ fn run_against(
 ) -> std::process::Output {
     world.emu.set_faults({
         let mut plan = FaultPlan::default();
-        plan.ops.insert(
-            Api::HeadObject,
-            OpFaults {
-                latency_ms: 600,
-                ..OpFaults::default()
-            },
-        );
+        // The verifying reads (HEAD and GET ?tagging) must come after the swap.
+        for api in [Api::HeadObject, Api::GetObjectTagging] {
+            plan.ops.insert(
+                api,
+                OpFaults {
+                    latency_ms: 600,
+                    ..OpFaults::default()
+                },
+            );
+        }
         plan
     });
     let args = [&["--verify"][..], extra].concat();
@@ -203,5 +207,83 @@ fn verify_checks_the_storage_class_when_one_was_asked_for() {
             let summary = copied(&output);
             assert_eq!(summary["verified"], true, "{provider:?} {key}");
         }
+    }
+}
+
+/// Verification compares the tags: the source's under the Copy directive, none under Replace.
+#[test]
+fn verify_compares_the_tags() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, _) = buckets(provider);
+        for (key, size, _, extra) in cases(provider) {
+            let seed = size ^ 0x2B;
+            let source = ObjectSpec::generated(size, seed).tag("team", "media");
+            world.emu.create_object(src, key, source).unwrap();
+            // Copy: the destination lost the source's tags.
+            let stderr = verify_against(
+                &world,
+                provider,
+                key,
+                &format!("{key}-untagged"),
+                &extra,
+                ObjectSpec::generated(size, seed),
+            );
+            assert!(
+                stderr.contains("verification failed") && stderr.contains("tags differ"),
+                "{provider:?} {key}: {stderr}"
+            );
+            assert!(!stderr.contains("CRC-64"), "{provider:?} {key}: {stderr}");
+            // Replace: the destination should have no tags, and has one.
+            let replace = [&["--metadata-directive", "replace"][..], &extra].concat();
+            let stderr = verify_against(
+                &world,
+                provider,
+                key,
+                &format!("{key}-retagged"),
+                &replace,
+                ObjectSpec::generated(size, seed).tag("team", "media"),
+            );
+            assert!(
+                stderr.contains("verification failed") && stderr.contains("tags differ"),
+                "{provider:?} {key}: {stderr}"
+            );
+        }
+    }
+}
+
+/// Tags that cannot be read (GET `?tagging` refused) are not compared: verification warns and
+/// still passes on the rest.
+#[test]
+fn verify_skips_tags_it_cannot_read() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let key = "v-tags-unreadable";
+        world.object(provider, key, 1000, 0x11);
+        world.emu.set_faults({
+            let mut plan = FaultPlan::default();
+            plan.ops.insert(
+                Api::GetObjectTagging,
+                OpFaults {
+                    internal_error: 1.0,
+                    ..OpFaults::default()
+                },
+            );
+            plan
+        });
+        let output = world
+            .command(provider, key, key, &["--verify"])
+            .env("RUST_LOG", "info")
+            .output()
+            .unwrap();
+        world.emu.set_faults(FaultPlan::default());
+        let summary = copied(&output);
+        assert_eq!(summary["verified"], true, "{provider:?}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("tags not compared")
+                && stderr.contains("verified: size, metadata and CRC-64 match"),
+            "{provider:?}: {stderr}"
+        );
     }
 }
