@@ -10,9 +10,7 @@ use crate::config::Limits;
 use crate::dialect::{http_date, iso8601, now_millis, parse_http_date, Provider, ServiceError};
 use crate::request::{decode, host_style, parse_query, HostStyle, Request};
 use crate::segments::Content;
-use crate::store::{
-    etags_match, multipart_etag, normalize_etag, simple_etag, Bucket, Object, Part, Store, Upload,
-};
+use crate::store::{etags_match, multipart_etag, simple_etag, Bucket, Object, Part, Store, Upload};
 use crate::xml::{parse_complete, XmlWriter};
 
 /// A successful answer.
@@ -331,10 +329,9 @@ fn entity_too_large() -> ServiceError {
 
 /// Evaluates GET/HEAD conditional headers against an object.
 fn check_conditions(req: &Request, object: &Object) -> Result<(), ServiceError> {
-    let etag = normalize_etag(&object.etag);
     let seconds = object.last_modified / 1000 * 1000;
     if let Some(expected) = req.header("if-match") {
-        if normalize_etag(expected) != etag {
+        if !etags_match(expected, &object.etag) {
             return Err(ServiceError::precondition_failed(
                 "At least one of the pre-conditions you specified did not hold.",
             ));
@@ -348,7 +345,7 @@ fn check_conditions(req: &Request, object: &Object) -> Result<(), ServiceError> 
         }
     }
     if let Some(expected) = req.header("if-none-match") {
-        if normalize_etag(expected) == etag {
+        if etags_match(expected, &object.etag) {
             return Err(ServiceError::not_modified());
         }
     }
@@ -545,7 +542,6 @@ fn resolve_source<'s>(ctx: &Context<'_>, store: &'s Store) -> Result<(CopySource
 
 fn check_copy_conditions(req: &Request, object: &Object) -> Result<(), ServiceError> {
     let provider = req.provider;
-    let etag = normalize_etag(&object.etag);
     let seconds = object.last_modified / 1000 * 1000;
     let failed = || {
         ServiceError::precondition_failed("At least one of the pre-conditions you specified did not hold.")
@@ -557,7 +553,7 @@ fn check_copy_conditions(req: &Request, object: &Object) -> Result<(), ServiceEr
         Provider::Oss => ServiceError::not_modified(),
     };
     if let Some(expected) = req.provider_header("copy-source-if-match") {
-        if normalize_etag(expected) != etag {
+        if !etags_match(expected, &object.etag) {
             return Err(failed());
         }
     }
@@ -570,7 +566,7 @@ fn check_copy_conditions(req: &Request, object: &Object) -> Result<(), ServiceEr
         }
     }
     if let Some(expected) = req.provider_header("copy-source-if-none-match") {
-        if normalize_etag(expected) == etag {
+        if etags_match(expected, &object.etag) {
             return Err(not_modified());
         }
     }
