@@ -83,36 +83,48 @@ const MAX_PAYLOAD: usize = 1 << 20;
 
 /// Encodes one record: self-delimiting and checksummed, ready to append to a journal.
 pub fn encode(record: &Record) -> Vec<u8> {
-    let mut payload = Vec::with_capacity(match record {
-        Record::Header(h) => 64 + h.source.len() + h.destination.len() + h.etag.len() + h.upload_id.len(),
-        Record::Part { etag, .. } => 8 + etag.len(),
+    let mut out = Vec::new();
+    encode_into(record, &mut out);
+    out
+}
+
+/// Appends the encoding of `record` ([`encode`]) to `out`, so that a journal can gather records in
+/// one buffer without a buffer per record.
+pub fn encode_into(record: &Record, out: &mut Vec<u8>) {
+    let start = out.len();
+    out.reserve(
+        9 + match record {
+            Record::Header(h) => 64 + h.source.len() + h.destination.len() + h.etag.len() + h.upload_id.len(),
+            Record::Part { etag, .. } => 8 + etag.len(),
+        },
+    );
+    out.push(match record {
+        Record::Header(_) => TAG_HEADER,
+        Record::Part { .. } => TAG_PART,
     });
-    let tag = match record {
+    // The payload length, filled in once the payload is written.
+    out.extend_from_slice(&[0; 4]);
+    match record {
         Record::Header(h) => {
-            payload.push(FORMAT_VERSION);
-            put_str(&mut payload, &h.source);
-            put_str(&mut payload, &h.destination);
-            put_opt(&mut payload, h.version_id.as_deref());
-            payload.extend_from_slice(&h.size.to_le_bytes());
-            put_str(&mut payload, &h.etag);
-            put_opt(&mut payload, h.last_modified.as_deref());
-            put_str(&mut payload, &h.upload_id);
-            payload.extend_from_slice(&h.part_size.to_le_bytes());
-            TAG_HEADER
+            out.push(FORMAT_VERSION);
+            put_str(out, &h.source);
+            put_str(out, &h.destination);
+            put_opt(out, h.version_id.as_deref());
+            out.extend_from_slice(&h.size.to_le_bytes());
+            put_str(out, &h.etag);
+            put_opt(out, h.last_modified.as_deref());
+            put_str(out, &h.upload_id);
+            out.extend_from_slice(&h.part_size.to_le_bytes());
         }
         Record::Part { number, etag } => {
-            payload.extend_from_slice(&number.to_le_bytes());
-            put_str(&mut payload, etag);
-            TAG_PART
+            out.extend_from_slice(&number.to_le_bytes());
+            put_str(out, etag);
         }
-    };
-    let mut out = Vec::with_capacity(payload.len() + 9);
-    out.push(tag);
-    out.extend_from_slice(&len_u32(payload.len()).to_le_bytes());
-    out.extend_from_slice(&payload);
-    let crc = crc32(&out);
+    }
+    let payload_len = out.len() - start - 5;
+    out[start + 1..start + 5].copy_from_slice(&len_u32(payload_len).to_le_bytes());
+    let crc = crc32(&out[start..]);
     out.extend_from_slice(&crc.to_le_bytes());
-    out
 }
 
 /// Decodes a journal: the valid records and the length of the valid prefix of `bytes`.
@@ -315,6 +327,9 @@ mod tests {
         })
     }
 
+    /// `encode(&header())` as the encoder before `encode_into` wrote it.
+    const HEADER_BYTES: &str = "487d000000011a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d3100008000000000002651d1d6";
+
     #[test]
     fn crc32_check_value() {
         assert_eq!(crc32(b"123456789"), 0xCBF4_3926);
@@ -342,6 +357,26 @@ mod tests {
             decode_journal(&bytes),
             Ok((records[..2].to_vec(), full - last_len))
         );
+    }
+
+    /// The bytes on disk, pinned: journals written by earlier versions must still decode.
+    #[test]
+    fn encoding_is_stable_and_appends() {
+        let part = Record::Part {
+            number: 7,
+            etag: "\"e\"".into(),
+        };
+        let expected_part = "500b00000007000000030000002265225966e614";
+        let hex = |b: &[u8]| b.iter().map(|x| format!("{x:02x}")).collect::<String>();
+        assert_eq!(hex(&encode(&part)), expected_part);
+        let mut out = b"xyz".to_vec();
+        encode_into(&header(), &mut out);
+        encode_into(&part, &mut out);
+        let header_bytes = encode(&header());
+        assert_eq!(&out[..3], b"xyz");
+        assert_eq!(&out[3..3 + header_bytes.len()], &header_bytes[..]);
+        assert_eq!(hex(&out[3 + header_bytes.len()..]), expected_part);
+        assert_eq!(hex(&header_bytes), HEADER_BYTES);
     }
 
     #[test]

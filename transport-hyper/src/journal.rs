@@ -22,7 +22,7 @@ use std::io::{self, Write};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
-use partcopy_core::checkpoint::{decode_journal, encode, JournalError, Record};
+use partcopy_core::checkpoint::{decode_journal, encode, encode_into, JournalError, Record};
 
 /// A sink for checkpoint records, called by the driver in the order the job emits them.
 pub trait Journal: Send {
@@ -236,7 +236,7 @@ impl Journal for FileJournal {
         if self.file.is_none() {
             return Err(no_header());
         }
-        self.pending.extend_from_slice(&encode(record));
+        encode_into(record, &mut self.pending);
         self.unsynced += 1;
         Ok(())
     }
