@@ -60,9 +60,7 @@ fn verify_passes_on_faithful_copies() {
     }
 }
 
-/// Runs a verified copy while every HEAD and GET `?tagging` is slowed, and swaps the destination
-/// for `replacement` once the copy has written it: the verifying reads see the replacement. Returns the standard
-/// error of the failed run.
+/// [`run_against`], expecting verification to fail: returns the run's standard error.
 fn verify_against(
     world: &World,
     provider: Provider,
@@ -75,7 +73,8 @@ fn verify_against(
     failed(&output, 1)
 }
 
-/// [`verify_against`] without judging the outcome.
+/// Runs a verified copy while every HEAD and GET `?tagging` is slowed, and swaps the destination
+/// for `replacement` once the copy has written it: the verifying reads see the replacement.
 fn run_against(
     world: &World,
     provider: Provider,

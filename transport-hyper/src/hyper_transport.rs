@@ -65,7 +65,8 @@ pub enum BuildError {
 /// A pooled, keep-alive HTTP/1.1 client for `http://` and `https://` endpoints.
 ///
 /// HTTPS uses rustls with the ring provider and the system's trust store (read on the first
-/// handshake), with certificate checks on (unless [`HyperConfig::insecure_skip_verify`]). Cloning is cheap and shares the pool.
+/// handshake), with certificate checks on (unless [`HyperConfig::insecure_skip_verify`]). Cloning
+/// is cheap and shares the pool.
 #[derive(Clone)]
 pub struct HyperTransport {
     client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
