@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
 use partcopy_core::job::{
-    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, Progress, UploadFate,
+    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, UploadFate,
 };
 use partcopy_core::ops::{
     Failure, FailureKind, MetadataDirective, ObjectMetadata, Operation, Reply, SourceInfo,
@@ -221,19 +221,6 @@ pub async fn copy(
     }
     let outcome = match result {
         Ok(outcome) => outcome,
-        Err(DriveError::Job(JobError::CompletionUnconfirmed { upload_id }))
-            if confirm_completion(&transport, &wire, last.as_ref(), summary).await =>
-        {
-            tracing::warn!(
-                %upload_id,
-                "Complete's answer was lost, but the destination now holds an object of the right \
-                 size and part count: taking the copy as done"
-            );
-            summary.elapsed_ms = started.elapsed().as_millis() as u64;
-            summary.status = "copied";
-            summary.mode = Some("multipart");
-            return Ok(Finished::Copied(Box::new(summary.clone())));
-        }
         Err(error) => {
             let detail = explain_head_failure(&error, &transport, &wire).await;
             if let DriveError::Job(JobError::Cancelled { upload }) = &error {
@@ -243,6 +230,12 @@ pub async fn copy(
         }
     };
     fill_summary(summary, &outcome);
+    if let Some(evidence) = outcome.confirmed {
+        tracing::warn!(
+            "Complete's answer never arrived, but the destination is the completed upload ({evidence}): \
+             the copy is done"
+        );
+    }
     if let Some(restart) = &outcome.restart {
         let old = match &restart.abort_failure {
             None => format!("upload {} was aborted", restart.old_upload_id),
@@ -510,38 +503,6 @@ fn default_storage_class(provider: Provider) -> &'static str {
     }
 }
 
-/// After [`JobError::CompletionUnconfirmed`]: HEADs the destination and says whether it is the
-/// completed upload (fills the summary's ETag when it is).
-async fn confirm_completion(
-    transport: &HyperTransport,
-    wire: &ProtocolWire,
-    progress: Option<&Progress>,
-    summary: &mut Summary,
-) -> bool {
-    let Some(progress) = progress else {
-        return false;
-    };
-    let dest_wire = ProtocolWire::new(
-        wire.destination().clone(),
-        wire.destination().clone(),
-        wire.signer().clone(),
-    );
-    match send_once(transport, &dest_wire, &Operation::HeadSource).await {
-        Ok(Reply::Head(info)) if looks_completed(&info, progress.bytes_total, progress.parts_total) => {
-            summary.etag = Some(info.etag.clone());
-            true
-        }
-        _ => false,
-    }
-}
-
-/// Whether `dest` is what completing an upload of `parts` parts and `size` bytes produces: the
-/// size matches and the ETag is a multipart ETag (`"…-<parts>"`). Conservative by design.
-fn looks_completed(dest: &SourceInfo, size: u64, parts: u32) -> bool {
-    let etag = dest.etag.trim_matches('"');
-    parts > 0 && dest.size == size && etag.ends_with(&format!("-{parts}"))
-}
-
 /// A HEAD error carries no body, so no error code or message: when HEAD of the source was refused
 /// with a 4xx, GET the source's tags (no object data) once to learn what the service objects to.
 async fn explain_head_failure(
@@ -640,31 +601,4 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
         message.push_str(&hint);
     }
     CliError::Failed(message)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn a_lost_completion_is_confirmed_only_by_a_matching_multipart_object() {
-        let info = |size, etag: &str| SourceInfo {
-            size,
-            etag: etag.to_string(),
-            ..SourceInfo::default()
-        };
-        assert!(looks_completed(&info(100, "\"abc-10\""), 100, 10));
-        assert!(looks_completed(&info(100, "ABC-10"), 100, 10));
-        assert!(!looks_completed(&info(99, "\"abc-10\""), 100, 10), "size differs");
-        assert!(
-            !looks_completed(&info(100, "\"abc-110\""), 100, 10),
-            "part count differs"
-        );
-        assert!(
-            !looks_completed(&info(100, "\"abc-9\""), 100, 10),
-            "part count differs"
-        );
-        assert!(!looks_completed(&info(100, "\"abc\""), 100, 10), "not multipart");
-        assert!(!looks_completed(&info(0, "\"abc-0\""), 0, 0));
-    }
 }

@@ -4,9 +4,9 @@
 //! kill: Upload Part - Copy requests in total ≤ parts + kills × concurrency (counted by the
 //! emulator).
 //!
-//! Kills land while parts are being copied (from start-up to well before the last part), never
-//! between a successful Complete and the removal of the checkpoint: a rerun after such a kill finds
-//! the upload gone and copies the object again (correct, but outside the bound above).
+//! Kills land while parts are being copied (from start-up to well before the last part). A kill
+//! between a successful Complete and the removal of the checkpoint is covered by
+//! `resume.rs` (`a_rerun_after_a_completed_but_unanswered_upload_copies_nothing_again`).
 //!
 //! `PARTCOPY_CRASH_SEED=<n>` replays one schedule; `PARTCOPY_CRASH_RUNS=<n>` repeats the test with
 //! seeds n in a row (for soak runs; CI runs it once).

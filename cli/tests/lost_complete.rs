@@ -1,6 +1,7 @@
 //! A Complete whose answer is lost (the service completed the upload, the connection closed before
-//! the answer): the retried Complete finds the upload gone, and the CLI HEADs the destination to
-//! decide. It takes the copy as done only when the destination looks like the completed upload.
+//! the answer): the retried Complete finds the upload gone, and the job HEADs the destination to
+//! decide. It takes the copy as done only when the destination is the completed upload
+//! (`partcopy_core::confirm`).
 
 mod harness;
 
@@ -40,7 +41,13 @@ fn lost_complete_answer_is_confirmed_by_head() {
         world
             .emu
             .set_faults(only(Api::CompleteMultipartUpload, lose_first_complete()));
-        let summary = copied(&world.cp(provider, key, &multipart_args(provider)));
+        let output = world.cp(provider, key, &multipart_args(provider));
+        let summary = copied(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("the destination is the completed upload (its CRC-64 equals the source's)"),
+            "{provider:?}: {stderr}"
+        );
         assert_eq!(summary["mode"], "multipart", "{provider:?}");
         assert!(world.same(provider, key), "{provider:?}");
         assert!(
@@ -57,8 +64,8 @@ fn lost_complete_answer_is_confirmed_by_head() {
     }
 }
 
-/// The same lost answer, but by the time the CLI HEADs the destination another writer has replaced
-/// it with an ordinary object of the same size: the CLI must not claim the copy.
+/// The same lost answer, but by the time the job HEADs the destination another writer has replaced
+/// it with an ordinary object of the same size: the copy must not be claimed.
 #[test]
 fn lost_complete_with_a_different_destination_fails() {
     let world = World::new();
@@ -101,7 +108,9 @@ fn lost_complete_with_a_different_destination_fails() {
         let output = child.wait_with_output().unwrap();
         let stderr = failed(&output, 1);
         assert!(
-            stderr.contains("upload is gone") && stderr.contains("check the destination"),
+            stderr.contains("upload is gone")
+                && stderr.contains("is not that of a 5-part upload")
+                && stderr.contains("check the destination"),
             "{provider:?}: {stderr}"
         );
         world.emu.set_faults(FaultPlan::default());

@@ -1,5 +1,6 @@
 //! Resumable copies end to end: rerunning resumes (across List Parts pages), a source changed
-//! between runs or an upload that is gone starts over and says so, a damaged checkpoint header is a
+//! between runs or an upload that is gone starts over and says so, an upload completed by a run
+//! that never heard back is recognised and not copied again, a damaged checkpoint header is a
 //! clear error naming the file, a torn tail is ignored, and Ctrl-C exits 130 saying how to resume.
 
 mod harness;
@@ -189,6 +190,59 @@ fn an_upload_that_is_gone_starts_over_cleanly() {
     assert_eq!(world.count(Api::UploadPartCopy), 8);
     assert!(world.same(provider, "gone"));
     assert!(dir.files().is_empty());
+}
+
+/// A run whose Complete took effect but whose answer never came (as if killed between Complete
+/// and removing its checkpoint) keeps its checkpoint; the rerun finds the upload gone, sees that
+/// the destination is the completed copy (by its CRC-64), and copies nothing again.
+#[test]
+fn a_rerun_after_a_completed_but_unanswered_upload_copies_nothing_again() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let dir = TempDir::new(&format!("resume-completed-{provider:?}"));
+        let key = "completed";
+        world.object(provider, key, 5 * min_part_bytes(provider) + 7, 0xC0);
+        let args = args(provider, &dir, "2");
+        // `fail_nth` counts requests since the last reset.
+        world.emu.reset_stats();
+        world.emu.set_faults(only(
+            Api::CompleteMultipartUpload,
+            OpFaults {
+                fail_nth: vec![NthFailure {
+                    n: 1,
+                    kind: FaultKind::DropResponse,
+                }],
+                ..OpFaults::default()
+            },
+        ));
+        let stderr = failed(&world.cp(provider, key, &args), 1);
+        assert!(
+            stderr.contains("run the same command again to resume"),
+            "{stderr}"
+        );
+        assert!(
+            world.same(provider, key),
+            "{provider:?}: the Complete took effect"
+        );
+        assert_eq!(dir.files().len(), 1, "{provider:?}: the checkpoint is kept");
+        world.emu.set_faults(FaultPlan::default());
+        world.emu.reset_stats();
+
+        let output = world.cp(provider, key, &args);
+        let summary = copied(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("the destination is the completed upload (its CRC-64 equals the source's)"),
+            "{provider:?}: {stderr}"
+        );
+        assert_eq!(summary["parts"], 6, "{provider:?}");
+        assert_eq!(summary["resumed_parts"], 6, "{provider:?}");
+        assert_eq!(world.count(Api::UploadPartCopy), 0, "{provider:?}");
+        assert_eq!(world.count(Api::CompleteMultipartUpload), 0, "{provider:?}");
+        assert_eq!(world.count(Api::InitiateMultipartUpload), 0, "{provider:?}");
+        assert!(world.same(provider, key), "{provider:?}");
+        assert!(dir.files().is_empty(), "{provider:?}: the checkpoint is removed");
+    }
 }
 
 /// A damaged header is refused before anything is sent, naming the file and what to do; a torn

@@ -36,6 +36,7 @@ impl FakeService {
             Operation::GetSourceTagging => Ok(Reply::Tagging(vec![("team".into(), "a".into())])),
             Operation::Initiate { .. } => Ok(Reply::Initiated {
                 upload_id: "1700000000abcdef".into(),
+                date: Some("Sat, 21 Nov 2026 10:00:05 GMT".into()),
             }),
             Operation::UploadPartCopy { part_number, .. } => {
                 if *part_number == 2 && !self.throttled_once {

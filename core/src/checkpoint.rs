@@ -11,11 +11,15 @@
 //!
 //! ```text
 //! tag: u8 ('H' or 'P') | payload length: u32 | payload | CRC-32 (IEEE) of tag, length and payload: u32
-//! header payload: format version u8 (1) | source str | destination str | version id opt-str |
-//!                 size u64 | etag str | last-modified opt-str | upload id str | part size u64
+//! header payload: format version u8 (2) | source str | destination str | version id opt-str |
+//!                 size u64 | etag str | last-modified opt-str | upload id str | part size u64 |
+//!                 initiated opt-str
 //! part payload:   number u32 | etag str
 //! str = length u32 + UTF-8 bytes; opt-str = 0u8, or 1u8 + str
 //! ```
+//!
+//! Version 1 headers (written before `initiated` existed) end after the part size; they still
+//! decode, with `initiated` `None`.
 //!
 //! [`decode_journal`] reads records until the first one that is incomplete or fails its checksum
 //! (a torn or corrupt tail, which it drops and reports), so a crash mid-write loses at most the
@@ -40,6 +44,10 @@ pub struct Header {
     pub upload_id: String,
     /// The plan's part size.
     pub part_size: u64,
+    /// The `Date` of the service's answer to Initiate, verbatim: the service's clock when the
+    /// upload began. A resumed job whose upload is gone uses it to tell an object this upload
+    /// completed from an older one (see [`confirm`](crate::confirm)).
+    pub initiated: Option<String>,
 }
 
 /// One checkpoint record.
@@ -76,7 +84,9 @@ pub enum JournalError {
 
 const TAG_HEADER: u8 = b'H';
 const TAG_PART: u8 = b'P';
-const FORMAT_VERSION: u8 = 1;
+const FORMAT_VERSION: u8 = 2;
+/// The first format, whose header has no `initiated`.
+const FORMAT_VERSION_1: u8 = 1;
 /// Largest payload accepted: far more than any real header needs, and a guard against a corrupt
 /// length field.
 const MAX_PAYLOAD: usize = 1 << 20;
@@ -94,7 +104,13 @@ pub fn encode_into(record: &Record, out: &mut Vec<u8>) {
     let start = out.len();
     out.reserve(
         9 + match record {
-            Record::Header(h) => 64 + h.source.len() + h.destination.len() + h.etag.len() + h.upload_id.len(),
+            Record::Header(h) => {
+                96 + h.source.len()
+                    + h.destination.len()
+                    + h.etag.len()
+                    + h.upload_id.len()
+                    + h.initiated.as_ref().map_or(0, String::len)
+            }
             Record::Part { etag, .. } => 8 + etag.len(),
         },
     );
@@ -115,6 +131,7 @@ pub fn encode_into(record: &Record, out: &mut Vec<u8>) {
             put_opt(out, h.last_modified.as_deref());
             put_str(out, &h.upload_id);
             out.extend_from_slice(&h.part_size.to_le_bytes());
+            put_opt(out, h.initiated.as_deref());
         }
         Record::Part { number, etag } => {
             out.extend_from_slice(&number.to_le_bytes());
@@ -193,7 +210,7 @@ fn decode_one(bytes: &[u8]) -> Result<(Record, usize), Damage> {
     let mut reader = Reader { bytes: &body[5..] };
     let record = if tag == TAG_HEADER {
         let version = reader.u8()?;
-        if version != FORMAT_VERSION {
+        if version != FORMAT_VERSION && version != FORMAT_VERSION_1 {
             return Err(Damage::Version(version));
         }
         Record::Header(Header {
@@ -205,6 +222,11 @@ fn decode_one(bytes: &[u8]) -> Result<(Record, usize), Damage> {
             last_modified: reader.opt_string()?,
             upload_id: reader.string()?,
             part_size: reader.u64()?,
+            initiated: if version == FORMAT_VERSION_1 {
+                None
+            } else {
+                reader.opt_string()?
+            },
         })
     } else {
         Record::Part {
@@ -324,11 +346,15 @@ mod tests {
             last_modified: Some("Sat, 21 Nov 2026 10:00:00 GMT".into()),
             upload_id: "u-1".into(),
             part_size: 8 << 20,
+            initiated: Some("Sat, 21 Nov 2026 10:00:01 GMT".into()),
         })
     }
 
-    /// `encode(&header())` as the encoder before `encode_into` wrote it.
-    const HEADER_BYTES: &str = "487d000000011a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d3100008000000000002651d1d6";
+    /// `encode(&header())`, format version 2.
+    const HEADER_BYTES: &str = "489f000000021a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d310000800000000000011d0000005361742c203231204e6f7620323032362031303a30303a303120474d5485708d9c";
+
+    /// A header as format version 1 wrote it: `header()` without `initiated`.
+    const HEADER_V1_BYTES: &str = "487d000000011a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d3100008000000000002651d1d6";
 
     #[test]
     fn crc32_check_value() {
@@ -377,6 +403,30 @@ mod tests {
         assert_eq!(&out[3..3 + header_bytes.len()], &header_bytes[..]);
         assert_eq!(hex(&out[3 + header_bytes.len()..]), expected_part);
         assert_eq!(hex(&header_bytes), HEADER_BYTES);
+    }
+
+    /// Journals of format version 1 (no `initiated`) still resume.
+    #[test]
+    fn version_1_headers_decode_without_initiated() {
+        let bytes: Vec<u8> = (0..HEADER_V1_BYTES.len())
+            .step_by(2)
+            .map(|i| u8::from_str_radix(&HEADER_V1_BYTES[i..i + 2], 16).unwrap())
+            .collect();
+        let Record::Header(mut expected) = header() else {
+            unreachable!()
+        };
+        expected.initiated = None;
+        assert_eq!(
+            decode_journal(&bytes),
+            Ok((vec![Record::Header(expected)], bytes.len()))
+        );
+        // A version from the future is refused, not misread.
+        let mut future = encode(&header());
+        future[5] = 3;
+        let crc_at = future.len() - 4;
+        let crc = crc32(&future[..crc_at]);
+        future[crc_at..].copy_from_slice(&crc.to_le_bytes());
+        assert_eq!(decode_journal(&future), Err(JournalError::UnsupportedVersion(3)));
     }
 
     #[test]

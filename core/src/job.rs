@@ -39,17 +39,20 @@
 //! - Complete is retried like anything else. If, after a Complete failed in a way that may have
 //!   taken effect (a timeout, a 5xx), a retry of Complete — or the Abort of a job cancelled or
 //!   failed meanwhile — meets `NoSuchUpload`, the earlier attempt most likely completed the upload
-//!   and its answer was lost. The job cannot tell that apart from an upload removed by someone
-//!   else, so it reports [`JobError::CompletionUnconfirmed`] rather than claim a success (or an
-//!   abort) it cannot see. A driver that can HEAD the destination may check it (a multipart ETag
-//!   ends in `-<parts>`). A resumable job in that state that is run again finds the upload gone
-//!   and copies the object again: wasteful, never wrong.
+//!   and its answer was lost; or someone else removed the upload. The job HEADs the destination
+//!   and [`judge`](crate::confirm::judge)s it: the completed object finishes the job with
+//!   [`Outcome::confirmed`] saying what proved it; anything else ends it with
+//!   [`JobError::CompletionUnconfirmed`] and why.
+//! - Likewise a resumed job whose upload is gone, with every planned part in its journal (the
+//!   previous run may have been stopped after it sent Complete), HEADs the destination before it
+//!   starts over: if that is the completed object, nothing is copied again.
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::fmt;
 use std::time::Duration;
 
 use crate::checkpoint::{Header, Record};
+use crate::confirm::{self, Doubt, Evidence};
 use crate::ops::{
     CompletedPart, Failure, FailureKind, ListedPart, MetadataDirective, ObjectMetadata, Operation, Reply,
     SourceInfo,
@@ -259,6 +262,10 @@ pub struct Outcome {
     pub retries: u64,
     /// Set when a resumed job had to start over.
     pub restart: Option<Restart>,
+    /// Set when Complete's answer never arrived (lost, or sent by a run that was stopped) and a
+    /// HEAD of the destination showed it is the completed object; says what showed it. The ETag
+    /// and CRC-64 above are then the HEAD's.
+    pub confirmed: Option<Evidence>,
 }
 
 /// Which operation failed, for messages.
@@ -269,6 +276,8 @@ pub enum OperationKind {
     HeadSource,
     /// [`Operation::GetSourceTagging`].
     GetSourceTagging,
+    /// [`Operation::HeadDestination`].
+    HeadDestination,
     /// [`Operation::PutCopy`].
     PutCopy,
     /// [`Operation::Initiate`].
@@ -289,6 +298,7 @@ impl OperationKind {
         match op {
             Operation::HeadSource => OperationKind::HeadSource,
             Operation::GetSourceTagging => OperationKind::GetSourceTagging,
+            Operation::HeadDestination => OperationKind::HeadDestination,
             Operation::PutCopy { .. } => OperationKind::PutCopy,
             Operation::Initiate { .. } => OperationKind::Initiate,
             Operation::UploadPartCopy { part_number, .. } => OperationKind::UploadPartCopy(*part_number),
@@ -304,6 +314,7 @@ impl fmt::Display for OperationKind {
         match self {
             OperationKind::HeadSource => f.write_str("HEAD of the source"),
             OperationKind::GetSourceTagging => f.write_str("reading the source's tags"),
+            OperationKind::HeadDestination => f.write_str("HEAD of the destination"),
             OperationKind::PutCopy => f.write_str("PUT-Copy"),
             OperationKind::Initiate => f.write_str("Initiate Multipart Upload"),
             OperationKind::UploadPartCopy(n) => write!(f, "Upload Part - Copy of part {n}"),
@@ -413,13 +424,15 @@ pub enum JobError {
         upload: UploadFate,
     },
     /// Complete was retried and the retry found no upload: an earlier attempt probably completed
-    /// it, but the job cannot confirm that.
+    /// it, but a HEAD of the destination could not confirm that.
     #[error(
-        "Complete Multipart Upload of upload {upload_id} was retried and the upload is gone: an earlier attempt probably completed it; check the destination"
+        "Complete Multipart Upload of upload {upload_id} was retried and the upload is gone: an earlier attempt probably completed it, but {doubt}; check the destination"
     )]
     CompletionUnconfirmed {
         /// The upload that was being completed.
         upload_id: String,
+        /// Why the destination could not be taken as the completed upload.
+        doubt: Doubt,
     },
 }
 
@@ -513,6 +526,8 @@ pub enum Phase {
     CopyingParts,
     /// Completing the multipart upload.
     Completing,
+    /// Checking the destination after Complete's answer never arrived.
+    Confirming,
     /// Failing or cancelled: waiting for requests in flight.
     Stopping,
     /// Aborting the upload after a failure or cancellation.
@@ -562,6 +577,8 @@ enum Stage {
     ListParts,
     Parts,
     Complete,
+    /// HEAD of the destination: was an upload whose Complete answer never arrived completed?
+    Confirm,
     /// Failing or cancelled: waiting for requests in flight before aborting or finishing.
     Drain,
     Abort,
@@ -619,6 +636,22 @@ struct Failing {
     abort: AbortWish,
 }
 
+/// An upload that is gone, maybe because it was completed: see [`Stage::Confirm`].
+#[derive(Debug, Clone)]
+struct Confirming {
+    upload_id: String,
+    /// What follows when the destination is not the completed object.
+    otherwise: Otherwise,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Otherwise {
+    /// Fail with [`JobError::CompletionUnconfirmed`] (this run's Complete answer was lost).
+    Unconfirmed,
+    /// Start over (a resumed upload that is gone).
+    Restart,
+}
+
 /// What a resumed job knows from its checkpoint.
 #[derive(Debug, Clone)]
 struct Checkpoint {
@@ -642,6 +675,10 @@ pub struct CopyJob {
     cancelled: bool,
     /// A Complete failed in a way that may have taken effect (a retryable failure).
     completion_uncertain: bool,
+    /// Set in [`Stage::Confirm`].
+    confirming: Option<Confirming>,
+    /// The `Date` of the answer to Initiate (or the checkpoint header's).
+    initiated: Option<String>,
     source: Option<SourceInfo>,
     plan: Option<Plan>,
     upload_id: Option<String>,
@@ -718,8 +755,11 @@ impl CopyJob {
                 parts.insert(number, etag);
             }
         }
+        let upload_id = header.upload_id.clone();
+        let initiated = header.initiated.clone();
         let mut job = CopyJob::build(spec, config, Some(Checkpoint { header, parts }));
-        job.upload_id = job.checkpoint.as_ref().map(|c| c.header.upload_id.clone());
+        job.upload_id = Some(upload_id);
+        job.initiated = initiated;
         Ok(job)
     }
 
@@ -740,6 +780,8 @@ impl CopyJob {
             failing: None,
             cancelled: false,
             completion_uncertain: false,
+            confirming: None,
+            initiated: None,
             source: None,
             plan: None,
             upload_id: None,
@@ -799,12 +841,27 @@ impl CopyJob {
 
     /// Stops the job: nothing new is sent, requests in flight are let finish, then the upload is
     /// aborted unless the job is resumable, and the job finishes with [`JobError::Cancelled`]
-    /// (or with success, if a Complete already in flight succeeds).
+    /// (or with success, if a Complete already in flight succeeds). If the Abort finds the upload
+    /// gone after a Complete whose answer was lost, the destination is HEADed to tell a finished
+    /// copy from a failed one, as for any lost Complete.
     pub fn cancel(&mut self) {
         if self.finished.is_some() || self.cancelled {
             return;
         }
         self.cancelled = true;
+        if self.stage == Stage::Confirm
+            && self
+                .confirming
+                .as_ref()
+                .is_some_and(|c| c.otherwise == Otherwise::Unconfirmed)
+        {
+            // This run's upload is gone and maybe completed: only the HEAD's answer is awaited,
+            // and it decides between done and unconfirmed. Without one in flight, stop now.
+            if self.control.as_ref().is_some_and(|t| t.in_flight.is_none()) {
+                self.not_confirmed(Doubt::Cancelled, Duration::ZERO);
+            }
+            return;
+        }
         self.fail(
             JobError::Cancelled {
                 upload: UploadFate::None,
@@ -826,6 +883,7 @@ impl CopyJob {
                 Stage::ListParts => Phase::ListingParts,
                 Stage::Parts => Phase::CopyingParts,
                 Stage::Complete => Phase::Completing,
+                Stage::Confirm => Phase::Confirming,
                 Stage::Drain => Phase::Stopping,
                 Stage::Abort => Phase::Aborting,
                 Stage::Done => Phase::Done,
@@ -1141,10 +1199,11 @@ impl CopyJob {
             && self.completion_uncertain
         {
             let upload_id = self.upload_id.take().unwrap_or_default();
-            self.fail(JobError::CompletionUnconfirmed { upload_id }, AbortWish::Never);
+            self.confirm(upload_id, Otherwise::Unconfirmed, now);
             return;
         }
-        if self.may_retry(&failure, attempts) {
+        let stop_confirming = self.cancelled && self.stage == Stage::Confirm;
+        if self.may_retry(&failure, attempts) && !stop_confirming {
             let delay = self
                 .config
                 .backoff
@@ -1166,8 +1225,9 @@ impl CopyJob {
             Err(failure) if kind == OperationKind::Complete && failure.kind.is_retryable() => {
                 self.completion_uncertain = true;
             }
-            Ok(Reply::Initiated { upload_id }) => {
+            Ok(Reply::Initiated { upload_id, date }) => {
                 self.upload_id = Some(upload_id);
+                self.initiated = date;
                 self.persist_header();
             }
             Ok(Reply::Completed { etag, crc64 }) => {
@@ -1223,7 +1283,21 @@ impl CopyJob {
                 self.start_fresh(now);
             }
             Stage::ListParts if failure.kind == FailureKind::NoSuchUpload => {
-                self.restart_with(RestartReason::UploadGone, None, now);
+                if self.journal_has_every_part() {
+                    // The last run may have sent Complete before it stopped.
+                    let upload_id = self.upload_id.take().unwrap_or_default();
+                    self.confirm(upload_id, Otherwise::Restart, now);
+                } else {
+                    self.restart_with(RestartReason::UploadGone, None, now);
+                }
+            }
+            Stage::Confirm => {
+                let doubt = if failure.kind == FailureKind::NoSuchKey {
+                    Doubt::Missing
+                } else {
+                    Doubt::Unreadable(Described(&failure).to_string())
+                };
+                self.not_confirmed(doubt, now);
             }
             Stage::Abort
                 if failure.kind == FailureKind::NoSuchUpload
@@ -1233,9 +1307,10 @@ impl CopyJob {
                 // The upload is gone before our first Abort after a Complete whose outcome we never
                 // saw: most likely that Complete took effect, and "aborted" would be wrong. (After
                 // a retried Abort, our own earlier attempt is as likely, and "aborted" stands.)
+                // The destination decides: the completed object is a success after all.
                 let upload_id = self.upload_id.take().unwrap_or_default();
                 self.failing = None;
-                self.finish(Err(JobError::CompletionUnconfirmed { upload_id }));
+                self.confirm(upload_id, Otherwise::Unconfirmed, now);
             }
             Stage::Abort => {
                 let fate = match (self.upload_id.clone(), failure.kind) {
@@ -1283,8 +1358,9 @@ impl CopyJob {
                 self.tags = tags;
                 self.enter_initiate(now);
             }
-            (Stage::Initiate, Reply::Initiated { upload_id }) => {
+            (Stage::Initiate, Reply::Initiated { upload_id, date }) => {
                 self.upload_id = Some(upload_id);
+                self.initiated = date;
                 self.persist_header();
                 self.begin_parts(BTreeMap::new(), now);
             }
@@ -1295,6 +1371,7 @@ impl CopyJob {
                 let outcome = self.outcome(etag, crc64);
                 self.finish(Ok(outcome));
             }
+            (Stage::Confirm, Reply::Head(info)) => self.on_destination(*info, now),
             (Stage::Abort, Reply::Aborted) => {
                 let fate = self
                     .upload_id
@@ -1369,6 +1446,70 @@ impl CopyJob {
             self.list_marker = None;
             let op = self.list_parts(old, None);
             self.enter(Stage::ListParts, Some(op), now);
+        }
+    }
+
+    /// HEADs the destination to learn whether `upload_id`, which the service says is gone, was
+    /// completed; `otherwise` says what follows if it was not.
+    fn confirm(&mut self, upload_id: String, otherwise: Otherwise, now: Duration) {
+        self.confirming = Some(Confirming { upload_id, otherwise });
+        self.enter(Stage::Confirm, Some(Operation::HeadDestination), now);
+    }
+
+    /// Whether the checkpoint records every planned part.
+    fn journal_has_every_part(&self) -> bool {
+        let (Some(checkpoint), Some(plan)) = (&self.checkpoint, &self.plan) else {
+            return false;
+        };
+        let count = plan.part_count();
+        count > 0 && (1..=count).all(|n| checkpoint.parts.contains_key(&n))
+    }
+
+    fn on_destination(&mut self, dest: SourceInfo, now: Duration) {
+        let (Some(source), Some(plan)) = (&self.source, &self.plan) else {
+            return;
+        };
+        let metadata = match self.spec.directive {
+            MetadataDirective::Copy => &source.metadata,
+            MetadataDirective::Replace => &self.spec.metadata,
+        };
+        let expected = confirm::Expected {
+            source,
+            parts: plan.part_count(),
+            metadata,
+            initiated: self.initiated.as_deref(),
+        };
+        match confirm::judge(&dest, &expected) {
+            Ok(evidence) => {
+                let Some(confirming) = self.confirming.take() else {
+                    return;
+                };
+                if confirming.otherwise == Otherwise::Restart {
+                    // Nothing was copied in this run: every part is the previous run's.
+                    self.resumed_parts = plan.part_count();
+                }
+                self.parts_done = plan.part_count();
+                self.bytes_done = source.size;
+                self.upload_id = Some(confirming.upload_id);
+                let mut outcome = self.outcome(dest.etag, dest.crc64);
+                outcome.confirmed = Some(evidence);
+                self.finish(Ok(outcome));
+            }
+            Err(doubt) => self.not_confirmed(doubt, now),
+        }
+    }
+
+    /// The destination is not (or cannot be shown to be) the completed upload.
+    fn not_confirmed(&mut self, doubt: Doubt, now: Duration) {
+        let Some(Confirming { upload_id, otherwise }) = self.confirming.take() else {
+            return;
+        };
+        match otherwise {
+            Otherwise::Unconfirmed => {
+                self.finish(Err(JobError::CompletionUnconfirmed { upload_id, doubt }));
+            }
+            // Whatever the destination holds, this upload is gone: copy the object again.
+            Otherwise::Restart => self.restart_with(RestartReason::UploadGone, None, now),
         }
     }
 
@@ -1591,6 +1732,7 @@ impl CopyJob {
             last_modified: source.last_modified.clone(),
             upload_id: upload_id.clone(),
             part_size: self.plan.as_ref().and_then(Plan::part_size).unwrap_or(0),
+            initiated: self.initiated.clone(),
         };
         self.queue.push_back(Step::Persist(Record::Header(header)));
     }
@@ -1615,6 +1757,7 @@ impl CopyJob {
             requests: self.requests,
             retries: self.retries,
             restart: self.restart.clone(),
+            confirmed: None,
         }
     }
 }

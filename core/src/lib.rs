@@ -10,6 +10,8 @@
 //! - [`mod@plan`]: how a source of a given size is copied under a provider's [`Limits`].
 //! - [`job`]: [`CopyJob`], the state machine for one object's copy.
 //! - [`checkpoint`]: the records a resumable job emits and their journal format.
+//! - [`confirm`]: whether the destination is the object an upload completed, when Complete's
+//!   answer never arrived.
 //! - [`retry`]: backoff and seeded jitter.
 //! - [`ops`]: the operations and replies shared with `protocol` and the drivers.
 //!
@@ -57,6 +59,7 @@
 #![warn(missing_docs)]
 
 pub mod checkpoint;
+pub mod confirm;
 pub mod job;
 pub mod ops;
 pub mod plan;

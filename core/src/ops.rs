@@ -72,6 +72,9 @@ pub enum Operation {
     HeadSource,
     /// GET the source's tags (`?tagging`), to carry them to a multipart destination.
     GetSourceTagging,
+    /// HEAD the destination object, to learn whether an upload whose Complete answer never
+    /// arrived was completed (see [`confirm`](crate::confirm)). Answered with [`Reply::Head`].
+    HeadDestination,
     /// One PUT-Copy request for the whole object.
     PutCopy {
         /// Copy only if the source still has this ETag (`x-*-copy-source-if-match`).
@@ -136,7 +139,8 @@ pub struct CompletedPart {
     pub etag: String,
 }
 
-/// What HEAD says about the source object.
+/// What HEAD says about an object: the source, or the destination for
+/// [`Operation::HeadDestination`].
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct SourceInfo {
     /// Size in bytes (`Content-Length`).
@@ -169,7 +173,7 @@ pub struct ListedPart {
 /// A successful outcome of an [`Operation`], parsed from the response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Reply {
-    /// Answer to [`Operation::HeadSource`].
+    /// Answer to [`Operation::HeadSource`] and [`Operation::HeadDestination`].
     Head(Box<SourceInfo>),
     /// Answer to [`Operation::GetSourceTagging`]: (key, value) pairs.
     Tagging(Vec<(String, String)>),
@@ -184,6 +188,10 @@ pub enum Reply {
     Initiated {
         /// The new upload id.
         upload_id: String,
+        /// The answer's `Date` header, verbatim: when the upload began, by the service's clock.
+        /// Kept in the checkpoint header, so that a completed object can later be told from an
+        /// older one by its `Last-Modified` (see [`confirm`](crate::confirm)).
+        date: Option<String>,
     },
     /// Answer to [`Operation::UploadPartCopy`].
     PartCopied {

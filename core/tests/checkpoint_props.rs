@@ -20,9 +20,20 @@ fn header() -> impl Strategy<Value = Record> {
         prop::option::of(text()),
         text(),
         any::<u64>(),
+        prop::option::of(text()),
     )
         .prop_map(
-            |(source, destination, version_id, size, etag, last_modified, upload_id, part_size)| {
+            |(
+                source,
+                destination,
+                version_id,
+                size,
+                etag,
+                last_modified,
+                upload_id,
+                part_size,
+                initiated,
+            )| {
                 Record::Header(Header {
                     source,
                     destination,
@@ -32,6 +43,7 @@ fn header() -> impl Strategy<Value = Record> {
                     last_modified,
                     upload_id,
                     part_size,
+                    initiated,
                 })
             },
         )

@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use common::{count, drive, failure, Fault, Service};
 use partcopy_core::checkpoint::Record;
+use partcopy_core::confirm::{Doubt, Evidence};
 use partcopy_core::job::{
     CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, RequestId, RestartReason, ResumeError,
     Step, TagsHandling, UploadFate,
@@ -593,25 +594,239 @@ fn resume_refuses_another_copy_or_no_header() {
     ));
 }
 
+/// Why a job that ended with [`JobError::CompletionUnconfirmed`] could not confirm.
+fn doubt(err: &JobError) -> &Doubt {
+    match err {
+        JobError::CompletionUnconfirmed { doubt, .. } => doubt,
+        other => panic!("not CompletionUnconfirmed: {other:?}"),
+    }
+}
+
+/// HEAD, tagging, initiate, two parts, then Complete takes effect but its reply is lost.
+const LOSE_THE_COMPLETE: [Fault; 6] = [
+    Fault::None,
+    Fault::None,
+    Fault::None,
+    Fault::None,
+    Fault::None,
+    Fault::LostReply,
+];
+
 #[test]
-fn a_lost_complete_then_no_such_upload_is_reported_unconfirmed() {
+fn a_lost_complete_is_confirmed_by_the_destination_crc64() {
     let mut service = Service::new(15);
     let mut job = CopyJob::new(spec(), config(false)).unwrap();
-    // HEAD, tagging, initiate, two parts, then Complete takes effect but its reply is lost.
-    let faults = [
-        Fault::None,
-        Fault::None,
-        Fault::None,
-        Fault::None,
-        Fault::None,
-        Fault::LostReply,
-    ];
-    let run = drive(&mut job, &mut service, &faults, &[], None);
-    let err = run.result.clone().unwrap().unwrap_err();
-    assert!(matches!(err, JobError::CompletionUnconfirmed { .. }), "{err:?}");
-    assert!(err.to_string().contains("check the destination"));
+    let run = drive(&mut job, &mut service, &LOSE_THE_COMPLETE, &[], None);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.confirmed, Some(Evidence::Crc64));
+    let object = service.object.clone().unwrap();
+    assert_eq!(outcome.etag, object.etag, "the HEAD's ETag");
+    assert_eq!(outcome.crc64, Some(object.crc64));
+    assert_eq!((outcome.parts, outcome.resumed_parts), (2, 0));
     assert_eq!(service.completions, 1);
+    assert_eq!(count(&run, |op| matches!(op, Operation::Complete { .. })), 2);
+    assert_eq!(count(&run, |op| matches!(op, Operation::HeadDestination)), 1);
     assert_eq!(count(&run, |op| matches!(op, Operation::Abort { .. })), 0);
+    assert_eq!(job.progress().bytes_done, 15);
+}
+
+#[test]
+fn without_crc64_a_lost_complete_is_confirmed_by_dates() {
+    let mut service = Service::new(15);
+    service.report_crc64 = false;
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let run = drive(&mut job, &mut service, &LOSE_THE_COMPLETE, &[], None);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.confirmed, Some(Evidence::ModifiedAfterInitiate));
+    assert_eq!(outcome.crc64, None);
+}
+
+/// A stale object at the destination: an earlier multipart copy of an earlier version of the
+/// source, with the same size and part count, written before this copy began.
+fn stale_object(service: &Service) -> common::Object {
+    let size = service.source.size;
+    common::Object {
+        etag: "\"stale-2\"".into(),
+        parts: None,
+        size,
+        upload_id: None,
+        crc64: common::content_crc("\"src-v0\"", size),
+        metadata: service.source.metadata.clone(),
+        last_modified: common::http_date(0),
+    }
+}
+
+/// Complete fails without taking effect, someone else removes the upload, and the destination
+/// holds a stale object: the retry meets NoSuchUpload, and the HEAD must not take the stale
+/// object for the copy.
+fn removed_upload_with_stale_destination(report_crc64: bool) -> JobError {
+    let mut service = Service::new(15);
+    service.report_crc64 = report_crc64;
+    service.object = Some(stale_object(&service));
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let run = drive(&mut job, &mut service, &[], &[], Some(5));
+    let [(id, op)] = &run.pending[..] else {
+        panic!("{:?}", run.pending)
+    };
+    assert!(matches!(op, Operation::Complete { .. }));
+    job.handle(*id, Err(failure(FailureKind::Transport, 0)), MS);
+    service.uploads.clear();
+    let run = finish(&mut job, &mut service);
+    assert_eq!(service.completions, 0);
+    assert_eq!(count(&run, |op| matches!(op, Operation::HeadDestination)), 1);
+    run.result.unwrap().unwrap_err()
+}
+
+#[test]
+fn a_stale_destination_is_not_taken_for_a_lost_complete() {
+    let err = removed_upload_with_stale_destination(true);
+    assert!(matches!(doubt(&err), Doubt::Crc64 { .. }), "{err:?}");
+    assert!(err.to_string().contains("check the destination"), "{err}");
+    assert!(err.to_string().contains("CRC-64"), "{err}");
+    let err = removed_upload_with_stale_destination(false);
+    assert!(matches!(doubt(&err), Doubt::Older { .. }), "{err:?}");
+    assert!(err.to_string().contains("before the upload began"), "{err}");
+}
+
+#[test]
+fn a_lost_complete_with_no_destination_is_unconfirmed() {
+    let mut service = Service::new(15);
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let run = drive(&mut job, &mut service, &[], &[], Some(5));
+    let (id, _) = run.pending[0].clone();
+    job.handle(id, Err(failure(FailureKind::Retryable, 500)), MS);
+    service.uploads.clear();
+    let err = finish(&mut job, &mut service).result.unwrap().unwrap_err();
+    assert!(matches!(doubt(&err), Doubt::Missing), "{err:?}");
+}
+
+#[test]
+fn cancel_while_confirming_lets_the_head_decide() {
+    let mut service = Service::new(15);
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    // The lost Complete, then its retry meets NoSuchUpload and the HEAD goes out.
+    let run = drive(&mut job, &mut service, &LOSE_THE_COMPLETE, &[], Some(7));
+    let [(id, Operation::HeadDestination)] = &run.pending[..] else {
+        panic!("{:?}", run.pending)
+    };
+    job.cancel();
+    assert!(drain(&mut job, MS).sends.is_empty());
+    let reply = service.apply(&Operation::HeadDestination);
+    job.handle(*id, reply, MS);
+    let outcome = drain(&mut job, MS).finished.unwrap().unwrap();
+    assert_eq!(outcome.confirmed, Some(Evidence::Crc64));
+
+    // The same, but the HEAD fails and is not retried after the cancellation.
+    let mut service = Service::new(15);
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let run = drive(&mut job, &mut service, &LOSE_THE_COMPLETE, &[], Some(7));
+    let (id, _) = run.pending[0].clone();
+    job.cancel();
+    job.handle(id, Err(failure(FailureKind::Retryable, 503)), MS);
+    let err = drain(&mut job, MS).finished.unwrap().unwrap_err();
+    assert!(matches!(err, JobError::CompletionUnconfirmed { .. }), "{err:?}");
+
+    // Cancelled while the HEAD waits out a backoff: it is not sent again.
+    let mut service = Service::new(15);
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let run = drive(&mut job, &mut service, &LOSE_THE_COMPLETE, &[], Some(7));
+    let (id, _) = run.pending[0].clone();
+    job.handle(id, Err(failure(FailureKind::Retryable, 503)), MS);
+    assert!(drain(&mut job, MS).sends.is_empty(), "backing off");
+    job.cancel();
+    let err = drain(&mut job, MS).finished.unwrap().unwrap_err();
+    assert!(matches!(doubt(&err), Doubt::Cancelled), "{err:?}");
+}
+
+/// A resumable run sends Complete, which takes effect, and is stopped before it hears back
+/// (killed between Complete and removing its checkpoint): the journal records every part.
+fn completed_then_stopped(service: &mut Service) -> Vec<Record> {
+    let mut job = CopyJob::new(spec(), config(true)).unwrap();
+    let run = drive(&mut job, service, &LOSE_THE_COMPLETE, &[], Some(6));
+    assert!(run.result.is_none());
+    assert_eq!(service.completions, 1);
+    run.records
+}
+
+#[test]
+fn resume_after_a_stop_past_complete_copies_nothing_again() {
+    for report_crc64 in [true, false] {
+        let mut service = Service::new(15);
+        service.report_crc64 = report_crc64;
+        let records = completed_then_stopped(&mut service);
+        let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+        let run = finish(&mut job, &mut service);
+        let outcome = run.result.clone().unwrap().unwrap();
+        let evidence = if report_crc64 {
+            Evidence::Crc64
+        } else {
+            Evidence::ModifiedAfterInitiate
+        };
+        assert_eq!(outcome.confirmed, Some(evidence));
+        assert_eq!(outcome.restart, None);
+        assert_eq!((outcome.parts, outcome.resumed_parts), (2, 2));
+        assert_eq!(outcome.etag, service.object.clone().unwrap().etag);
+        let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
+        assert!(
+            matches!(
+                sent[..],
+                [
+                    Operation::HeadSource,
+                    Operation::ListParts { .. },
+                    Operation::HeadDestination
+                ]
+            ),
+            "{sent:?}"
+        );
+        assert_eq!(service.completions, 1);
+    }
+}
+
+#[test]
+fn resume_whose_upload_is_gone_and_destination_stale_starts_over() {
+    for report_crc64 in [true, false] {
+        let mut service = Service::new(15);
+        service.report_crc64 = report_crc64;
+        let records = completed_then_stopped(&mut service);
+        // Someone overwrote the copy with an older object since.
+        service.object = Some(stale_object(&service));
+        let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+        let run = finish(&mut job, &mut service);
+        let outcome = run.result.clone().unwrap().unwrap();
+        assert_eq!(outcome.confirmed, None);
+        assert_eq!(outcome.restart.unwrap().reason, RestartReason::UploadGone);
+        assert_eq!(
+            count(&run, |op| matches!(op, Operation::UploadPartCopy { .. })),
+            2
+        );
+        assert_eq!(service.completions, 2);
+    }
+}
+
+#[test]
+fn resume_from_a_version_1_journal_without_crc64_starts_over() {
+    // No Initiate date (format 1) and no CRC-64: nothing can tell the copy from an older object.
+    let mut service = Service::new(15);
+    service.report_crc64 = false;
+    let mut records = completed_then_stopped(&mut service);
+    if let Record::Header(header) = &mut records[0] {
+        header.initiated = None;
+    }
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.restart.unwrap().reason, RestartReason::UploadGone);
+    assert_eq!(count(&run, |op| matches!(op, Operation::HeadDestination)), 1);
+}
+
+#[test]
+fn resume_of_a_gone_upload_missing_parts_does_not_head_the_destination() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    service.uploads.clear();
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    assert_eq!(count(&run, |op| matches!(op, Operation::HeadDestination)), 0);
 }
 
 #[test]

@@ -123,7 +123,7 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
         let tags = job.send(&Operation::GetSourceTagging).await.unwrap();
         assert_eq!(tags, Reply::Tagging(vec![("team".into(), "a b".into())]));
 
-        let Reply::Initiated { upload_id } = job
+        let Reply::Initiated { upload_id, .. } = job
             .send(&Operation::Initiate {
                 metadata: head.metadata.clone(),
                 tags: vec![("team".into(), "a b".into())],

@@ -89,6 +89,7 @@ pub fn render(
 ) -> Result<http::Request<Bytes>, RenderError> {
     match op {
         Operation::HeadSource => head_object(source, signer, now),
+        Operation::HeadDestination => head_object(dest, signer, now),
         Operation::GetSourceTagging => get_object_tagging(source, signer, now),
         Operation::PutCopy {
             source_etag,
@@ -657,6 +658,7 @@ mod tests {
     fn every_operation_renders_and_verifies_on_both_providers_and_styles() {
         let ops = vec![
             Operation::HeadSource,
+            Operation::HeadDestination,
             Operation::GetSourceTagging,
             Operation::PutCopy {
                 source_etag: Some("\"e\"".into()),
@@ -735,6 +737,10 @@ mod tests {
                 let view = RequestView::of(&req, loc.bucket_in_host.as_deref());
                 let v = verify(&view, now(), |_: &str| Some("SK"));
                 assert!(v.is_ok(), "{op:?} {v:?}");
+                if matches!(op, Operation::HeadDestination) {
+                    assert_eq!(req.method(), http::Method::HEAD);
+                    assert!(req.uri().path().ends_with("/d%20k"), "{}", req.uri());
+                }
                 if loc.bucket_in_host.is_none() {
                     assert!(
                         req.uri().path().starts_with(&format!("/{}/", target.bucket)),

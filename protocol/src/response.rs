@@ -30,7 +30,7 @@ use crate::xml::XmlError;
 /// or a 2xx answer that cannot be read (missing ETag, malformed XML, a body over
 /// [`MAX_BODY_BYTES`](crate::xml::MAX_BODY_BYTES), …).
 pub fn parse_reply(provider: Provider, op: &Operation, response: &Response<Bytes>) -> Result<Reply, Failure> {
-    let head = matches!(op, Operation::HeadSource);
+    let head = matches!(op, Operation::HeadSource | Operation::HeadDestination);
     if !response.status().is_success() {
         return Err(failure_from_response(provider, head, response));
     }
@@ -42,12 +42,18 @@ pub fn parse_reply(provider: Provider, op: &Operation, response: &Response<Bytes
         body: response.body(),
     };
     match op {
-        Operation::HeadSource => reader.head().map(|info| Reply::Head(Box::new(info))),
+        Operation::HeadSource | Operation::HeadDestination => {
+            reader.head().map(|info| Reply::Head(Box::new(info)))
+        }
         Operation::GetSourceTagging => reader.document(parse_tagging).map(Reply::Tagging),
         Operation::PutCopy { .. } => reader.copied(),
-        Operation::Initiate { .. } => reader.document(parse_initiate).map(|r| Reply::Initiated {
-            upload_id: r.upload_id,
-        }),
+        Operation::Initiate { .. } => {
+            let initiated = reader.document(parse_initiate)?;
+            Ok(Reply::Initiated {
+                upload_id: initiated.upload_id,
+                date: reader.text("date")?,
+            })
+        }
         Operation::UploadPartCopy { .. } => reader.part_copied(),
         Operation::ListParts { marker, .. } => reader.parts(*marker),
         Operation::Complete { .. } => reader.completed(),
@@ -620,7 +626,7 @@ mod tests {
     fn initiate_and_tagging() {
         let r = response(
             200,
-            &[],
+            &[("date", "Sun, 22 Nov 2026 05:30:00 GMT")],
             "<InitiateMultipartUploadResult xmlns=\"http://doc.oss-cn-hangzhou.aliyuncs.com\"><Bucket>b</Bucket>\
              <Key>k</Key><UploadId>0004B9894A22E5B1888A1E29F823</UploadId></InitiateMultipartUploadResult>",
         );
@@ -632,7 +638,8 @@ mod tests {
         assert_eq!(
             parse_reply(Provider::Oss, &op, &r).unwrap(),
             Reply::Initiated {
-                upload_id: "0004B9894A22E5B1888A1E29F823".into()
+                upload_id: "0004B9894A22E5B1888A1E29F823".into(),
+                date: Some("Sun, 22 Nov 2026 05:30:00 GMT".into()),
             }
         );
         let r = response(

@@ -64,7 +64,8 @@ fn check(provider: Provider, case: &Value, body: &[u8]) {
             assert_eq!(
                 parse_reply(provider, &op, &ok(body)).unwrap(),
                 Reply::Initiated {
-                    upload_id: r.upload_id
+                    upload_id: r.upload_id,
+                    date: None,
                 }
             );
         }

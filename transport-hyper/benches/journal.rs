@@ -25,6 +25,7 @@ fn bench(c: &mut Criterion) {
             last_modified: Some("Sat, 21 Nov 2026 22:00:00 GMT".into()),
             upload_id: "1700000000a1b2c3d4e5f60718293a4b5c6d7e8f".into(),
             part_size: 1 << 20,
+            initiated: Some("Sat, 21 Nov 2026 22:00:01 GMT".into()),
         }))
         .unwrap();
     let etag = "\"9a0364b9e99bb480dd25e1f0284c8555\"".to_string();

@@ -328,6 +328,7 @@ mod tests {
             last_modified: None,
             upload_id: upload.into(),
             part_size: 10,
+            initiated: None,
         })
     }
 

@@ -61,6 +61,7 @@ impl Wire for ProtocolWire {
     fn reply(&self, op: &Operation, response: &http::Response<Bytes>) -> Result<Reply, Failure> {
         let target = match op {
             Operation::HeadSource | Operation::GetSourceTagging => &self.source,
+            // HeadDestination and everything that writes.
             _ => &self.destination,
         };
         partcopy_protocol::response::parse_reply(target.provider, op, response)

@@ -112,7 +112,7 @@ impl Wire for FakeWire {
         }
         let size = *response.extensions().get::<u64>().unwrap();
         Ok(match op {
-            Operation::HeadSource => Reply::Head(Box::new(SourceInfo {
+            Operation::HeadSource | Operation::HeadDestination => Reply::Head(Box::new(SourceInfo {
                 size,
                 etag: "\"src\"".into(),
                 ..SourceInfo::default()
@@ -124,6 +124,7 @@ impl Wire for FakeWire {
             },
             Operation::Initiate { .. } => Reply::Initiated {
                 upload_id: "upload-1".into(),
+                date: None,
             },
             Operation::UploadPartCopy { part_number, .. } => Reply::PartCopied {
                 etag: format!("\"p{part_number}\""),

@@ -19,6 +19,7 @@ fn header() -> Record {
         last_modified: Some("Sat, 21 Nov 2026 22:00:00 GMT".into()),
         upload_id: "upload".into(),
         part_size: 1 << 20,
+        initiated: Some("Sat, 21 Nov 2026 22:00:01 GMT".into()),
     })
 }
 

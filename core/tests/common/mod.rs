@@ -3,12 +3,13 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use partcopy_core::checkpoint::Record;
 use partcopy_core::job::{CopyJob, JobError, Outcome, RequestId, Step};
 use partcopy_core::ops::{
-    ByteRange, CompletedPart, Failure, FailureKind, ListedPart, Operation, Reply, SourceInfo,
+    ByteRange, CompletedPart, Failure, FailureKind, ListedPart, MetadataDirective, ObjectMetadata, Operation,
+    Reply, SourceInfo,
 };
 
 /// A completed destination object.
@@ -19,6 +20,38 @@ pub struct Object {
     pub parts: Option<Vec<ByteRange>>,
     pub size: u64,
     pub upload_id: Option<String>,
+    /// The simulated content's CRC-64 (see [`content_crc`]).
+    pub crc64: u64,
+    pub metadata: ObjectMetadata,
+    /// `Last-Modified`, from the service's clock.
+    pub last_modified: String,
+}
+
+impl Object {
+    /// The object as HEAD describes it.
+    pub fn info(&self, report_crc64: bool) -> SourceInfo {
+        SourceInfo {
+            size: self.size,
+            etag: self.etag.clone(),
+            last_modified: Some(self.last_modified.clone()),
+            version_id: None,
+            storage_class: None,
+            crc64: report_crc64.then_some(self.crc64),
+            metadata: self.metadata.clone(),
+        }
+    }
+}
+
+/// The CRC-64 of a simulated object whose content is `size` bytes of the source version `etag`.
+pub fn content_crc(etag: &str, size: u64) -> u64 {
+    etag.bytes().fold(size ^ 0xCBF2_9CE4_8422_2325, |h, b| {
+        (h ^ u64::from(b)).wrapping_mul(0x100_0000_01B3)
+    })
+}
+
+/// The service's clock: whole seconds from an origin, one tick per request.
+pub fn http_date(tick: u64) -> String {
+    httpdate::fmt_http_date(SystemTime::UNIX_EPOCH + Duration::from_secs(1_795_000_000 + tick))
 }
 
 /// One upload's parts: number → (ETag, range).
@@ -35,6 +68,12 @@ pub struct Service {
     pub applied: Vec<Operation>,
     /// Times Complete succeeded.
     pub completions: u32,
+    /// Whether HEAD reports CRC-64s (the confirmation of a lost Complete falls back on dates).
+    pub report_crc64: bool,
+    /// Each upload's metadata, from Initiate.
+    pub upload_metadata: BTreeMap<String, ObjectMetadata>,
+    /// The source version (ETag) each part was copied from, by (upload, part number).
+    pub part_sources: BTreeMap<(String, u32), String>,
     counter: u64,
     /// Page size when ListParts names none.
     pub default_page: u32,
@@ -49,6 +88,9 @@ impl Service {
             object: None,
             applied: Vec::new(),
             completions: 0,
+            report_crc64: true,
+            upload_metadata: BTreeMap::new(),
+            part_sources: BTreeMap::new(),
             counter: 0,
             default_page: 1000,
         }
@@ -67,9 +109,24 @@ impl Service {
         self.counter += 1;
         let n = self.counter;
         match op {
-            Operation::HeadSource => Ok(Reply::Head(Box::new(self.source.clone()))),
+            Operation::HeadSource => {
+                let mut info = self.source.clone();
+                if !self.report_crc64 {
+                    info.crc64 = None;
+                }
+                Ok(Reply::Head(Box::new(info)))
+            }
+            Operation::HeadDestination => match &self.object {
+                Some(object) => Ok(Reply::Head(Box::new(object.info(self.report_crc64)))),
+                None => Err(failure(FailureKind::NoSuchKey, 404)),
+            },
             Operation::GetSourceTagging => Ok(Reply::Tagging(self.source_tags.clone())),
-            Operation::PutCopy { source_etag, .. } => {
+            Operation::PutCopy {
+                source_etag,
+                directive,
+                metadata,
+                ..
+            } => {
                 if source_etag.as_ref().is_some_and(|e| *e != self.source.etag) {
                     return Err(failure(FailureKind::PreconditionFailed, 412));
                 }
@@ -80,13 +137,23 @@ impl Service {
                     parts: None,
                     size: self.source.size,
                     upload_id: None,
+                    crc64: content_crc(&self.source.etag, self.source.size),
+                    metadata: match directive {
+                        MetadataDirective::Copy => self.source.metadata.clone(),
+                        MetadataDirective::Replace => metadata.clone(),
+                    },
+                    last_modified: http_date(n),
                 });
                 Ok(Reply::Copied { etag, crc64: None })
             }
-            Operation::Initiate { .. } => {
+            Operation::Initiate { metadata, .. } => {
                 let upload_id = format!("up-{n}");
                 self.uploads.insert(upload_id.clone(), BTreeMap::new());
-                Ok(Reply::Initiated { upload_id })
+                self.upload_metadata.insert(upload_id.clone(), metadata.clone());
+                Ok(Reply::Initiated {
+                    upload_id,
+                    date: Some(http_date(n)),
+                })
             }
             Operation::UploadPartCopy {
                 upload_id,
@@ -104,6 +171,8 @@ impl Service {
                 };
                 let etag = format!("\"{upload_id}-p{part_number}-{n}\"");
                 upload.insert(*part_number, (etag.clone(), *range));
+                self.part_sources
+                    .insert((upload_id.clone(), *part_number), self.source.etag.clone());
                 Ok(Reply::PartCopied { etag, crc64: None })
             }
             Operation::ListParts {
@@ -148,12 +217,31 @@ impl Service {
                 }
                 let size = ranges.iter().map(ByteRange::len).sum();
                 let etag = format!("\"mp-{n}-{}\"", parts.len());
+                // The content is one source version's bytes only when every part comes from it
+                // and the ranges follow one another from byte 0.
+                let versions: Vec<&String> = parts
+                    .iter()
+                    .filter_map(|p| self.part_sources.get(&(upload_id.clone(), p.number)))
+                    .collect();
+                let contiguous = ranges
+                    .iter()
+                    .try_fold(0u64, |at, r| (r.first == at).then_some(r.last + 1))
+                    .is_some();
+                let crc64 = match versions.first() {
+                    Some(first) if contiguous && versions.iter().all(|v| v == first) => {
+                        content_crc(first, size)
+                    }
+                    _ => content_crc("a mix of versions", size) ^ 1,
+                };
                 self.uploads.remove(upload_id);
                 self.object = Some(Object {
                     etag: etag.clone(),
                     parts: Some(ranges),
                     size,
                     upload_id: Some(upload_id.clone()),
+                    crc64,
+                    metadata: self.upload_metadata.get(upload_id).cloned().unwrap_or_default(),
+                    last_modified: http_date(n),
                 });
                 self.completions += 1;
                 Ok(Reply::Completed { etag, crc64: None })
@@ -173,7 +261,7 @@ pub fn source_info(size: u64, etag: &str) -> SourceInfo {
         last_modified: Some("Sat, 21 Nov 2026 10:00:00 GMT".into()),
         version_id: None,
         storage_class: None,
-        crc64: Some(0x1234),
+        crc64: Some(content_crc(etag, size)),
         metadata: partcopy_core::ops::ObjectMetadata {
             content_type: Some("video/mp4".into()),
             cache_control: Some("no-cache".into()),
