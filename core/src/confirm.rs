@@ -201,6 +201,137 @@ fn http_date(text: &str) -> Option<SystemTime> {
 mod tests {
     use super::*;
 
+    fn source() -> SourceInfo {
+        SourceInfo {
+            size: 100,
+            etag: "\"src\"".into(),
+            crc64: Some(7),
+            metadata: ObjectMetadata {
+                content_type: Some("video/mp4".into()),
+                user: vec![("owner".into(), "alice".into())],
+                ..ObjectMetadata::default()
+            },
+            ..SourceInfo::default()
+        }
+    }
+
+    /// The completed object, as a HEAD describes it.
+    fn completed() -> SourceInfo {
+        SourceInfo {
+            etag: "\"0123abcd-4\"".into(),
+            last_modified: Some("Sun, 22 Nov 2026 05:00:10 GMT".into()),
+            ..source()
+        }
+    }
+
+    fn check(dest: &SourceInfo, crc64: bool, initiated: Option<&str>) -> Result<Evidence, Doubt> {
+        let mut source = source();
+        if !crc64 {
+            source.crc64 = None;
+        }
+        let metadata = source.metadata.clone();
+        judge(
+            dest,
+            &Expected {
+                source: &source,
+                parts: 4,
+                metadata: &metadata,
+                initiated,
+            },
+        )
+    }
+
+    const BEGAN: Option<&str> = Some("Sun, 22 Nov 2026 05:00:10 GMT");
+
+    #[test]
+    fn the_crc64_decides_when_both_ends_report_one() {
+        assert_eq!(check(&completed(), true, None), Ok(Evidence::Crc64));
+        let other = SourceInfo {
+            crc64: Some(8),
+            ..completed()
+        };
+        assert_eq!(
+            check(&other, true, BEGAN),
+            Err(Doubt::Crc64 {
+                expected: 7,
+                found: 8
+            }),
+            "a recent date does not outweigh a different CRC-64"
+        );
+    }
+
+    #[test]
+    fn without_crc64_the_dates_decide() {
+        let no_crc = SourceInfo {
+            crc64: None,
+            ..completed()
+        };
+        // The same second counts (Last-Modified and Date have whole seconds).
+        assert_eq!(check(&no_crc, true, BEGAN), Ok(Evidence::ModifiedAfterInitiate));
+        assert_eq!(
+            check(&completed(), false, BEGAN),
+            Ok(Evidence::ModifiedAfterInitiate)
+        );
+        let older = SourceInfo {
+            last_modified: Some("Sun, 22 Nov 2026 05:00:09 GMT".into()),
+            ..no_crc.clone()
+        };
+        assert!(matches!(check(&older, true, BEGAN), Err(Doubt::Older { .. })));
+        assert_eq!(check(&no_crc, true, None), Err(Doubt::NoEvidence));
+        assert_eq!(check(&no_crc, true, Some("yesterday")), Err(Doubt::NoEvidence));
+        let undated = SourceInfo {
+            last_modified: None,
+            ..no_crc
+        };
+        assert_eq!(check(&undated, true, BEGAN), Err(Doubt::NoEvidence));
+    }
+
+    #[test]
+    fn size_part_count_and_metadata_must_match_first() {
+        let small = SourceInfo {
+            size: 99,
+            ..completed()
+        };
+        assert_eq!(
+            check(&small, true, BEGAN),
+            Err(Doubt::Size {
+                expected: 100,
+                found: 99
+            })
+        );
+        let single = SourceInfo {
+            etag: "\"0123abcd\"".into(),
+            ..completed()
+        };
+        assert!(matches!(
+            check(&single, true, BEGAN),
+            Err(Doubt::NotMultipart { parts: 4, .. })
+        ));
+        let mut relabelled = completed();
+        relabelled.metadata.user = vec![("owner".into(), "bob".into())];
+        assert_eq!(check(&relabelled, true, BEGAN), Err(Doubt::Metadata));
+        let mut retyped = completed();
+        retyped.metadata.content_type = Some("text/plain".into());
+        assert_eq!(check(&retyped, true, BEGAN), Err(Doubt::Metadata));
+        // A copy that asked for no Content-Type accepts the service's default.
+        let source = source();
+        let metadata = ObjectMetadata {
+            content_type: None,
+            ..source.metadata.clone()
+        };
+        let expected = Expected {
+            source: &source,
+            parts: 4,
+            metadata: &metadata,
+            initiated: None,
+        };
+        assert_eq!(judge(&retyped, &expected), Ok(Evidence::Crc64));
+        assert!(matches!(
+            judge(&completed(), &Expected { parts: 0, ..expected }),
+            Err(Doubt::NotMultipart { .. })
+        ));
+    }
+
     #[test]
     fn multipart_etags() {
         assert!(is_multipart_etag("\"abc-10\"", 10));

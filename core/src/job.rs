@@ -1467,6 +1467,8 @@ impl CopyJob {
 
     fn on_destination(&mut self, dest: SourceInfo, now: Duration) {
         let (Some(source), Some(plan)) = (&self.source, &self.plan) else {
+            // Not reached: a job confirms only after planning. Never leave it waiting.
+            self.not_confirmed(Doubt::NoEvidence, now);
             return;
         };
         let metadata = match self.spec.directive {
@@ -1479,30 +1481,30 @@ impl CopyJob {
             metadata,
             initiated: self.initiated.as_deref(),
         };
-        match confirm::judge(&dest, &expected) {
-            Ok(evidence) => {
-                let Some(confirming) = self.confirming.take() else {
-                    return;
-                };
-                if confirming.otherwise == Otherwise::Restart {
-                    // Nothing was copied in this run: every part is the previous run's.
-                    self.resumed_parts = plan.part_count();
-                }
-                self.parts_done = plan.part_count();
-                self.bytes_done = source.size;
-                self.upload_id = Some(confirming.upload_id);
-                let mut outcome = self.outcome(dest.etag, dest.crc64);
-                outcome.confirmed = Some(evidence);
-                self.finish(Ok(outcome));
-            }
-            Err(doubt) => self.not_confirmed(doubt, now),
+        let (parts, size) = (plan.part_count(), source.size);
+        let evidence = match confirm::judge(&dest, &expected) {
+            Ok(evidence) => evidence,
+            Err(doubt) => return self.not_confirmed(doubt, now),
+        };
+        let Some(confirming) = self.confirming.take() else {
+            return self.lost_track();
+        };
+        if confirming.otherwise == Otherwise::Restart {
+            // Nothing was copied in this run: every part is the previous run's.
+            self.resumed_parts = parts;
         }
+        self.parts_done = parts;
+        self.bytes_done = size;
+        self.upload_id = Some(confirming.upload_id);
+        let mut outcome = self.outcome(dest.etag, dest.crc64);
+        outcome.confirmed = Some(evidence);
+        self.finish(Ok(outcome));
     }
 
     /// The destination is not (or cannot be shown to be) the completed upload.
     fn not_confirmed(&mut self, doubt: Doubt, now: Duration) {
         let Some(Confirming { upload_id, otherwise }) = self.confirming.take() else {
-            return;
+            return self.lost_track();
         };
         match otherwise {
             Otherwise::Unconfirmed => {
@@ -1511,6 +1513,15 @@ impl CopyJob {
             // Whatever the destination holds, this upload is gone: copy the object again.
             Otherwise::Restart => self.restart_with(RestartReason::UploadGone, None, now),
         }
+    }
+
+    /// Not reached: [`Stage::Confirm`] without its [`Confirming`]. Ends the job rather than
+    /// leave it waiting for nothing.
+    fn lost_track(&mut self) {
+        self.finish(Err(JobError::UnexpectedReply {
+            operation: OperationKind::HeadDestination,
+            upload: UploadFate::None,
+        }));
     }
 
     /// Gives up on the checkpoint's upload: aborts it when `abort` names it, then starts over.
