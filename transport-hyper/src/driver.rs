@@ -2,7 +2,8 @@
 //!
 //! The loop is core's: drain [`CopyJob::poll`] until [`Step::Wait`] or [`Step::Finished`] —
 //! spawning every [`Step::Send`] at once (so the job's concurrency window stays full) and writing
-//! every [`Step::Persist`] to the [`Journal`] before going on — then wait for the first of: a reply,
+//! every [`Step::Persist`] to the [`Journal`] before going on, and [syncing](Journal::sync) it
+//! before a Complete is sent — then wait for the first of: a reply,
 //! the `until` of the wait, or a cancel; feed what happened back with [`CopyJob::handle`] or
 //! [`CopyJob::cancel`]; repeat. Time given to core is the time elapsed since [`drive`] started
 //! (tokio's clock, so paused-time tests work).
@@ -154,6 +155,13 @@ where
         let until = loop {
             match job.poll(now) {
                 Step::Send { id, op } => {
+                    if matches!(op, Operation::Complete { .. }) && journal_error.is_none() {
+                        // Every part on record before the upload can be completed: see
+                        // `Journal::sync`. Failing that costs only a resume's certainty.
+                        if let Err(error) = journal.sync() {
+                            tracing::warn!(%error, "cannot sync the checkpoint before completing");
+                        }
+                    }
                     let handle = in_flight.spawn(perform(id, op, Arc::clone(&transport), Arc::clone(&wire)));
                     task_ids.insert(handle.id(), id);
                 }

@@ -200,6 +200,8 @@ async fn a_multipart_copy_keeps_the_window_full_and_persists_every_part() {
     assert!(matches!(journal.records[0], Record::Header(_)));
     assert_eq!(journal.records.len(), 22);
     assert_eq!(journal.finished, Some(true));
+    // Every record was made durable before Complete went out.
+    assert_eq!(journal.synced_at, vec![22]);
     // Progress rose to every byte.
     let last = reports.last().unwrap();
     assert_eq!((last.parts_done, last.bytes_done), (21, 20 * MIB + 5));
