@@ -372,7 +372,7 @@ async fn verify(
     wire: &ProtocolWire,
     outcome: &Outcome,
 ) -> Result<(), CliError> {
-    // HEAD the destination by swapping it in as the source of a HEAD.
+    // Read the destination's tags by swapping it in as the source (core has no operation for it).
     let dest_wire = ProtocolWire::new(
         wire.destination().clone(),
         wire.destination().clone(),
@@ -382,7 +382,7 @@ async fn verify(
     let copy_tags = settings.directive == Directive::Copy;
     let (source, dest, source_tags, dest_tags) = tokio::join!(
         send_once(transport, wire, &Operation::HeadSource),
-        send_once(transport, &dest_wire, &Operation::HeadSource),
+        send_once(transport, wire, &Operation::HeadDestination),
         async {
             if copy_tags {
                 send_once(transport, wire, &Operation::GetSourceTagging).await
