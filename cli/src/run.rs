@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use partcopy_core::confirm::Evidence;
 use partcopy_core::job::{
     CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, UploadFate,
 };
@@ -70,6 +71,7 @@ pub fn base_summary(settings: &Settings) -> Summary {
         requests: 0,
         retries: 0,
         verified: None,
+        confirmed: None,
         error: None,
         first_range: None,
         last_range: None,
@@ -274,6 +276,7 @@ fn fill_summary(summary: &mut Summary, outcome: &Outcome) {
     summary.upload_id = outcome.upload_id.clone();
     summary.requests = outcome.requests;
     summary.retries = outcome.retries;
+    summary.confirmed = outcome.confirmed.map(Evidence::name);
 }
 
 fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {

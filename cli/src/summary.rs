@@ -37,6 +37,11 @@ pub struct Summary {
     /// (absent without `--verify`; a failed verification is an error instead).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub verified: Option<bool>,
+    /// Set when Complete's answer never arrived (lost, or sent by an earlier run that was
+    /// stopped) and a HEAD of the destination showed the completed upload: what showed it,
+    /// `crc64` or `modified_after_initiate`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub confirmed: Option<&'static str>,
     /// Why the copy failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -101,6 +106,7 @@ mod tests {
             requests: 13,
             retries: 1,
             verified: None,
+            confirmed: None,
             error: None,
             first_range: None,
             last_range: None,
@@ -125,6 +131,7 @@ mod tests {
         }
         assert_eq!(value["etag"], "\"e-10\"");
         assert!(value.get("error").is_none());
+        assert!(value.get("confirmed").is_none());
         assert!(summary.to_text().contains("10 parts of 10 B"));
     }
 }

@@ -49,6 +49,7 @@ fn lost_complete_answer_is_confirmed_by_head() {
             "{provider:?}: {stderr}"
         );
         assert_eq!(summary["mode"], "multipart", "{provider:?}");
+        assert_eq!(summary["confirmed"], "crc64", "{provider:?}");
         assert!(world.same(provider, key), "{provider:?}");
         assert!(
             world.count(Api::CompleteMultipartUpload) >= 2,

@@ -237,6 +237,7 @@ fn a_rerun_after_a_completed_but_unanswered_upload_copies_nothing_again() {
         );
         assert_eq!(summary["parts"], 6, "{provider:?}");
         assert_eq!(summary["resumed_parts"], 6, "{provider:?}");
+        assert_eq!(summary["confirmed"], "crc64", "{provider:?}");
         assert_eq!(world.count(Api::UploadPartCopy), 0, "{provider:?}");
         assert_eq!(world.count(Api::CompleteMultipartUpload), 0, "{provider:?}");
         assert_eq!(world.count(Api::InitiateMultipartUpload), 0, "{provider:?}");

@@ -50,6 +50,16 @@ pub enum Evidence {
     ModifiedAfterInitiate,
 }
 
+impl Evidence {
+    /// A short machine-readable name: `crc64` or `modified_after_initiate`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Evidence::Crc64 => "crc64",
+            Evidence::ModifiedAfterInitiate => "modified_after_initiate",
+        }
+    }
+}
+
 impl fmt::Display for Evidence {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
