@@ -35,10 +35,11 @@ fn assert_output_hidden(output: &Output, secrets: &[&str]) {
 }
 
 /// A multipart copy with temporary credentials, traced as verbosely as possible, first failing
-/// (so the checkpoint is kept and can be read) then resumed to completion.
+/// (so the checkpoint is kept and can be read) then resumed to completion. The emulator refuses
+/// any request of these keys without the token, so every request of both runs carried it.
 #[test]
 fn secrets_never_reach_logs_json_or_the_checkpoint() {
-    let world = World::new();
+    let world = World::with_temporary_keys(TOKEN);
     let dir = TempDir::new("secrets");
     for provider in [Provider::Cos, Provider::Oss] {
         let secret = world.emu.credentials(provider).secret.clone();
@@ -87,6 +88,47 @@ fn secrets_never_reach_logs_json_or_the_checkpoint() {
         assert_eq!(summary["resumed_parts"], 6);
         assert_output_hidden(&output, &secrets);
         assert!(world.same(provider, "secret"));
+    }
+}
+
+/// Temporary keys work only with their session token: with it, every request of a verified
+/// multipart copy is accepted (HEAD and tags of both ends, Initiate, parts, Complete); without it,
+/// the service refuses and partcopy says so.
+#[test]
+fn temporary_keys_need_their_session_token_on_every_request() {
+    let world = World::with_temporary_keys(TOKEN);
+    for provider in [Provider::Cos, Provider::Oss] {
+        world.object(provider, "sts", 4 * min_part_bytes(provider) + 1, 33);
+        let args = [
+            "--threshold",
+            min_part(provider),
+            "--part-size",
+            min_part(provider),
+            "--verify",
+        ];
+        let output = world
+            .command(provider, "sts", "sts", &args)
+            .env(token_var(provider), TOKEN)
+            .output()
+            .unwrap();
+        let summary = copied(&output);
+        assert_eq!(summary["parts"], 5, "{provider:?}");
+        assert_eq!(summary["verified"], true, "{provider:?}");
+        assert!(world.same(provider, "sts"));
+
+        let output = world.cp(provider, "sts", &args);
+        let stderr = failed(&output, 1);
+        let code = match provider {
+            Provider::Cos => "AccessDenied (HTTP 403)",
+            Provider::Oss => "InvalidSecurityToken (HTTP 403)",
+        };
+        assert!(stderr.contains(code), "{provider:?}: {stderr}");
+        let wrong = world
+            .command(provider, "sts", "sts", &args)
+            .env(token_var(provider), "AnotherToken")
+            .output()
+            .unwrap();
+        assert!(failed(&wrong, 1).contains(code), "{provider:?}");
     }
 }
 

@@ -101,7 +101,14 @@ impl Admin {
                 let credentials: Vec<Value> = shared
                     .keys
                     .iter()
-                    .map(|k| json!({"provider": k.provider, "access_key_id": k.access_key_id, "secret": k.secret}))
+                    .map(|k| {
+                        json!({
+                            "provider": k.provider,
+                            "access_key_id": k.access_key_id,
+                            "secret": k.secret,
+                            "session_token": k.session_token,
+                        })
+                    })
                     .collect();
                 Ok(json!({"endpoint": self.endpoint, "credentials": credentials, "buckets": buckets}))
             }

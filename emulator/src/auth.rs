@@ -36,13 +36,23 @@ fn service_error(provider: Provider, error: &VerifyError) -> ServiceError {
     }
 }
 
-/// Checks that `req` is correctly signed by the key pair of its provider, at `now`; returns the
-/// access key id that signed it.
+/// The answer to a request signed by a temporary key without its session token (or another).
+fn bad_token(provider: Provider) -> ServiceError {
+    match provider {
+        Provider::Cos => {
+            ServiceError::access_denied("The security token is missing or does not match the temporary key.")
+        }
+        Provider::Oss => ServiceError::invalid_security_token(),
+    }
+}
+
+/// Checks that `req` is correctly signed by the key pair of its provider, at `now`, and that a
+/// temporary pair's request carries its session token; returns the access key id that signed it.
 ///
 /// # Errors
-/// 403 with the provider's code: `AccessDenied` (unsigned, malformed, expired),
-/// `InvalidAccessKeyId` (unknown key), `SignatureDoesNotMatch` (wrong signature or secret),
-/// `RequestTimeTooSkewed`.
+/// 403 with the provider's code: `AccessDenied` (unsigned, malformed, expired; COS: a temporary
+/// key without its token), `InvalidAccessKeyId` (unknown key), `SignatureDoesNotMatch` (wrong
+/// signature or secret), `RequestTimeTooSkewed`, OSS `InvalidSecurityToken`.
 pub fn authenticate(req: &Request, keys: &[Credentials], now: SystemTime) -> Result<String, ServiceError> {
     let view = RequestView {
         method: req.method.as_str(),
@@ -56,7 +66,13 @@ pub fn authenticate(req: &Request, keys: &[Credentials], now: SystemTime) -> Res
             .find(|k| k.provider == req.provider && k.access_key_id == access_key_id)
             .map(|k| k.secret.as_str())
     };
-    verify(&view, now, lookup)
-        .map(|verified| verified.access_key_id)
-        .map_err(|e| service_error(req.provider, &e))
+    let verified = verify(&view, now, lookup).map_err(|e| service_error(req.provider, &e))?;
+    let wanted = keys
+        .iter()
+        .find(|k| k.provider == req.provider && k.access_key_id == verified.access_key_id)
+        .and_then(|k| k.session_token.as_deref());
+    match wanted {
+        Some(token) if verified.session_token.as_deref() != Some(token) => Err(bad_token(req.provider)),
+        _ => Ok(verified.access_key_id),
+    }
 }

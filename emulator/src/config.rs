@@ -45,7 +45,8 @@ impl FromStr for BucketSpec {
     }
 }
 
-/// An access key pair for one provider. The secret never appears in `Debug`.
+/// An access key pair for one provider, and for a temporary (STS) pair its session token. The
+/// secret and the token never appear in `Debug`.
 #[derive(Clone, PartialEq, Eq)]
 pub struct Credentials {
     /// The provider these keys sign for.
@@ -54,6 +55,29 @@ pub struct Credentials {
     pub access_key_id: String,
     /// Secret key (COS SecretKey / OSS AccessKeySecret).
     pub secret: String,
+    /// For a temporary key pair: the session token every request it signs must carry
+    /// (`x-cos-security-token` / `x-oss-security-token`), as with STS credentials. `None` for a
+    /// permanent pair, whose requests are not checked for a token.
+    pub session_token: Option<String>,
+}
+
+impl Credentials {
+    /// A permanent key pair.
+    pub fn new(provider: Provider, access_key_id: impl Into<String>, secret: impl Into<String>) -> Self {
+        Credentials {
+            provider,
+            access_key_id: access_key_id.into(),
+            secret: secret.into(),
+            session_token: None,
+        }
+    }
+
+    /// The same pair, made temporary: valid only with `token`.
+    #[must_use]
+    pub fn with_session_token(mut self, token: impl Into<String>) -> Self {
+        self.session_token = Some(token.into());
+        self
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -62,6 +86,10 @@ impl fmt::Debug for Credentials {
             .field("provider", &self.provider)
             .field("access_key_id", &self.access_key_id)
             .field("secret", &"<redacted>")
+            .field(
+                "session_token",
+                &self.session_token.as_ref().map(|_| "<redacted>"),
+            )
             .finish()
     }
 }
@@ -178,11 +206,8 @@ mod tests {
 
     #[test]
     fn secrets_are_redacted() {
-        let c = Credentials {
-            provider: Provider::Oss,
-            access_key_id: "id".into(),
-            secret: "hunter2".into(),
-        };
-        assert!(!format!("{c:?}").contains("hunter2"));
+        let c = Credentials::new(Provider::Oss, "id", "hunter2").with_session_token("tok3n");
+        let shown = format!("{c:?}");
+        assert!(!shown.contains("hunter2") && !shown.contains("tok3n"), "{shown}");
     }
 }

@@ -205,6 +205,16 @@ impl ServiceError {
         .with_ec("0002-00000902")
     }
 
+    /// 403 InvalidSecurityToken (OSS: a temporary key without its session token, or another).
+    pub fn invalid_security_token() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "InvalidSecurityToken",
+            "The security token you provided is invalid.",
+        )
+        .with_ec("0002-00000008")
+    }
+
     /// 412 PreconditionFailed.
     pub fn precondition_failed(message: impl Into<String>) -> Self {
         Self::new(StatusCode::PRECONDITION_FAILED, "PreconditionFailed", message).with_ec("0016-00000807")

@@ -9,7 +9,8 @@
 //! request lines, so it can stand as an HTTP proxy for the real host names): PUT / HEAD / GET (Range)
 //! / DELETE object, PUT-Copy, Initiate, Upload Part, Upload Part - Copy, List Parts, Complete, Abort,
 //! List Multipart Uploads, GET `?tagging`, HEAD bucket and a minimal list objects — with the
-//! services' limits, status codes and error documents.
+//! services' limits, status codes and error documents. Every request's signature is checked, and a
+//! temporary key pair ([`Credentials::with_session_token`]) is accepted only with its token.
 //!
 //! Invariants: every object's CRC-64 is computed by combining segment CRCs, never by reading bytes;
 //! injected faults are decided before an operation runs and leave the state untouched; the emulator
@@ -109,11 +110,7 @@ fn generated_credentials(provider: Provider, seed: u64) -> Credentials {
         Provider::Cos => (format!("AKID{}", text(32)), text(32)),
         Provider::Oss => (format!("LTAI{}", text(20)), text(30)),
     };
-    Credentials {
-        provider,
-        access_key_id,
-        secret,
-    }
+    Credentials::new(provider, access_key_id, secret)
 }
 
 /// Connections that may wait to be accepted. The standard 128 makes a burst of a few hundred

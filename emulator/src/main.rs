@@ -26,10 +26,10 @@ struct Args {
     /// A bucket to create, as provider:name:region (repeatable), e.g. cos:demo-1250000000:ap-guangzhou.
     #[arg(long = "bucket")]
     buckets: Vec<BucketSpec>,
-    /// COS key pair as ID:SECRET (generated when absent).
+    /// COS key pair as ID:SECRET, or a temporary one as ID:SECRET:TOKEN (generated when absent).
     #[arg(long, env = "EMULATOR_COS_KEY", hide_env_values = true)]
     cos_key: Option<String>,
-    /// OSS key pair as ID:SECRET (generated when absent).
+    /// OSS key pair as ID:SECRET, or a temporary one as ID:SECRET:TOKEN (generated when absent).
     #[arg(long, env = "EMULATOR_OSS_KEY", hide_env_values = true)]
     oss_key: Option<String>,
     /// Seed for fault injection and generated keys.
@@ -50,13 +50,14 @@ struct Args {
 }
 
 fn key_pair(provider: Provider, text: &str) -> Result<Credentials, String> {
-    let (id, secret) = text
-        .split_once(':')
-        .ok_or_else(|| format!("--{provider}-key must be ID:SECRET"))?;
-    Ok(Credentials {
-        provider,
-        access_key_id: id.to_string(),
-        secret: secret.to_string(),
+    let mut fields = text.splitn(3, ':');
+    let (Some(id), Some(secret)) = (fields.next(), fields.next()) else {
+        return Err(format!("--{provider}-key must be ID:SECRET or ID:SECRET:TOKEN"));
+    };
+    let keys = Credentials::new(provider, id, secret);
+    Ok(match fields.next() {
+        Some(token) => keys.with_session_token(token),
+        None => keys,
     })
 }
 
@@ -146,6 +147,9 @@ fn main() -> ExitCode {
             let keys = emulator.credentials(provider);
             println!("{provider}-access-key-id {}", keys.access_key_id);
             println!("{provider}-secret {}", keys.secret);
+            if let Some(token) = &keys.session_token {
+                println!("{provider}-session-token {token}");
+            }
         }
         for bucket in &args.buckets {
             println!("bucket {}:{}:{}", bucket.provider, bucket.name, bucket.region);

@@ -5,7 +5,7 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use partcopy_emulator::{Api, Config, Emulator, FaultPlan, ObjectSpec, OpFaults, Provider};
+use partcopy_emulator::{Api, Config, Credentials, Emulator, FaultPlan, ObjectSpec, OpFaults, Provider};
 use serde_json::Value;
 
 pub const MIB: u64 = 1 << 20;
@@ -30,6 +30,31 @@ impl World {
 
     /// An emulator whose fault injection draws from `seed`.
     pub fn with_seed(seed: u64) -> World {
+        World::with_config(seed, |_| {})
+    }
+
+    /// An emulator whose key pairs are temporary: every request must carry `token`, as with STS
+    /// credentials (the tests set `COS_SESSION_TOKEN` / `OSS_SESSION_TOKEN` themselves).
+    pub fn with_temporary_keys(token: &str) -> World {
+        World::with_config(0x5eed, |config| {
+            config.credentials = vec![
+                Credentials::new(
+                    Provider::Cos,
+                    "AKIDTemporaryKeyForTests0123456789",
+                    "TmpCosSecret0123456789abcdef",
+                )
+                .with_session_token(token),
+                Credentials::new(
+                    Provider::Oss,
+                    "STS.TemporaryKeyForTests",
+                    "TmpOssSecret0123456789abcdef",
+                )
+                .with_session_token(token),
+            ];
+        })
+    }
+
+    fn with_config(seed: u64, tweak: impl FnOnce(&mut Config)) -> World {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .enable_all()
@@ -41,6 +66,7 @@ impl World {
             .bucket(Provider::Oss, OSS_SRC, "cn-hangzhou")
             .bucket(Provider::Oss, OSS_DST, "cn-hangzhou");
         config.seed = seed;
+        tweak(&mut config);
         let emu = runtime.block_on(Emulator::start(config)).unwrap();
         World {
             emu,
