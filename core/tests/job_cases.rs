@@ -80,6 +80,17 @@ fn answer_all(job: &mut CopyJob, service: &mut Service, d: &Drained, now: Durati
     }
 }
 
+/// Answers everything the job sends, `turns` times, 1 ms apart; returns the time reached.
+fn answer_turns(job: &mut CopyJob, service: &mut Service, turns: usize) -> Duration {
+    let mut now = Duration::ZERO;
+    for _ in 0..turns {
+        let d = drain(job, now);
+        answer_all(job, service, &d, now);
+        now += MS;
+    }
+    now
+}
+
 fn finish(job: &mut CopyJob, service: &mut Service) -> common::Run {
     drive(job, service, &[], &[], None)
 }
@@ -329,13 +340,8 @@ fn an_abort_failure_does_not_hide_the_error() {
 fn cancel_lets_parts_in_flight_finish_then_aborts() {
     let mut service = Service::new(45);
     let mut job = CopyJob::new(spec(), config(false)).unwrap();
-    let mut now = Duration::ZERO;
     // HEAD, tagging, initiate.
-    for _ in 0..3 {
-        let d = drain(&mut job, now);
-        answer_all(&mut job, &mut service, &d, now);
-        now += MS;
-    }
+    let mut now = answer_turns(&mut job, &mut service, 3);
     let d = drain(&mut job, now);
     assert_eq!(d.sends.len(), 2, "window of 2");
     job.cancel();
@@ -361,12 +367,7 @@ fn cancel_lets_parts_in_flight_finish_then_aborts() {
 fn cancel_during_initiate_keeps_a_resumable_upload_with_its_header() {
     let mut service = Service::new(45);
     let mut job = CopyJob::new(spec(), config(true)).unwrap();
-    let mut now = Duration::ZERO;
-    for _ in 0..2 {
-        let d = drain(&mut job, now);
-        answer_all(&mut job, &mut service, &d, now);
-        now += MS;
-    }
+    let now = answer_turns(&mut job, &mut service, 2);
     let d = drain(&mut job, now);
     assert!(matches!(d.sends[..], [(_, Operation::Initiate { .. })]));
     job.cancel();
@@ -887,12 +888,7 @@ fn invalid_options_are_refused_up_front() {
 fn progress_counts_bytes_and_parts() {
     let mut service = Service::new(25);
     let mut job = CopyJob::new(spec(), config(false)).unwrap();
-    let mut now = Duration::ZERO;
-    for _ in 0..3 {
-        let d = drain(&mut job, now);
-        answer_all(&mut job, &mut service, &d, now);
-        now += MS;
-    }
+    let now = answer_turns(&mut job, &mut service, 3);
     let d = drain(&mut job, now);
     let p = job.progress();
     assert_eq!(p.phase, partcopy_core::Phase::CopyingParts);
@@ -933,12 +929,7 @@ fn a_source_deleted_before_resume_gets_its_upload_aborted() {
 fn a_source_deleted_mid_copy_aborts_even_a_resumable_upload() {
     let mut service = Service::new(25);
     let mut job = CopyJob::new(spec(), config(true)).unwrap();
-    let mut now = Duration::ZERO;
-    for _ in 0..3 {
-        let d = drain(&mut job, now);
-        answer_all(&mut job, &mut service, &d, now);
-        now += MS;
-    }
+    let now = answer_turns(&mut job, &mut service, 3);
     let d = drain(&mut job, now);
     job.handle(d.sends[0].0, Err(failure(FailureKind::NoSuchKey, 404)), now);
     answer_all(
@@ -1016,12 +1007,7 @@ fn throttling_halves_the_window_once_per_round_then_it_grows_back() {
         },
     )
     .unwrap();
-    let mut now = Duration::ZERO;
-    for _ in 0..3 {
-        let d = drain(&mut job, now);
-        answer_all(&mut job, &mut service, &d, now);
-        now += MS;
-    }
+    let mut now = answer_turns(&mut job, &mut service, 3);
     let d = drain(&mut job, now);
     assert_eq!(d.sends.len(), 8);
     // All eight are throttled at once: one cut, not eight.
