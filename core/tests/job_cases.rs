@@ -341,7 +341,7 @@ fn cancel_lets_parts_in_flight_finish_then_aborts() {
     let mut service = Service::new(45);
     let mut job = CopyJob::new(spec(), config(false)).unwrap();
     // HEAD, tagging, initiate.
-    let mut now = answer_turns(&mut job, &mut service, 3);
+    let now = answer_turns(&mut job, &mut service, 3);
     let d = drain(&mut job, now);
     assert_eq!(d.sends.len(), 2, "window of 2");
     job.cancel();
