@@ -7,6 +7,9 @@
 //! Secrets are read from the environment and handed to the signer; they are never printed.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
+// The doc comments in `args` are clap's `--help` text, written for a terminal: `<bucket>` and bare
+// URLs there are meant literally, not as HTML or links.
+#![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 
 mod args;
 mod credentials;

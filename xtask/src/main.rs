@@ -1,7 +1,8 @@
 //! Project automation for partcopy (`cargo xtask <command>`).
 //!
 //! Commands:
-//! - `ci`: what `.ci/run` runs — formatting check, clippy with warnings denied, the test suite.
+//! - `ci`: what `.ci/run` runs — formatting check, clippy and rustdoc with warnings denied, the
+//!   test suite, the SDK check and a smoke of the benchmarks.
 //! - `vectors`: regenerate protocol's golden signing vectors with the vendors' Python SDKs.
 //! - `sdk-check`: drive the emulator with the vendors' Python SDKs.
 //! - `bench`: benchmarks and the performance targets (`--smoke` for a quick run); see `bench.rs`.
@@ -29,6 +30,8 @@ const CI_STEPS: &[&[&str]] = &[
         "-D",
         "warnings",
     ],
+    // Run with RUSTDOCFLAGS="-D warnings" (see `run`).
+    &["cargo", "doc", "--workspace", "--no-deps"],
     &["cargo", "test", "--workspace"],
     &["cargo", "xtask", "sdk-check"],
     &["cargo", "xtask", "bench", "--smoke"],
@@ -36,8 +39,12 @@ const CI_STEPS: &[&[&str]] = &[
 
 fn run(argv: &[&str]) -> Result<(), String> {
     eprintln!("$ {}", argv.join(" "));
-    let status = Command::new(argv[0])
-        .args(&argv[1..])
+    let mut command = Command::new(argv[0]);
+    command.args(&argv[1..]);
+    if argv.get(1) == Some(&"doc") {
+        command.env("RUSTDOCFLAGS", "-D warnings");
+    }
+    let status = command
         .status()
         .map_err(|e| format!("cannot start {}: {e}", argv[0]))?;
     if status.success() {
@@ -78,9 +85,12 @@ mod tests {
     #[test]
     fn ci_script_and_ci_steps_agree() {
         let script = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../.ci/run")).unwrap();
+        // Leading environment assignments (`RUSTDOCFLAGS="-D warnings" cargo doc …`) are `run`'s.
         let in_script: Vec<&str> = script
             .lines()
             .map(str::trim)
+            .filter(|line| !line.starts_with('#'))
+            .filter_map(|line| line.find("cargo ").map(|at| &line[at..]))
             .filter(|line| line.starts_with("cargo "))
             .collect();
         let in_steps: Vec<String> = CI_STEPS.iter().map(|step| step.join(" ")).collect();
