@@ -4,9 +4,9 @@
 //! kill: Upload Part - Copy requests in total ≤ parts + kills × concurrency (counted by the
 //! emulator).
 //!
-//! Kills land while parts are being copied (from start-up to well before the last part). A kill
-//! between a successful Complete and the removal of the checkpoint is covered by
-//! `resume.rs` (`a_rerun_after_a_completed_but_unanswered_upload_copies_nothing_again`).
+//! Kills land while parts are being copied (from start-up to well before the last part). A second
+//! test kills a run after its Complete took effect but before it could hear so: the rerun must
+//! recognise the completed upload from the checkpoint and copy nothing again.
 //!
 //! `PARTCOPY_CRASH_SEED=<n>` replays one schedule; `PARTCOPY_CRASH_RUNS=<n>` repeats the test with
 //! seeds n in a row (for soak runs; CI runs it once).
@@ -17,7 +17,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use harness::*;
-use partcopy_emulator::{Api, OpFaults, Provider};
+use partcopy_emulator::{Api, FaultKind, NthFailure, OpFaults, Provider};
 
 const PARTS: u64 = 300;
 const CONCURRENCY: u64 = 4;
@@ -113,6 +113,75 @@ fn crash_and_resume(seed: u64) {
         summary["resumed_parts"],
         world.emu.uploads().len()
     );
+}
+
+/// `kill -9` once the service has completed the upload, while the run still waits to learn it (its
+/// Complete answer is lost, and the HEAD it then sends is slow): the rerun confirms the object from
+/// the checkpoint and sends no part copy, no Initiate and no Complete.
+#[test]
+fn kill_9_after_complete_then_rerun_copies_nothing_again() {
+    let world = World::new();
+    let dir = TempDir::new("crash-after-complete");
+    let provider = Provider::Oss;
+    let key = "after-complete";
+    world.object(provider, key, 7 * min_part_bytes(provider) + 3, 0xAC);
+    let args = [
+        "--threshold",
+        min_part(provider),
+        "--part-size",
+        min_part(provider),
+        "--checkpoint-dir",
+        dir.arg(),
+    ];
+    // `fail_nth` counts requests since the last reset.
+    world.emu.reset_stats();
+    let mut plan = only(
+        Api::CompleteMultipartUpload,
+        OpFaults {
+            fail_nth: vec![NthFailure {
+                n: 1,
+                kind: FaultKind::DropResponse,
+            }],
+            ..OpFaults::default()
+        },
+    );
+    plan.ops.insert(
+        Api::HeadObject,
+        OpFaults {
+            latency_ms: 3_000,
+            ..OpFaults::default()
+        },
+    );
+    world.emu.set_faults(plan);
+    let mut child = world
+        .command(provider, key, key, &args)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while !world.exists(provider, key) {
+        if let Some(status) = child.try_wait().unwrap() {
+            panic!("the run ended on its own ({status}) before the upload was completed");
+        }
+        assert!(Instant::now() < deadline, "the upload was never completed");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    assert_eq!(dir.files().len(), 1, "the killed run left its checkpoint");
+
+    world.emu.set_faults(Default::default());
+    world.emu.reset_stats();
+    let summary = copied(&world.cp(provider, key, &args));
+    assert_eq!(summary["parts"], 8);
+    assert_eq!(summary["resumed_parts"], 8);
+    assert_eq!(summary["confirmed"], "crc64");
+    assert_eq!(world.count(Api::UploadPartCopy), 0);
+    assert_eq!(world.count(Api::InitiateMultipartUpload), 0);
+    assert_eq!(world.count(Api::CompleteMultipartUpload), 0);
+    assert!(world.same(provider, key));
+    assert!(dir.files().is_empty());
 }
 
 #[test]
