@@ -17,7 +17,7 @@ use std::process::Stdio;
 use std::time::{Duration, Instant};
 
 use harness::*;
-use partcopy_emulator::{Api, FaultKind, NthFailure, OpFaults, Provider};
+use partcopy_emulator::{Api, OpFaults, Provider};
 
 const PARTS: u64 = 300;
 const CONCURRENCY: u64 = 4;
@@ -135,16 +135,7 @@ fn kill_9_after_complete_then_rerun_copies_nothing_again() {
     ];
     // `fail_nth` counts requests since the last reset.
     world.emu.reset_stats();
-    let mut plan = only(
-        Api::CompleteMultipartUpload,
-        OpFaults {
-            fail_nth: vec![NthFailure {
-                n: 1,
-                kind: FaultKind::DropResponse,
-            }],
-            ..OpFaults::default()
-        },
-    );
+    let mut plan = only(Api::CompleteMultipartUpload, lose_first_complete());
     plan.ops.insert(
         Api::HeadObject,
         OpFaults {

@@ -8,18 +8,7 @@ mod harness;
 use std::time::{Duration, Instant};
 
 use harness::*;
-use partcopy_emulator::{Api, FaultKind, FaultPlan, NthFailure, ObjectSpec, OpFaults, Provider};
-
-/// The first Complete runs and its answer is lost; later ones are answered.
-fn lose_first_complete() -> OpFaults {
-    OpFaults {
-        fail_nth: vec![NthFailure {
-            n: 1,
-            kind: FaultKind::DropResponse,
-        }],
-        ..OpFaults::default()
-    }
-}
+use partcopy_emulator::{Api, FaultPlan, ObjectSpec, OpFaults, Provider};
 
 fn multipart_args(provider: Provider) -> Vec<&'static str> {
     vec![

@@ -205,16 +205,9 @@ fn a_rerun_after_a_completed_but_unanswered_upload_copies_nothing_again() {
         let args = args(provider, &dir, "2");
         // `fail_nth` counts requests since the last reset.
         world.emu.reset_stats();
-        world.emu.set_faults(only(
-            Api::CompleteMultipartUpload,
-            OpFaults {
-                fail_nth: vec![NthFailure {
-                    n: 1,
-                    kind: FaultKind::DropResponse,
-                }],
-                ..OpFaults::default()
-            },
-        ));
+        world
+            .emu
+            .set_faults(only(Api::CompleteMultipartUpload, lose_first_complete()));
         let stderr = failed(&world.cp(provider, key, &args), 1);
         assert!(
             stderr.contains("run the same command again to resume"),

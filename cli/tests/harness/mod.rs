@@ -5,7 +5,9 @@
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-use partcopy_emulator::{Api, Config, Credentials, Emulator, FaultPlan, ObjectSpec, OpFaults, Provider};
+use partcopy_emulator::{
+    Api, Config, Credentials, Emulator, FaultKind, FaultPlan, NthFailure, ObjectSpec, OpFaults, Provider,
+};
 use serde_json::Value;
 
 pub const MIB: u64 = 1 << 20;
@@ -155,6 +157,18 @@ pub fn everywhere(faults: OpFaults) -> FaultPlan {
         plan.ops.insert(api, faults.clone());
     }
     plan
+}
+
+/// The first Complete runs and its answer is lost (the connection closes unanswered); later ones
+/// are answered. `fail_nth` counts requests since the last `reset_stats`.
+pub fn lose_first_complete() -> OpFaults {
+    OpFaults {
+        fail_nth: vec![NthFailure {
+            n: 1,
+            kind: FaultKind::DropResponse,
+        }],
+        ..OpFaults::default()
+    }
 }
 
 /// A fault plan for one operation.
