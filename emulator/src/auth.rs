@@ -61,17 +61,13 @@ pub fn authenticate(req: &Request, keys: &[Credentials], now: SystemTime) -> Res
         headers: &req.headers,
         bucket_in_host: req.virtual_host.then_some(req.bucket.as_str()),
     };
-    let lookup = |access_key_id: &str| {
+    let key = |access_key_id: &str| {
         keys.iter()
             .find(|k| k.provider == req.provider && k.access_key_id == access_key_id)
-            .map(|k| k.secret.as_str())
     };
+    let lookup = |access_key_id: &str| key(access_key_id).map(|k| k.secret.as_str());
     let verified = verify(&view, now, lookup).map_err(|e| service_error(req.provider, &e))?;
-    let wanted = keys
-        .iter()
-        .find(|k| k.provider == req.provider && k.access_key_id == verified.access_key_id)
-        .and_then(|k| k.session_token.as_deref());
-    match wanted {
+    match key(&verified.access_key_id).and_then(|k| k.session_token.as_deref()) {
         Some(token) if verified.session_token.as_deref() != Some(token) => Err(bad_token(req.provider)),
         _ => Ok(verified.access_key_id),
     }
