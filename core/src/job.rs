@@ -1225,11 +1225,7 @@ impl CopyJob {
             Err(failure) if kind == OperationKind::Complete && failure.kind.is_retryable() => {
                 self.completion_uncertain = true;
             }
-            Ok(Reply::Initiated { upload_id, date }) => {
-                self.upload_id = Some(upload_id);
-                self.initiated = date;
-                self.persist_header();
-            }
+            Ok(Reply::Initiated { upload_id, date }) => self.on_initiated(upload_id, date),
             Ok(Reply::Completed { etag, crc64 }) => {
                 // The copy finished before the cancellation could stop it.
                 self.failing = None;
@@ -1359,9 +1355,7 @@ impl CopyJob {
                 self.enter_initiate(now);
             }
             (Stage::Initiate, Reply::Initiated { upload_id, date }) => {
-                self.upload_id = Some(upload_id);
-                self.initiated = date;
-                self.persist_header();
+                self.on_initiated(upload_id, date);
                 self.begin_parts(BTreeMap::new(), now);
             }
             (Stage::ListParts, Reply::Parts { parts, next_marker }) => {
@@ -1725,6 +1719,14 @@ impl CopyJob {
     }
 
     // ---- records and results ----
+
+    /// The upload exists (even if the job is stopping): remember it and when it began, and record
+    /// its header so that a resumable job can continue or abort it.
+    fn on_initiated(&mut self, upload_id: String, date: Option<String>) {
+        self.upload_id = Some(upload_id);
+        self.initiated = date;
+        self.persist_header();
+    }
 
     fn source_etag(&self) -> String {
         self.source.as_ref().map(|s| s.etag.clone()).unwrap_or_default()
