@@ -53,7 +53,8 @@ pub struct CpArgs {
     /// Source object: cos://<bucket>-<appid>/<key> or oss://<bucket>/<key> (key taken verbatim).
     #[arg(value_name = "SRC")]
     pub source: String,
-    /// Destination object, in the same cloud as the source.
+    /// Destination object, in the same cloud as the source; the source itself rewrites it in place
+    /// (with --storage-class or --metadata-directive replace).
     #[arg(value_name = "DST")]
     pub destination: String,
 

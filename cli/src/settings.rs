@@ -61,6 +61,9 @@ pub struct Settings {
     pub no_progress: bool,
     /// The hidden `--insecure-skip-verify`.
     pub insecure_skip_verify: bool,
+    /// SRC and DST are the same object: the copy rewrites it in place (see
+    /// `partcopy_core::job::JobSpec::in_place`).
+    pub in_place: bool,
 }
 
 /// Checks `args` and builds the settings.
@@ -85,11 +88,13 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         )));
     }
     let provider = source.provider;
-    if source == destination {
+    // The same object at both ends rewrites it in place, which only makes sense when something
+    // changes: its metadata or its storage class.
+    let in_place = source == destination;
+    if in_place && args.metadata_directive == Directive::Copy && args.storage_class.is_none() {
         return Err(CliError::Usage(
-            "SRC and DST are the same object; to change its metadata in place use \
-             --metadata-directive replace with a different DST, or copy it to itself with a tool \
-             that supports in-place updates"
+            "SRC and DST are the same object and nothing would change: to rewrite it in place, \
+             give --storage-class, or --metadata-directive replace with --meta / --content-type"
                 .to_string(),
         ));
     }
@@ -184,6 +189,7 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         oss_signature: args.oss_signature,
         no_progress: args.no_progress,
         insecure_skip_verify: args.insecure_skip_verify,
+        in_place,
     })
 }
 
@@ -287,7 +293,7 @@ mod tests {
             ),
             (
                 &["oss://aaa/k", "oss://aaa/k", "--region", "cn-hangzhou"],
-                "same object",
+                "nothing would change",
             ),
             (
                 &[

@@ -92,6 +92,13 @@ pub struct JobSpec {
     pub storage_class: Option<String>,
     /// Whether a multipart destination gets the source's tags.
     pub tags: TagsHandling,
+    /// The destination is the source itself: the copy rewrites one object in place, to change its
+    /// storage class or metadata. Both services demand the replace directive for a PUT-Copy onto
+    /// its own source (COS documents it as required, OSS as the way to change metadata), so under
+    /// [`MetadataDirective::Copy`] the job sends `Replace` with the source's own metadata (from its
+    /// HEAD) and keeps its tags. A multipart copy in place needs nothing special: Initiate carries
+    /// the metadata and tags anyway, and the object stays as it was until Complete.
+    pub in_place: bool,
 }
 
 impl JobSpec {
@@ -107,6 +114,7 @@ impl JobSpec {
             metadata: ObjectMetadata::default(),
             storage_class: None,
             tags: TagsHandling::FollowDirective,
+            in_place: false,
         }
     }
 }
@@ -1122,15 +1130,27 @@ impl CopyJob {
     }
 
     fn enter_put_copy(&mut self, now: Duration) {
-        let metadata = match self.spec.directive {
-            MetadataDirective::Copy => ObjectMetadata::default(),
-            MetadataDirective::Replace => self.spec.metadata.clone(),
+        let (directive, metadata, keep_tags) = match (self.spec.directive, self.spec.in_place) {
+            (MetadataDirective::Copy, false) => (MetadataDirective::Copy, ObjectMetadata::default(), true),
+            // Onto itself: restate the source's metadata under Replace (see `JobSpec::in_place`).
+            (MetadataDirective::Copy, true) => (
+                MetadataDirective::Replace,
+                self.source
+                    .as_ref()
+                    .map(|s| s.metadata.clone())
+                    .unwrap_or_default(),
+                true,
+            ),
+            (MetadataDirective::Replace, _) => {
+                (MetadataDirective::Replace, self.spec.metadata.clone(), false)
+            }
         };
         let op = Operation::PutCopy {
             source_etag: self.source.as_ref().map(|s| s.etag.clone()),
-            directive: self.spec.directive,
+            directive,
             metadata,
             storage_class: self.spec.storage_class.clone(),
+            keep_tags,
         };
         self.enter(Stage::PutCopy, Some(op), now);
     }

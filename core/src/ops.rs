@@ -85,6 +85,12 @@ pub enum Operation {
         metadata: ObjectMetadata,
         /// Storage class of the destination, if set.
         storage_class: Option<String>,
+        /// Keep the source's tags (both services' default); `false` replaces them with none
+        /// (the tagging directive `Replaced` / `REPLACE`). The job keeps them under
+        /// [`MetadataDirective::Copy`] and drops them under `Replace`, except in place (see
+        /// [`JobSpec::in_place`](crate::job::JobSpec::in_place)), where a `Copy` is sent as a
+        /// `Replace` that restates the source's metadata and keeps its tags.
+        keep_tags: bool,
     },
     /// Initiate Multipart Upload at the destination.
     Initiate {

@@ -188,8 +188,60 @@ fn replace_sends_the_replacement_metadata() {
             directive: MetadataDirective::Replace,
             metadata: spec.metadata,
             storage_class: Some("ARCHIVE".into()),
+            keep_tags: false,
         }
     );
+}
+
+#[test]
+fn in_place_copy_restates_the_source_metadata_and_keeps_its_tags() {
+    let mut service = Service::new(5);
+    let mut spec = spec();
+    spec.in_place = true;
+    spec.storage_class = Some("ARCHIVE".into());
+    let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
+    let run = finish(&mut job, &mut service);
+    assert!(run.result.clone().unwrap().is_ok());
+    let Operation::PutCopy {
+        directive,
+        metadata,
+        keep_tags,
+        storage_class,
+        ..
+    } = &run.sent[1].1
+    else {
+        panic!("{:?}", run.sent)
+    };
+    // Replace (both services demand it onto the object itself), with the HEAD's metadata.
+    assert_eq!(*directive, MetadataDirective::Replace);
+    assert_eq!(metadata.content_type.as_deref(), Some("video/mp4"));
+    assert_eq!(metadata.user, vec![("owner".into(), "alice".into())]);
+    assert!(*keep_tags);
+    assert_eq!(storage_class.as_deref(), Some("ARCHIVE"));
+
+    // Replace asked for in place: the replacement, and the tags go as they would elsewhere.
+    spec.directive = MetadataDirective::Replace;
+    spec.metadata.content_type = Some("text/plain".into());
+    let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
+    let run = finish(&mut job, &mut Service::new(5));
+    assert!(matches!(
+        &run.sent[1].1,
+        Operation::PutCopy { directive: MetadataDirective::Replace, metadata, keep_tags: false, .. }
+            if *metadata == spec.metadata
+    ));
+
+    // Multipart in place is an ordinary multipart copy: Initiate carries metadata and tags.
+    let mut spec = self::spec();
+    spec.in_place = true;
+    let mut service = Service::new(25);
+    let mut job = CopyJob::new(spec, config(false)).unwrap();
+    let run = finish(&mut job, &mut service);
+    assert!(run.result.clone().unwrap().is_ok());
+    assert!(run.sent.iter().any(|(_, op)| matches!(
+        op,
+        Operation::Initiate { metadata, tags, .. }
+            if metadata.content_type.as_deref() == Some("video/mp4") && *tags == service.source_tags
+    )));
 }
 
 #[test]

@@ -610,7 +610,20 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
     let provider = req.provider;
     let replace_meta = replaces(req, "metadata")?;
     let replace_tags = replaces(req, "tagging")?;
-    let (_, source) = resolve_source(ctx, store)?;
+    let (source_address, source) = resolve_source(ctx, store)?;
+    // COS documents that a copy onto its own source must use the Replaced directive. (The error
+    // code is S3's for the same rule; COS's own is not documented.)
+    if provider == Provider::Cos
+        && !replace_meta
+        && source_address.bucket == req.bucket
+        && source_address.key == req.key
+    {
+        return Err(ServiceError::new(
+            StatusCode::BAD_REQUEST,
+            "InvalidRequest",
+            "Copying an object onto itself needs x-cos-metadata-directive: Replaced.",
+        ));
+    }
     if source.content.len() > ctx.limits.max_copy_size {
         return Err(match provider {
             Provider::Cos => ServiceError::new(

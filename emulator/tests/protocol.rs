@@ -236,6 +236,7 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
                 directive: MetadataDirective::Copy,
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
+                keep_tags: true,
             })
             .await
             .unwrap();
@@ -258,6 +259,7 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
                 directive: MetadataDirective::Copy,
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
+                keep_tags: true,
             })
             .await
             .unwrap_err();
@@ -273,5 +275,72 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
         );
         let err = missing.send(&Operation::HeadSource).await.unwrap_err();
         assert_eq!(err.kind, FailureKind::NoSuchKey);
+    }
+}
+
+/// A PUT-Copy onto its own source: COS refuses it under the Copy directive (its docs require
+/// Replaced there), and both services take it under Replace, which rewrites the object's metadata
+/// and class in place while its content, and its tags when kept, stay.
+#[tokio::test]
+async fn a_copy_onto_itself_needs_the_replace_directive_on_cos() {
+    let emu = Emulator::start(
+        Config::default()
+            .bucket(Provider::Cos, "b-1250000000", "ap-guangzhou")
+            .bucket(Provider::Oss, "b", "cn-hangzhou"),
+    )
+    .await
+    .unwrap();
+    for (provider, region, bucket) in [
+        (Provider::Cos, "ap-guangzhou", "b-1250000000"),
+        (Provider::Oss, "cn-hangzhou", "b"),
+    ] {
+        let p = provider.prefix();
+        let before = emu
+            .create_object(
+                bucket,
+                "k",
+                ObjectSpec::generated(1000, 3)
+                    .header(&format!("{p}-meta-owner"), "alice")
+                    .tag("team", "media"),
+            )
+            .unwrap();
+        let job = job(&emu, provider, (region, bucket, "k"), (region, bucket, "k"));
+        let copy = |directive| Operation::PutCopy {
+            source_etag: Some(format!("\"{}\"", before.etag)),
+            directive,
+            metadata: ObjectMetadata {
+                user: vec![("owner".into(), "bob".into())],
+                ..ObjectMetadata::default()
+            },
+            storage_class: Some("ARCHIVE".into()),
+            keep_tags: true,
+        };
+        let refused = job.send(&copy(MetadataDirective::Copy)).await;
+        match provider {
+            Provider::Cos => {
+                let failure = refused.unwrap_err();
+                assert_eq!(
+                    (failure.status, failure.code.as_str()),
+                    (Some(400), "InvalidRequest")
+                );
+            }
+            Provider::Oss => assert!(refused.is_ok(), "{refused:?}"),
+        }
+        let copied = job.send(&copy(MetadataDirective::Replace)).await;
+        assert!(matches!(copied, Ok(Reply::Copied { .. })), "{copied:?}");
+        let after = emu.object_info(bucket, "k").unwrap();
+        assert_eq!((after.size, &after.crc64), (before.size, &before.crc64));
+        assert_eq!(
+            after.headers.get(&format!("{p}-meta-owner")).map(String::as_str),
+            Some("bob")
+        );
+        assert_eq!(
+            after
+                .headers
+                .get(&format!("{p}-storage-class"))
+                .map(String::as_str),
+            Some("ARCHIVE")
+        );
+        assert_eq!(after.tags, vec![("team".to_string(), "media".to_string())]);
     }
 }

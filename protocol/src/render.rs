@@ -96,6 +96,7 @@ pub fn render(
             directive,
             metadata,
             storage_class,
+            keep_tags,
         } => {
             let mut d = Draft::new(dest, Method::PUT)?;
             d.copy_source(source)?;
@@ -110,17 +111,26 @@ pub fn render(
                 (MetadataDirective::Copy, Provider::Cos) => d.header(directive_header, "Copy")?,
                 // OSS's default is COPY; alibabacloud-oss-v2 sends no header for it.
                 (MetadataDirective::Copy, Provider::Oss) => {}
-                // Replace drops the source's tags too, as a multipart copy does (it passes no tags
-                // to Initiate): both services copy tags by default whatever the metadata directive.
                 (MetadataDirective::Replace, Provider::Cos) => {
                     d.header(directive_header, "Replaced")?;
-                    d.header(HeaderName::from_static("x-cos-tagging-directive"), "Replaced")?;
                     d.metadata(metadata)?;
                 }
                 (MetadataDirective::Replace, Provider::Oss) => {
                     d.header(directive_header, "REPLACE")?;
-                    d.header(HeaderName::from_static("x-oss-tagging-directive"), "REPLACE")?;
                     d.metadata(metadata)?;
+                }
+            }
+            // Both services copy the tags by default whatever the metadata directive; dropping them
+            // (as a multipart copy under Replace does, passing no tags to Initiate) takes the
+            // tagging directive.
+            if !keep_tags {
+                match dest.provider {
+                    Provider::Cos => {
+                        d.header(HeaderName::from_static("x-cos-tagging-directive"), "Replaced")?
+                    }
+                    Provider::Oss => {
+                        d.header(HeaderName::from_static("x-oss-tagging-directive"), "REPLACE")?
+                    }
                 }
             }
             if let Some(class) = storage_class {
@@ -655,6 +665,76 @@ mod tests {
     }
 
     #[test]
+    fn put_copy_tagging_directive_follows_keep_tags() {
+        let metadata = ObjectMetadata {
+            content_type: Some("text/plain".into()),
+            user: vec![("owner".into(), "alice".into())],
+            ..Default::default()
+        };
+        let op = |directive, keep_tags| Operation::PutCopy {
+            source_etag: None,
+            directive,
+            metadata: metadata.clone(),
+            storage_class: Some("IA".into()),
+            keep_tags,
+        };
+        let cos_signer = Signer::cos(Credentials::new("AK", "SK"));
+        let oss_signer = Signer::oss(OssSignature::V4, Credentials::new("AK", "SK"));
+        for (address, signer, meta, tagging, replace) in [
+            (
+                cos("k"),
+                cos_signer,
+                "x-cos-metadata-directive",
+                "x-cos-tagging-directive",
+                "Replaced",
+            ),
+            (
+                oss("k"),
+                oss_signer,
+                "x-oss-metadata-directive",
+                "x-oss-tagging-directive",
+                "REPLACE",
+            ),
+        ] {
+            // In place: metadata restated under Replace, tags kept (no tagging directive).
+            let req = render(
+                &op(MetadataDirective::Replace, true),
+                &address,
+                &address,
+                &signer,
+                now(),
+            )
+            .unwrap();
+            let h = req.headers();
+            assert_eq!(h[meta], replace);
+            assert!(!h.contains_key(tagging), "{h:?}");
+            assert_eq!(h["content-type"], "text/plain");
+            assert!(h.keys().any(|k| k.as_str().ends_with("-meta-owner")), "{h:?}");
+            // Replace as asked: the tags go too.
+            let req = render(
+                &op(MetadataDirective::Replace, false),
+                &address,
+                &address,
+                &signer,
+                now(),
+            )
+            .unwrap();
+            assert_eq!(req.headers()[tagging], replace);
+            // Copy: no metadata headers rendered, tags kept.
+            let req = render(
+                &op(MetadataDirective::Copy, true),
+                &address,
+                &address,
+                &signer,
+                now(),
+            )
+            .unwrap();
+            assert!(!req.headers().contains_key(tagging));
+            assert!(!req.headers().keys().any(|k| k.as_str().ends_with("-meta-owner")));
+        }
+    }
+
+    #[test]
     fn every_operation_renders_and_verifies_on_both_providers_and_styles() {
         let ops = vec![
             Operation::HeadSource,
@@ -669,12 +749,14 @@ mod tests {
                     ..Default::default()
                 },
                 storage_class: Some("STANDARD".into()),
+                keep_tags: false,
             },
             Operation::PutCopy {
                 source_etag: None,
                 directive: MetadataDirective::Copy,
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
+                keep_tags: true,
             },
             Operation::Initiate {
                 metadata: ObjectMetadata::default(),

@@ -297,6 +297,7 @@ mod tests {
             directive: MetadataDirective::Copy,
             metadata: ObjectMetadata::default(),
             storage_class: None,
+            keep_tags: true,
         }
     }
 

@@ -139,6 +139,7 @@ fn operations() -> Vec<Operation> {
             directive: MetadataDirective::Replace,
             metadata: ObjectMetadata::default(),
             storage_class: None,
+            keep_tags: false,
         },
         Operation::Initiate {
             metadata: ObjectMetadata::default(),

@@ -146,6 +146,7 @@ fn check(file: &str, provider: Provider) -> usize {
                     directive: MetadataDirective::Copy,
                     metadata: ObjectMetadata::default(),
                     storage_class: None,
+                    keep_tags: true,
                 },
                 &src,
                 &dst,
@@ -161,6 +162,7 @@ fn check(file: &str, provider: Provider) -> usize {
                         ..meta("text/plain; charset=utf-8", &[("color", "blue"), ("n", "1")])
                     },
                     storage_class: Some(replace_class.into()),
+                    keep_tags: false,
                 },
                 &src.clone().with_version(replace_version),
                 &dst,

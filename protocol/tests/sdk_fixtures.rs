@@ -79,6 +79,7 @@ fn check(provider: Provider, case: &Value, body: &[u8]) {
                 directive: MetadataDirective::Copy,
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
+                keep_tags: true,
             };
             assert_eq!(
                 parse_reply(provider, &op, &ok(body)).unwrap(),

@@ -79,18 +79,30 @@ impl World {
     /// `partcopy cp SRC DST --endpoint <emulator> --region R --json --no-progress [args]` with the
     /// provider's credentials in the environment, ready to run or spawn.
     pub fn command(&self, provider: Provider, key: &str, dst_key: &str, args: &[&str]) -> Command {
+        self.command_to(provider, key, buckets(provider).1, dst_key, args)
+    }
+
+    /// Like [`World::command`], into any bucket of the provider (the source bucket for a copy in
+    /// place).
+    pub fn command_to(
+        &self,
+        provider: Provider,
+        key: &str,
+        dst_bucket: &str,
+        dst_key: &str,
+        args: &[&str],
+    ) -> Command {
         let keys = self.emu.credentials(provider);
         let (id_var, secret_var) = match provider {
             Provider::Cos => ("COS_SECRET_ID", "COS_SECRET_KEY"),
             Provider::Oss => ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET"),
         };
-        let (src, dst) = buckets(provider);
         let mut command = Command::new(env!("CARGO_BIN_EXE_partcopy"));
         command
             .args([
                 "cp",
-                &url(provider, src, key),
-                &url(provider, dst, dst_key),
+                &url(provider, buckets(provider).0, key),
+                &url(provider, dst_bucket, dst_key),
                 "--endpoint",
                 &self.emu.endpoint(),
                 "--region",
