@@ -72,6 +72,7 @@ pub fn base_summary(settings: &Settings) -> Summary {
         retries: 0,
         verified: None,
         confirmed: None,
+        uncertain_initiates: None,
         error: None,
         first_range: None,
         last_range: None,
@@ -238,6 +239,16 @@ pub async fn copy(
              the copy is done"
         );
     }
+    if outcome.uncertain_initiates > 0 {
+        eprintln!(
+            "partcopy: warning: {} Initiate Multipart Upload attempt(s) got no answer (or a server \
+             error), so the service may hold an empty multipart upload of {} that nothing will \
+             complete. It stores no data; list the key's multipart uploads and abort what this \
+             copy left (check the initiation time: another writer's upload may be there too), or \
+             let a lifecycle rule for incomplete uploads remove it.",
+            outcome.uncertain_initiates, settings.destination.url,
+        );
+    }
     if let Some(restart) = &outcome.restart {
         let old = match &restart.abort_failure {
             None => format!("upload {} was aborted", restart.old_upload_id),
@@ -277,6 +288,7 @@ fn fill_summary(summary: &mut Summary, outcome: &Outcome) {
     summary.requests = outcome.requests;
     summary.retries = outcome.retries;
     summary.confirmed = outcome.confirmed.map(Evidence::name);
+    summary.uncertain_initiates = (outcome.uncertain_initiates > 0).then_some(outcome.uncertain_initiates);
 }
 
 fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {

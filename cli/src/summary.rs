@@ -42,6 +42,10 @@ pub struct Summary {
     /// `crc64` or `modified_after_initiate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<&'static str>,
+    /// Initiate attempts whose answer never arrived (or was a 5xx) before one succeeded: each may
+    /// have left an empty multipart upload at the destination (absent when none).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub uncertain_initiates: Option<u32>,
     /// Why the copy failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -107,6 +111,7 @@ mod tests {
             retries: 1,
             verified: None,
             confirmed: None,
+            uncertain_initiates: None,
             error: None,
             first_range: None,
             last_range: None,
@@ -132,6 +137,7 @@ mod tests {
         assert_eq!(value["etag"], "\"e-10\"");
         assert!(value.get("error").is_none());
         assert!(value.get("confirmed").is_none());
+        assert!(value.get("uncertain_initiates").is_none());
         assert!(summary.to_text().contains("10 parts of 10 B"));
     }
 }

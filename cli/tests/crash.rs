@@ -135,7 +135,7 @@ fn kill_9_after_complete_then_rerun_copies_nothing_again() {
     ];
     // `fail_nth` counts requests since the last reset.
     world.emu.reset_stats();
-    let mut plan = only(Api::CompleteMultipartUpload, lose_first_complete());
+    let mut plan = only(Api::CompleteMultipartUpload, lose_first_answer());
     plan.ops.insert(
         Api::HeadObject,
         OpFaults {

@@ -108,6 +108,46 @@ fn exhausted_retries_fail_and_abort_or_keep_the_upload() {
     }
 }
 
+/// The first Initiate takes effect but its answer is lost: the retry starts a second upload and the
+/// copy succeeds, and partcopy says that an empty upload may be left over (it cannot abort one whose
+/// id it never learnt), on stderr and as `uncertain_initiates` in the JSON summary.
+#[test]
+fn a_lost_initiate_answer_is_reported_as_a_possible_leftover_upload() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let key = "lost-initiate";
+        world.object(provider, key, 3 * min_part_bytes(provider), 4);
+        world.emu.reset_stats();
+        world
+            .emu
+            .set_faults(only(Api::InitiateMultipartUpload, lose_first_answer()));
+        let args = [
+            "--threshold",
+            min_part(provider),
+            "--part-size",
+            min_part(provider),
+        ];
+        let output = world.cp(provider, key, &args);
+        let summary = copied(&output);
+        assert_eq!(summary["uncertain_initiates"], 1, "{summary}");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("may hold an empty multipart upload"), "{stderr}");
+        assert!(world.same(provider, key));
+        assert_eq!(world.count(Api::InitiateMultipartUpload), 2);
+        assert_eq!(
+            world.open_uploads(provider),
+            1,
+            "the leftover the warning is about"
+        );
+
+        // Without the fault: no warning, no field.
+        world.emu.set_faults(FaultPlan::default());
+        let output = world.cp(provider, key, &args);
+        assert!(copied(&output).get("uncertain_initiates").is_none());
+        assert!(!String::from_utf8_lossy(&output.stderr).contains("empty multipart upload"));
+    }
+}
+
 /// A 503 with `Retry-After: 1` on the first part copy delays its retry by at least a second (the
 /// backoff alone would wait about 200 ms).
 #[test]

@@ -29,7 +29,7 @@ fn lost_complete_answer_is_confirmed_by_head() {
         world.emu.reset_stats();
         world
             .emu
-            .set_faults(only(Api::CompleteMultipartUpload, lose_first_complete()));
+            .set_faults(only(Api::CompleteMultipartUpload, lose_first_answer()));
         let output = world.cp(provider, key, &multipart_args(provider));
         let summary = copied(&output);
         let stderr = String::from_utf8_lossy(&output.stderr);
@@ -65,7 +65,7 @@ fn lost_complete_with_a_different_destination_fails() {
         world.object(provider, key, size, 0x20C);
         // `fail_nth` counts requests since the last reset.
         world.emu.reset_stats();
-        let mut plan = only(Api::CompleteMultipartUpload, lose_first_complete());
+        let mut plan = only(Api::CompleteMultipartUpload, lose_first_answer());
         // Every HEAD waits, so the test can replace the destination between the lost Complete
         // and the confirming HEAD.
         plan.ops.insert(

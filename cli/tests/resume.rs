@@ -207,7 +207,7 @@ fn a_rerun_after_a_completed_but_unanswered_upload_copies_nothing_again() {
         world.emu.reset_stats();
         world
             .emu
-            .set_faults(only(Api::CompleteMultipartUpload, lose_first_complete()));
+            .set_faults(only(Api::CompleteMultipartUpload, lose_first_answer()));
         let stderr = failed(&world.cp(provider, key, &args), 1);
         assert!(
             stderr.contains("run the same command again to resume"),

@@ -274,6 +274,12 @@ pub struct Outcome {
     /// HEAD of the destination showed it is the completed object; says what showed it. The ETag
     /// and CRC-64 above are then the HEAD's.
     pub confirmed: Option<Evidence>,
+    /// Initiate attempts that failed in a way that may have taken effect (no answer, or a 5xx)
+    /// before one succeeded. Each may have created an empty multipart upload at the destination
+    /// that nothing will complete or abort: it holds no data, but the service lists it until a
+    /// lifecycle rule or a person aborts it. The job cannot abort it safely, since it never learnt
+    /// its id (and listing the key's uploads could find another writer's).
+    pub uncertain_initiates: u32,
 }
 
 /// Which operation failed, for messages.
@@ -683,6 +689,9 @@ pub struct CopyJob {
     cancelled: bool,
     /// A Complete failed in a way that may have taken effect (a retryable failure).
     completion_uncertain: bool,
+    /// Initiate attempts that failed in a way that may have taken effect (see
+    /// [`Outcome::uncertain_initiates`]).
+    uncertain_initiates: u32,
     /// Set in [`Stage::Confirm`].
     confirming: Option<Confirming>,
     /// The `Date` of the answer to Initiate (or the checkpoint header's).
@@ -788,6 +797,7 @@ impl CopyJob {
             failing: None,
             cancelled: false,
             completion_uncertain: false,
+            uncertain_initiates: 0,
             confirming: None,
             initiated: None,
             source: None,
@@ -1233,6 +1243,9 @@ impl CopyJob {
             }
             if kind == OperationKind::Complete {
                 self.completion_uncertain = true;
+            }
+            if kind == OperationKind::Initiate && failure.kind.may_have_taken_effect() {
+                self.uncertain_initiates += 1;
             }
             self.retries += 1;
             return;
@@ -1791,6 +1804,7 @@ impl CopyJob {
             retries: self.retries,
             restart: self.restart.clone(),
             confirmed: None,
+            uncertain_initiates: self.uncertain_initiates,
         }
     }
 }

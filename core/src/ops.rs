@@ -249,6 +249,14 @@ pub enum FailureKind {
 }
 
 impl FailureKind {
+    /// Whether a request that failed this way may have been carried out by the service all the
+    /// same: its answer never arrived ([`Transport`](FailureKind::Transport)) or the service
+    /// failed while handling it ([`Retryable`](FailureKind::Retryable)). A throttled or refused
+    /// request was not carried out.
+    pub fn may_have_taken_effect(self) -> bool {
+        matches!(self, FailureKind::Retryable | FailureKind::Transport)
+    }
+
     /// Whether an operation that failed this way may be sent again.
     pub fn is_retryable(self) -> bool {
         matches!(

@@ -320,6 +320,34 @@ fn retries_are_bounded() {
 }
 
 #[test]
+fn an_initiate_that_may_have_taken_effect_is_counted() {
+    // HEAD, tagging, then Initiate: its answer lost (the upload exists), a 500, a throttle.
+    for (fault, uncertain) in [
+        (Fault::LostReply, 1),
+        (Fault::Retryable, 1),
+        (Fault::Transport, 1),
+        (Fault::Throttled(None), 0),
+    ] {
+        let mut service = Service::new(25);
+        let mut job = CopyJob::new(spec(), config(false)).unwrap();
+        let run = drive(
+            &mut job,
+            &mut service,
+            &[Fault::None, Fault::None, fault],
+            &[],
+            None,
+        );
+        let outcome = run.result.clone().unwrap().unwrap();
+        assert_eq!(outcome.uncertain_initiates, uncertain, "{fault:?}");
+        assert_eq!(count(&run, |op| matches!(op, Operation::Initiate { .. })), 2);
+        if fault == Fault::LostReply {
+            // The orphan: an upload nobody completes.
+            assert_eq!(service.uploads.len(), 1, "{:?}", service.uploads);
+        }
+    }
+}
+
+#[test]
 fn changed_source_aborts_even_a_resumable_upload() {
     let mut service = Service::new(25);
     let mut job = CopyJob::new(spec(), config(true)).unwrap();

@@ -171,9 +171,10 @@ pub fn everywhere(faults: OpFaults) -> FaultPlan {
     plan
 }
 
-/// The first Complete runs and its answer is lost (the connection closes unanswered); later ones
-/// are answered. `fail_nth` counts requests since the last `reset_stats`.
-pub fn lose_first_complete() -> OpFaults {
+/// The first request of an operation (e.g. Complete) runs and its answer is lost (the connection
+/// closes unanswered); later ones are answered. `fail_nth` counts requests since the last
+/// `reset_stats`.
+pub fn lose_first_answer() -> OpFaults {
     OpFaults {
         fail_nth: vec![NthFailure {
             n: 1,
