@@ -49,9 +49,11 @@ pub fn parse_reply(provider: Provider, op: &Operation, response: &Response<Bytes
         Operation::PutCopy { .. } => reader.copied(),
         Operation::Initiate { .. } => {
             let initiated = reader.document(parse_initiate)?;
+            // An unreadable Date is taken as absent: failing the answer would make the job send
+            // Initiate again and leave the upload this answer names behind.
             Ok(Reply::Initiated {
                 upload_id: initiated.upload_id,
-                date: reader.text("date")?,
+                date: reader.text("date").ok().flatten(),
             })
         }
         Operation::UploadPartCopy { .. } => reader.part_copied(),
@@ -641,6 +643,19 @@ mod tests {
             Reply::Initiated {
                 upload_id: "0004B9894A22E5B1888A1E29F823".into(),
                 date: Some("Sun, 22 Nov 2026 05:30:00 GMT".into()),
+            }
+        );
+        // A Date that is not text does not cost the upload: it is read as absent.
+        let mut r = r;
+        r.headers_mut().insert(
+            "date",
+            http::HeaderValue::from_bytes(b"Sun, 22 Nov \xff").unwrap(),
+        );
+        assert_eq!(
+            parse_reply(Provider::Oss, &op, &r).unwrap(),
+            Reply::Initiated {
+                upload_id: "0004B9894A22E5B1888A1E29F823".into(),
+                date: None,
             }
         );
         let r = response(
