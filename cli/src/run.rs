@@ -465,17 +465,21 @@ async fn verify(
             expected.content_type, dest.metadata.content_type
         ));
     }
-    if let Some(asked) = &settings.storage_class {
-        let found = dest
-            .storage_class
-            .as_deref()
-            .unwrap_or_else(|| default_storage_class(wire.destination().provider));
+    // The class asked for; in place without one, the object's own (it must not have moved).
+    let default_class = default_storage_class(wire.destination().provider);
+    let expected_class = match (&settings.storage_class, in_place) {
+        (Some(asked), _) => Some(asked.as_str()),
+        (None, true) => Some(outcome.source.storage_class.as_deref().unwrap_or(default_class)),
+        (None, false) => None,
+    };
+    if let Some(asked) = expected_class {
+        let found = dest.storage_class.as_deref().unwrap_or(default_class);
         if !asked.eq_ignore_ascii_case(found) {
-            problems.push(format!("storage class differs: asked for {asked}, found {found}"));
+            problems.push(format!("storage class differs: expected {asked}, found {found}"));
         }
     }
     let mut compared = vec!["size", "metadata"];
-    if settings.storage_class.is_some() {
+    if expected_class.is_some() {
         compared.push("storage class");
     }
     match (tag_set(source_tags), tag_set(dest_tags)) {

@@ -1,5 +1,6 @@
 //! A copy onto its own source rewrites the object in place: to change its storage class (keeping
-//! its metadata and tags) or to replace its metadata. Single and multipart, both providers, checked
+//! its metadata and tags) or to replace its metadata (keeping its storage class). Single and
+//! multipart, both providers, checked
 //! with `--verify` and against the emulator's record of the object. A copy in place that would
 //! change nothing is refused before any request.
 
@@ -95,6 +96,7 @@ fn metadata_is_replaced_in_place() {
             let key = format!("meta-{name}");
             let spec = ObjectSpec::generated(size, size ^ 0x44)
                 .header(&format!("{p}-meta-owner"), "alice")
+                .header(&format!("{p}-storage-class"), class(provider))
                 .tag("team", "media");
             let before = world.emu.create_object(src, &key, spec).unwrap();
             let replace = [
@@ -123,8 +125,16 @@ fn metadata_is_replaced_in_place() {
                 after.headers.get("content-type").map(String::as_str),
                 Some("text/plain")
             );
-            // Replace drops the tags, in place as anywhere else.
+            // Replace drops the tags, in place as anywhere else; the object keeps its class
+            // (`--verify` checked it too).
             assert!(after.tags.is_empty(), "{provider:?} {key}: {:?}", after.tags);
+            assert_eq!(
+                after
+                    .headers
+                    .get(&format!("{p}-storage-class"))
+                    .map(String::as_str),
+                Some(class(provider))
+            );
         }
     }
 }

@@ -182,7 +182,7 @@ fn verify_checks_the_storage_class_when_one_was_asked_for() {
                 &args,
                 ObjectSpec::generated(size, seed),
             );
-            let expected = format!("storage class differs: asked for {asked}, found {default}");
+            let expected = format!("storage class differs: expected {asked}, found {default}");
             assert!(
                 stderr.contains("verification failed") && stderr.contains(&expected),
                 "{provider:?} {key}: {stderr}"

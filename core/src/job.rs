@@ -96,8 +96,10 @@ pub struct JobSpec {
     /// storage class or metadata. Both services demand the replace directive for a PUT-Copy onto
     /// its own source (COS documents it as required, OSS as the way to change metadata), so under
     /// [`MetadataDirective::Copy`] the job sends `Replace` with the source's own metadata (from its
-    /// HEAD) and keeps its tags. A multipart copy in place needs nothing special: Initiate carries
-    /// the metadata and tags anyway, and the object stays as it was until Complete.
+    /// HEAD) and keeps its tags. Without a `storage_class`, the object keeps its own (from the
+    /// HEAD), where a copy elsewhere gets the service's default. A multipart copy in place needs
+    /// nothing else: Initiate carries the metadata and tags anyway, and the object stays as it was
+    /// until Complete.
     pub in_place: bool,
 }
 
@@ -1134,9 +1136,20 @@ impl CopyJob {
         let op = Operation::Initiate {
             metadata,
             tags: self.tags.clone(),
-            storage_class: self.spec.storage_class.clone(),
+            storage_class: self.storage_class(),
         };
         self.enter(Stage::Initiate, Some(op), now);
+    }
+
+    /// The storage class to ask for: the spec's; in place without one, the object's own, so that
+    /// changing its metadata does not move it to the default class (neither service keeps the class
+    /// of a copy unless asked).
+    fn storage_class(&self) -> Option<String> {
+        match (&self.spec.storage_class, self.spec.in_place) {
+            (Some(class), _) => Some(class.clone()),
+            (None, true) => self.source.as_ref().and_then(|s| s.storage_class.clone()),
+            (None, false) => None,
+        }
     }
 
     fn enter_put_copy(&mut self, now: Duration) {
@@ -1159,7 +1172,7 @@ impl CopyJob {
             source_etag: self.source.as_ref().map(|s| s.etag.clone()),
             directive,
             metadata,
-            storage_class: self.spec.storage_class.clone(),
+            storage_class: self.storage_class(),
             keep_tags,
         };
         self.enter(Stage::PutCopy, Some(op), now);

@@ -219,28 +219,46 @@ fn in_place_copy_restates_the_source_metadata_and_keeps_its_tags() {
     assert!(*keep_tags);
     assert_eq!(storage_class.as_deref(), Some("ARCHIVE"));
 
-    // Replace asked for in place: the replacement, and the tags go as they would elsewhere.
+    // Replace asked for in place: the replacement, and the tags go as they would elsewhere. With
+    // no class asked for, the object keeps its own (a copy elsewhere would get the default).
     spec.directive = MetadataDirective::Replace;
     spec.metadata.content_type = Some("text/plain".into());
+    spec.storage_class = None;
+    let mut service = Service::new(5);
+    service.source.storage_class = Some("STANDARD_IA".into());
     let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
-    let run = finish(&mut job, &mut Service::new(5));
+    let run = finish(&mut job, &mut service.clone());
     assert!(matches!(
         &run.sent[1].1,
-        Operation::PutCopy { directive: MetadataDirective::Replace, metadata, keep_tags: false, .. }
-            if *metadata == spec.metadata
+        Operation::PutCopy { directive: MetadataDirective::Replace, metadata, keep_tags: false, storage_class, .. }
+            if *metadata == spec.metadata && storage_class.as_deref() == Some("STANDARD_IA")
+    ));
+    spec.in_place = false;
+    let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
+    let run = finish(&mut job, &mut service);
+    assert!(matches!(
+        &run.sent[1].1,
+        Operation::PutCopy {
+            storage_class: None,
+            ..
+        }
     ));
 
-    // Multipart in place is an ordinary multipart copy: Initiate carries metadata and tags.
+    // Multipart in place is an ordinary multipart copy: Initiate carries metadata, tags and the
+    // object's own class.
     let mut spec = self::spec();
     spec.in_place = true;
     let mut service = Service::new(25);
+    service.source.storage_class = Some("IA".into());
     let mut job = CopyJob::new(spec, config(false)).unwrap();
     let run = finish(&mut job, &mut service);
     assert!(run.result.clone().unwrap().is_ok());
     assert!(run.sent.iter().any(|(_, op)| matches!(
         op,
-        Operation::Initiate { metadata, tags, .. }
-            if metadata.content_type.as_deref() == Some("video/mp4") && *tags == service.source_tags
+        Operation::Initiate { metadata, tags, storage_class }
+            if metadata.content_type.as_deref() == Some("video/mp4")
+                && *tags == service.source_tags
+                && storage_class.as_deref() == Some("IA")
     )));
 }
 
