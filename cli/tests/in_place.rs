@@ -7,7 +7,7 @@
 mod harness;
 
 use harness::*;
-use partcopy_emulator::{Api, ObjectSpec, Provider};
+use partcopy_emulator::{Api, ObjectInfo, ObjectSpec, Provider};
 
 /// A class the provider knows, other than its default.
 fn class(provider: Provider) -> &'static str {
@@ -17,12 +17,53 @@ fn class(provider: Provider) -> &'static str {
     }
 }
 
-/// `partcopy cp SRC SRC [args]` for the source bucket's `key`.
-fn in_place(world: &World, provider: Provider, key: &str, args: &[&str]) -> std::process::Output {
-    world
-        .command_to(provider, key, buckets(provider).0, key, args)
-        .output()
-        .unwrap()
+/// One object before and after a copy in place.
+struct Rewrite {
+    before: ObjectInfo,
+    after: ObjectInfo,
+    prefix: &'static str,
+}
+
+impl Rewrite {
+    /// Creates `spec` as the source bucket's `key`, runs `partcopy cp SRC SRC --verify [args]`,
+    /// checks that it succeeded in `mode` with the content unchanged, and reads the object again.
+    fn run(
+        world: &World,
+        provider: Provider,
+        key: &str,
+        spec: ObjectSpec,
+        mode: &str,
+        args: &[&str],
+    ) -> Rewrite {
+        let src = buckets(provider).0;
+        let before = world.emu.create_object(src, key, spec).unwrap();
+        let args = [args, &["--verify"]].concat();
+        let output = world.command_to(provider, key, src, key, &args).output().unwrap();
+        let summary = copied(&output);
+        assert_eq!(summary["mode"], mode, "{provider:?} {key}");
+        assert_eq!(summary["verified"], true, "{provider:?} {key}");
+        let after = world.emu.object_info(src, key).unwrap();
+        assert_eq!(
+            (after.size, &after.crc64),
+            (before.size, &before.crc64),
+            "{provider:?} {key}"
+        );
+        assert_eq!(world.open_uploads(provider), 0);
+        Rewrite {
+            before,
+            after,
+            prefix: provider.prefix(),
+        }
+    }
+
+    /// A metadata header of the object after the copy; `x-` names take the provider's prefix.
+    fn header(&self, name: &str) -> Option<&str> {
+        let name = match name.strip_prefix("x-") {
+            Some(rest) => format!("{}-{rest}", self.prefix),
+            None => name.to_string(),
+        };
+        self.after.headers.get(&name).map(String::as_str)
+    }
 }
 
 /// Both sizes: one PUT-Copy, and a multipart copy of four parts.
@@ -45,43 +86,18 @@ fn storage_class_changes_in_place_and_the_rest_stays() {
     let world = World::new();
     for provider in [Provider::Cos, Provider::Oss] {
         let p = provider.prefix();
-        let src = buckets(provider).0;
         for (name, size, mode, extra) in cases(provider) {
             let key = format!("class-{name}");
             let spec = ObjectSpec::generated(size, size ^ 0x33)
                 .header("content-type", "video/mp4")
                 .header(&format!("{p}-meta-owner"), "alice")
                 .tag("team", "media");
-            let before = world.emu.create_object(src, &key, spec).unwrap();
-            let args = [&["--storage-class", class(provider), "--verify"][..], &extra].concat();
-            let summary = copied(&in_place(&world, provider, &key, &args));
-            assert_eq!(summary["mode"], mode, "{provider:?} {key}");
-            assert_eq!(summary["verified"], true, "{provider:?} {key}");
-            let after = world.emu.object_info(src, &key).unwrap();
-            assert_eq!(
-                (after.size, &after.crc64),
-                (before.size, &before.crc64),
-                "{provider:?} {key}"
-            );
-            assert_eq!(
-                after
-                    .headers
-                    .get(&format!("{p}-storage-class"))
-                    .map(String::as_str),
-                Some(class(provider))
-            );
-            assert_eq!(
-                after.headers.get("content-type").map(String::as_str),
-                Some("video/mp4"),
-                "{provider:?} {key}"
-            );
-            assert_eq!(
-                after.headers.get(&format!("{p}-meta-owner")).map(String::as_str),
-                Some("alice"),
-                "{provider:?} {key}"
-            );
-            assert_eq!(after.tags, before.tags, "{provider:?} {key}");
-            assert_eq!(world.open_uploads(provider), 0);
+            let args = [&["--storage-class", class(provider)][..], &extra].concat();
+            let r = Rewrite::run(&world, provider, &key, spec, mode, &args);
+            assert_eq!(r.header("x-storage-class"), Some(class(provider)), "{key}");
+            assert_eq!(r.header("content-type"), Some("video/mp4"), "{key}");
+            assert_eq!(r.header("x-meta-owner"), Some("alice"), "{key}");
+            assert_eq!(r.after.tags, r.before.tags, "{key}");
         }
     }
 }
@@ -91,14 +107,12 @@ fn metadata_is_replaced_in_place() {
     let world = World::new();
     for provider in [Provider::Cos, Provider::Oss] {
         let p = provider.prefix();
-        let src = buckets(provider).0;
         for (name, size, mode, extra) in cases(provider) {
             let key = format!("meta-{name}");
             let spec = ObjectSpec::generated(size, size ^ 0x44)
                 .header(&format!("{p}-meta-owner"), "alice")
                 .header(&format!("{p}-storage-class"), class(provider))
                 .tag("team", "media");
-            let before = world.emu.create_object(src, &key, spec).unwrap();
             let replace = [
                 "--metadata-directive",
                 "replace",
@@ -106,35 +120,15 @@ fn metadata_is_replaced_in_place() {
                 "owner=bob",
                 "--content-type",
                 "text/plain",
-                "--verify",
             ];
             let args = [&replace[..], &extra].concat();
-            let summary = copied(&in_place(&world, provider, &key, &args));
-            assert_eq!(summary["mode"], mode, "{provider:?} {key}");
-            let after = world.emu.object_info(src, &key).unwrap();
-            assert_eq!(
-                (after.size, &after.crc64),
-                (before.size, &before.crc64),
-                "{provider:?} {key}"
-            );
-            assert_eq!(
-                after.headers.get(&format!("{p}-meta-owner")).map(String::as_str),
-                Some("bob")
-            );
-            assert_eq!(
-                after.headers.get("content-type").map(String::as_str),
-                Some("text/plain")
-            );
+            let r = Rewrite::run(&world, provider, &key, spec, mode, &args);
+            assert_eq!(r.header("x-meta-owner"), Some("bob"), "{key}");
+            assert_eq!(r.header("content-type"), Some("text/plain"), "{key}");
             // Replace drops the tags, in place as anywhere else; the object keeps its class
             // (`--verify` checked it too).
-            assert!(after.tags.is_empty(), "{provider:?} {key}: {:?}", after.tags);
-            assert_eq!(
-                after
-                    .headers
-                    .get(&format!("{p}-storage-class"))
-                    .map(String::as_str),
-                Some(class(provider))
-            );
+            assert!(r.after.tags.is_empty(), "{provider:?} {key}: {:?}", r.after.tags);
+            assert_eq!(r.header("x-storage-class"), Some(class(provider)), "{key}");
         }
     }
 }
@@ -144,7 +138,12 @@ fn an_in_place_copy_that_changes_nothing_is_refused_before_any_request() {
     let world = World::new();
     for provider in [Provider::Cos, Provider::Oss] {
         world.object(provider, "same", 1000, 1);
-        let err = failed(&in_place(&world, provider, "same", &[]), 2);
+        let (src, _) = buckets(provider);
+        let output = world
+            .command_to(provider, "same", src, "same", &[])
+            .output()
+            .unwrap();
+        let err = failed(&output, 2);
         assert!(err.contains("nothing would change"), "{err}");
         assert!(err.contains("--storage-class"), "{err}");
     }

@@ -696,41 +696,22 @@ mod tests {
                 "REPLACE",
             ),
         ] {
+            let headers = |directive, keep_tags| {
+                let req = render(&op(directive, keep_tags), &address, &address, &signer, now());
+                req.unwrap().headers().clone()
+            };
+            let has_meta = |h: &HeaderMap| h.keys().any(|k| k.as_str().ends_with("-meta-owner"));
             // In place: metadata restated under Replace, tags kept (no tagging directive).
-            let req = render(
-                &op(MetadataDirective::Replace, true),
-                &address,
-                &address,
-                &signer,
-                now(),
-            )
-            .unwrap();
-            let h = req.headers();
+            let h = headers(MetadataDirective::Replace, true);
             assert_eq!(h[meta], replace);
             assert!(!h.contains_key(tagging), "{h:?}");
             assert_eq!(h["content-type"], "text/plain");
-            assert!(h.keys().any(|k| k.as_str().ends_with("-meta-owner")), "{h:?}");
+            assert!(has_meta(&h), "{h:?}");
             // Replace as asked: the tags go too.
-            let req = render(
-                &op(MetadataDirective::Replace, false),
-                &address,
-                &address,
-                &signer,
-                now(),
-            )
-            .unwrap();
-            assert_eq!(req.headers()[tagging], replace);
+            assert_eq!(headers(MetadataDirective::Replace, false)[tagging], replace);
             // Copy: no metadata headers rendered, tags kept.
-            let req = render(
-                &op(MetadataDirective::Copy, true),
-                &address,
-                &address,
-                &signer,
-                now(),
-            )
-            .unwrap();
-            assert!(!req.headers().contains_key(tagging));
-            assert!(!req.headers().keys().any(|k| k.as_str().ends_with("-meta-owner")));
+            let h = headers(MetadataDirective::Copy, true);
+            assert!(!h.contains_key(tagging) && !has_meta(&h), "{h:?}");
         }
     }
 
