@@ -7,7 +7,7 @@
 mod harness;
 
 use harness::*;
-use partcopy_emulator::{Api, ObjectInfo, ObjectSpec, Provider};
+use partcopy_emulator::{Api, FaultPlan, ObjectInfo, ObjectSpec, Provider};
 
 /// A class the provider knows, other than its default.
 fn class(provider: Provider) -> &'static str {
@@ -148,4 +148,54 @@ fn an_in_place_copy_that_changes_nothing_is_refused_before_any_request() {
         assert!(err.contains("--storage-class"), "{err}");
     }
     assert_eq!(world.count(Api::HeadObject), 0);
+}
+
+/// In place, a run whose Complete took effect but went unanswered leaves a checkpoint of a source
+/// that has "changed" (it is now the copy). The rerun lists the upload, finds it gone, and judges
+/// the object against the source the checkpoint recorded (by dates: no CRC-64 was recorded), so it
+/// copies nothing again.
+#[test]
+fn a_rerun_after_an_unanswered_in_place_complete_copies_nothing_again() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let dir = TempDir::new(&format!("in-place-completed-{provider:?}"));
+        let key = "in-place-completed";
+        let src = buckets(provider).0;
+        world.object(provider, key, 4 * min_part_bytes(provider) + 3, 0xC1);
+        let before = world.emu.object_info(src, key).unwrap();
+        let args = [
+            "--storage-class",
+            class(provider),
+            "--threshold",
+            min_part(provider),
+            "--part-size",
+            min_part(provider),
+            "--max-attempts",
+            "1",
+            "--checkpoint-dir",
+            dir.arg(),
+        ];
+        let run = || world.command_to(provider, key, src, key, &args).output().unwrap();
+        world.emu.reset_stats();
+        world
+            .emu
+            .set_faults(only(Api::CompleteMultipartUpload, lose_first_answer()));
+        let stderr = failed(&run(), 1);
+        assert!(
+            stderr.contains("run the same command again to resume"),
+            "{stderr}"
+        );
+        assert_eq!(dir.files().len(), 1, "{provider:?}: the checkpoint is kept");
+        world.emu.set_faults(FaultPlan::default());
+        world.emu.reset_stats();
+
+        let summary = copied(&run());
+        assert_eq!(summary["confirmed"], "modified_after_initiate", "{provider:?}");
+        assert_eq!(summary["resumed_parts"], 5, "{provider:?}");
+        assert_eq!(world.count(Api::UploadPartCopy), 0, "{provider:?}");
+        assert_eq!(world.count(Api::InitiateMultipartUpload), 0, "{provider:?}");
+        let after = world.emu.object_info(src, key).unwrap();
+        assert_eq!((after.size, &after.crc64), (before.size, &before.crc64));
+        assert!(dir.files().is_empty(), "{provider:?}: the checkpoint is removed");
+    }
 }

@@ -698,6 +698,10 @@ pub struct CopyJob {
     confirming: Option<Confirming>,
     /// The `Date` of the answer to Initiate (or the checkpoint header's).
     initiated: Option<String>,
+    /// In place, on resume: the source as the checkpoint recorded it, when the object HEAD found
+    /// is no longer that. Either the earlier run completed its upload (the object is the copy) or
+    /// another writer replaced it; List Parts tells which (see `on_head`).
+    recorded_source: Option<SourceInfo>,
     source: Option<SourceInfo>,
     plan: Option<Plan>,
     upload_id: Option<String>,
@@ -802,6 +806,7 @@ impl CopyJob {
             uncertain_initiates: 0,
             confirming: None,
             initiated: None,
+            recorded_source: None,
             source: None,
             plan: None,
             upload_id: None,
@@ -1477,9 +1482,34 @@ impl CopyJob {
             return;
         };
         let old = checkpoint.header.upload_id.clone();
-        if same_source == Some(false) {
+        let plan_kept = part_size == Some(checkpoint.header.part_size);
+        if same_source == Some(false) && self.spec.in_place && plan_kept {
+            // In place, the "changed" source may be this copy, completed by the earlier run: list
+            // the upload first. Still there: the source did change (restart, in `reconcile`).
+            // Gone with every part journaled: the object is judged against the source as
+            // recorded (no CRC-64 was recorded, so by dates; its metadata is its own under Copy).
+            let header = &checkpoint.header;
+            let found = self
+                .source
+                .as_ref()
+                .map(|s| s.metadata.clone())
+                .unwrap_or_default();
+            self.recorded_source = Some(SourceInfo {
+                size: header.size,
+                etag: header.etag.clone(),
+                last_modified: header.last_modified.clone(),
+                version_id: header.version_id.clone(),
+                storage_class: None,
+                crc64: None,
+                metadata: found,
+            });
+            self.listed.clear();
+            self.list_marker = None;
+            let op = self.list_parts(old, None);
+            self.enter(Stage::ListParts, Some(op), now);
+        } else if same_source == Some(false) {
             self.restart_with(RestartReason::SourceChanged, Some(old), now);
-        } else if part_size != Some(checkpoint.header.part_size) {
+        } else if !plan_kept {
             self.restart_with(RestartReason::PlanChanged, Some(old), now);
         } else {
             self.listed.clear();
@@ -1506,7 +1536,8 @@ impl CopyJob {
     }
 
     fn on_destination(&mut self, dest: SourceInfo, now: Duration) {
-        let (Some(source), Some(plan)) = (&self.source, &self.plan) else {
+        let source = self.recorded_source.as_ref().or(self.source.as_ref());
+        let (Some(source), Some(plan)) = (source, &self.plan) else {
             // Not reached: a job confirms only after planning. Never leave it waiting.
             self.not_confirmed(Doubt::NoEvidence, now);
             return;
@@ -1566,6 +1597,8 @@ impl CopyJob {
 
     /// Gives up on the checkpoint's upload: aborts it when `abort` names it, then starts over.
     fn restart_with(&mut self, reason: RestartReason, abort: Option<String>, now: Duration) {
+        // A fresh copy is judged against the source as HEAD found it now.
+        self.recorded_source = None;
         let old_upload_id = self
             .checkpoint
             .take()
@@ -1615,6 +1648,12 @@ impl CopyJob {
 
     /// Decides which parts are done from the listing and the journal, then copies the rest.
     fn reconcile(&mut self, now: Duration) {
+        if self.recorded_source.take().is_some() {
+            // In place, the upload is still there: its Complete never ran, so the object really
+            // was replaced since the checkpoint.
+            let old = self.checkpoint.as_ref().map(|c| c.header.upload_id.clone());
+            return self.restart_with(RestartReason::SourceChanged, old, now);
+        }
         let journal = self
             .checkpoint
             .as_ref()

@@ -882,6 +882,92 @@ fn resume_after_a_stop_past_complete_copies_nothing_again() {
 }
 
 #[test]
+fn resume_in_place_after_a_stop_past_complete_copies_nothing_again() {
+    // In place the completed copy is the source itself: HEAD finds it "changed".
+    let mut service = Service::new(15);
+    let records = completed_then_stopped(&mut service);
+    service.source = service.object.clone().unwrap().info(true);
+    let mut spec = spec();
+    spec.in_place = true;
+    let mut job = CopyJob::resume(records.clone(), spec.clone(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service.clone());
+    let outcome = run.result.clone().unwrap().unwrap();
+    // No CRC-64 of the source was recorded: the dates decide.
+    assert_eq!(outcome.confirmed, Some(Evidence::ModifiedAfterInitiate));
+    assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
+    let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
+    assert!(
+        matches!(
+            sent[..],
+            [
+                Operation::HeadSource,
+                Operation::ListParts { .. },
+                Operation::HeadDestination
+            ]
+        ),
+        "{sent:?}"
+    );
+    // Not in place, the same journal and service mean the source changed: start over.
+    spec.in_place = false;
+    let mut job = CopyJob::resume(records, spec, config(true)).unwrap();
+    let outcome = finish(&mut job, &mut service).result.unwrap().unwrap();
+    assert_eq!(outcome.restart.unwrap().reason, RestartReason::SourceChanged);
+}
+
+#[test]
+fn resume_in_place_of_an_object_replaced_before_complete_starts_over() {
+    let mut service = Service::new(95);
+    let mut spec = spec();
+    spec.in_place = true;
+    let records = interrupted(&mut service, spec.clone(), 4);
+    let Record::Header(old) = &records[0] else {
+        panic!()
+    };
+    let old = old.clone();
+    service.change_source(95);
+    let mut job = CopyJob::resume(records, spec, config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    // The upload was still there, so its Complete never ran: the object really was replaced.
+    assert_eq!(outcome.confirmed, None);
+    let restart = outcome.restart.unwrap();
+    assert_eq!(
+        (restart.reason, restart.old_upload_id),
+        (RestartReason::SourceChanged, old.upload_id.clone())
+    );
+    assert!(run.sent.iter().any(|(_, op)| *op
+        == Operation::Abort {
+            upload_id: old.upload_id.clone()
+        }));
+    assert_eq!(
+        count(&run, |op| matches!(op, Operation::UploadPartCopy { .. })),
+        10
+    );
+    assert_eq!(count(&run, |op| matches!(op, Operation::HeadDestination)), 0);
+}
+
+#[test]
+fn resume_in_place_whose_upload_is_gone_with_parts_missing_starts_over_against_the_new_source() {
+    // The upload vanished (aborted by someone) before every part was recorded, and the object was
+    // replaced: a fresh copy of the new object, whose lost Complete is then judged against it.
+    let mut service = Service::new(95);
+    let mut spec = spec();
+    spec.in_place = true;
+    let records = interrupted(&mut service, spec.clone(), 4);
+    service.uploads.clear();
+    service.change_source(95);
+    let mut job = CopyJob::resume(records, spec, config(true)).unwrap();
+    let faults = [Fault::None; 14]
+        .into_iter()
+        .chain([Fault::LostReply])
+        .collect::<Vec<_>>();
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.restart.unwrap().reason, RestartReason::UploadGone);
+    assert_eq!(outcome.confirmed, Some(Evidence::Crc64), "{:?}", run.sent);
+}
+
+#[test]
 fn resume_whose_upload_is_gone_and_destination_stale_starts_over() {
     for report_crc64 in [true, false] {
         let mut service = Service::new(15);
