@@ -11,15 +11,15 @@
 //!
 //! ```text
 //! tag: u8 ('H' or 'P') | payload length: u32 | payload | CRC-32 (IEEE) of tag, length and payload: u32
-//! header payload: format version u8 (2) | source str | destination str | version id opt-str |
+//! header payload: format version u8 (3) | source str | destination str | version id opt-str |
 //!                 size u64 | etag str | last-modified opt-str | upload id str | part size u64 |
-//!                 initiated opt-str
+//!                 initiated opt-str | source CRC-64 opt-u64
 //! part payload:   number u32 | etag str
-//! str = length u32 + UTF-8 bytes; opt-str = 0u8, or 1u8 + str
+//! str = length u32 + UTF-8 bytes; opt-str = 0u8, or 1u8 + str; opt-u64 = 0u8, or 1u8 + u64
 //! ```
 //!
-//! Version 1 headers (written before `initiated` existed) end after the part size; they still
-//! decode, with `initiated` `None`.
+//! Earlier headers still decode: version 1 ends after the part size (`initiated` and `crc64`
+//! `None`), version 2 after `initiated` (`crc64` `None`).
 //!
 //! [`decode_journal`] reads records until the first one that is incomplete or fails its checksum
 //! (a torn or corrupt tail, which it drops and reports), so a crash mid-write loses at most the
@@ -48,6 +48,10 @@ pub struct Header {
     /// upload began. A resumed job whose upload is gone uses it to tell an object this upload
     /// completed from an older one (see [`confirm`](crate::confirm)).
     pub initiated: Option<String>,
+    /// The source's CRC-64 when the upload began, when HEAD reported one. A job copying in place
+    /// whose earlier run may have completed uses it to recognise the copy (the object it HEADs is
+    /// then the copy, not the source the checkpoint describes).
+    pub crc64: Option<u64>,
 }
 
 /// One checkpoint record.
@@ -84,9 +88,11 @@ pub enum JournalError {
 
 const TAG_HEADER: u8 = b'H';
 const TAG_PART: u8 = b'P';
-const FORMAT_VERSION: u8 = 2;
-/// The first format, whose header has no `initiated`.
+const FORMAT_VERSION: u8 = 3;
+/// The first format, whose header has no `initiated` and no `crc64`.
 const FORMAT_VERSION_1: u8 = 1;
+/// The second format, whose header has no `crc64`.
+const FORMAT_VERSION_2: u8 = 2;
 /// Largest payload accepted: far more than any real header needs, and a guard against a corrupt
 /// length field.
 const MAX_PAYLOAD: usize = 1 << 20;
@@ -105,7 +111,7 @@ pub fn encode_into(record: &Record, out: &mut Vec<u8>) {
     out.reserve(
         9 + match record {
             Record::Header(h) => {
-                96 + h.source.len()
+                105 + h.source.len()
                     + h.destination.len()
                     + h.etag.len()
                     + h.upload_id.len()
@@ -132,6 +138,13 @@ pub fn encode_into(record: &Record, out: &mut Vec<u8>) {
             put_str(out, &h.upload_id);
             out.extend_from_slice(&h.part_size.to_le_bytes());
             put_opt(out, h.initiated.as_deref());
+            match h.crc64 {
+                None => out.push(0),
+                Some(crc) => {
+                    out.push(1);
+                    out.extend_from_slice(&crc.to_le_bytes());
+                }
+            }
         }
         Record::Part { number, etag } => {
             out.extend_from_slice(&number.to_le_bytes());
@@ -210,7 +223,7 @@ fn decode_one(bytes: &[u8]) -> Result<(Record, usize), Damage> {
     let mut reader = Reader { bytes: &body[5..] };
     let record = if tag == TAG_HEADER {
         let version = reader.u8()?;
-        if version != FORMAT_VERSION && version != FORMAT_VERSION_1 {
+        if !(FORMAT_VERSION_1..=FORMAT_VERSION).contains(&version) {
             return Err(Damage::Version(version));
         }
         Record::Header(Header {
@@ -226,6 +239,11 @@ fn decode_one(bytes: &[u8]) -> Result<(Record, usize), Damage> {
                 None
             } else {
                 reader.opt_string()?
+            },
+            crc64: if version <= FORMAT_VERSION_2 {
+                None
+            } else {
+                reader.opt_u64()?
             },
         })
     } else {
@@ -278,6 +296,14 @@ impl Reader<'_> {
         match self.u8()? {
             0 => Ok(None),
             1 => Ok(Some(self.string()?)),
+            _ => Err(Damage::Corrupt),
+        }
+    }
+
+    fn opt_u64(&mut self) -> Result<Option<u64>, Damage> {
+        match self.u8()? {
+            0 => Ok(None),
+            1 => Ok(Some(self.u64()?)),
             _ => Err(Damage::Corrupt),
         }
     }
@@ -347,13 +373,17 @@ mod tests {
             upload_id: "u-1".into(),
             part_size: 8 << 20,
             initiated: Some("Sat, 21 Nov 2026 10:00:01 GMT".into()),
+            crc64: Some(0x0123_4567_89AB_CDEF),
         })
     }
 
-    /// `encode(&header())`, format version 2.
-    const HEADER_BYTES: &str = "489f000000021a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d310000800000000000011d0000005361742c203231204e6f7620323032362031303a30303a303120474d5485708d9c";
+    /// `encode(&header())`, format version 3.
+    const HEADER_BYTES: &str = "48a8000000031a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d310000800000000000011d0000005361742c203231204e6f7620323032362031303a30303a303120474d5401efcdab896745230162b1f3a7";
 
-    /// A header as format version 1 wrote it: `header()` without `initiated`.
+    /// A header as format version 2 wrote it: `header()` without `crc64`.
+    const HEADER_V2_BYTES: &str = "489f000000021a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d310000800000000000011d0000005361742c203231204e6f7620323032362031303a30303a303120474d5485708d9c";
+
+    /// A header as format version 1 wrote it: `header()` without `initiated` and `crc64`.
     const HEADER_V1_BYTES: &str = "487d000000011a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d3100008000000000002651d1d6";
 
     #[test]
@@ -405,28 +435,37 @@ mod tests {
         assert_eq!(hex(&header_bytes), HEADER_BYTES);
     }
 
-    /// Journals of format version 1 (no `initiated`) still resume.
+    /// Journals of format versions 1 (no `initiated`, no `crc64`) and 2 (no `crc64`) still resume.
     #[test]
-    fn version_1_headers_decode_without_initiated() {
-        let bytes: Vec<u8> = (0..HEADER_V1_BYTES.len())
-            .step_by(2)
-            .map(|i| u8::from_str_radix(&HEADER_V1_BYTES[i..i + 2], 16).unwrap())
-            .collect();
+    fn version_1_and_2_headers_decode_without_what_they_lack() {
+        let bytes = |hex: &str| -> Vec<u8> {
+            (0..hex.len())
+                .step_by(2)
+                .map(|i| u8::from_str_radix(&hex[i..i + 2], 16).unwrap())
+                .collect()
+        };
         let Record::Header(mut expected) = header() else {
             unreachable!()
         };
-        expected.initiated = None;
+        expected.crc64 = None;
+        let v2 = bytes(HEADER_V2_BYTES);
         assert_eq!(
-            decode_journal(&bytes),
-            Ok((vec![Record::Header(expected)], bytes.len()))
+            decode_journal(&v2),
+            Ok((vec![Record::Header(expected.clone())], v2.len()))
+        );
+        expected.initiated = None;
+        let v1 = bytes(HEADER_V1_BYTES);
+        assert_eq!(
+            decode_journal(&v1),
+            Ok((vec![Record::Header(expected)], v1.len()))
         );
         // A version from the future is refused, not misread.
         let mut future = encode(&header());
-        future[5] = 3;
+        future[5] = 4;
         let crc_at = future.len() - 4;
         let crc = crc32(&future[..crc_at]);
         future[crc_at..].copy_from_slice(&crc.to_le_bytes());
-        assert_eq!(decode_journal(&future), Err(JournalError::UnsupportedVersion(3)));
+        assert_eq!(decode_journal(&future), Err(JournalError::UnsupportedVersion(4)));
     }
 
     #[test]

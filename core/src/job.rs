@@ -1487,7 +1487,8 @@ impl CopyJob {
             // In place, the "changed" source may be this copy, completed by the earlier run: list
             // the upload first. Still there: the source did change (restart, in `reconcile`).
             // Gone with every part journaled: the object is judged against the source as
-            // recorded (no CRC-64 was recorded, so by dates; its metadata is its own under Copy).
+            // recorded (by its CRC-64 when the header has it, else by dates; its metadata is its
+            // own under Copy, since the source's was not recorded).
             let header = &checkpoint.header;
             let found = self
                 .source
@@ -1500,7 +1501,7 @@ impl CopyJob {
                 last_modified: header.last_modified.clone(),
                 version_id: header.version_id.clone(),
                 storage_class: None,
-                crc64: None,
+                crc64: header.crc64,
                 metadata: found,
             });
             self.listed.clear();
@@ -1831,6 +1832,7 @@ impl CopyJob {
             upload_id: upload_id.clone(),
             part_size: self.plan.as_ref().and_then(Plan::part_size).unwrap_or(0),
             initiated: self.initiated.clone(),
+            crc64: source.crc64,
         };
         self.queue.push_back(Step::Persist(Record::Header(header)));
     }

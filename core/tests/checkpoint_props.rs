@@ -21,6 +21,7 @@ fn header() -> impl Strategy<Value = Record> {
         text(),
         any::<u64>(),
         prop::option::of(text()),
+        prop::option::of(any::<u64>()),
     )
         .prop_map(
             |(
@@ -33,6 +34,7 @@ fn header() -> impl Strategy<Value = Record> {
                 upload_id,
                 part_size,
                 initiated,
+                crc64,
             )| {
                 Record::Header(Header {
                     source,
@@ -44,6 +46,7 @@ fn header() -> impl Strategy<Value = Record> {
                     upload_id,
                     part_size,
                     initiated,
+                    crc64,
                 })
             },
         )

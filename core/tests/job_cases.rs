@@ -883,35 +883,45 @@ fn resume_after_a_stop_past_complete_copies_nothing_again() {
 
 #[test]
 fn resume_in_place_after_a_stop_past_complete_copies_nothing_again() {
-    // In place the completed copy is the source itself: HEAD finds it "changed".
-    let mut service = Service::new(15);
-    let records = completed_then_stopped(&mut service);
-    service.source = service.object.clone().unwrap().info(true);
-    let mut spec = spec();
-    spec.in_place = true;
-    let mut job = CopyJob::resume(records.clone(), spec.clone(), config(true)).unwrap();
-    let run = finish(&mut job, &mut service.clone());
-    let outcome = run.result.clone().unwrap().unwrap();
-    // No CRC-64 of the source was recorded: the dates decide.
-    assert_eq!(outcome.confirmed, Some(Evidence::ModifiedAfterInitiate));
-    assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
-    let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
-    assert!(
-        matches!(
-            sent[..],
-            [
-                Operation::HeadSource,
-                Operation::ListParts { .. },
-                Operation::HeadDestination
-            ]
-        ),
-        "{sent:?}"
-    );
-    // Not in place, the same journal and service mean the source changed: start over.
-    spec.in_place = false;
-    let mut job = CopyJob::resume(records, spec, config(true)).unwrap();
-    let outcome = finish(&mut job, &mut service).result.unwrap().unwrap();
-    assert_eq!(outcome.restart.unwrap().reason, RestartReason::SourceChanged);
+    for (report_crc64, evidence) in [
+        (true, Evidence::Crc64),
+        // No CRC-64 recorded in the checkpoint: the dates decide.
+        (false, Evidence::ModifiedAfterInitiate),
+    ] {
+        // In place the completed copy is the source itself: HEAD finds it "changed".
+        let mut service = Service::new(15);
+        service.report_crc64 = report_crc64;
+        let records = completed_then_stopped(&mut service);
+        let Record::Header(header) = &records[0] else {
+            panic!("{records:?}")
+        };
+        assert_eq!(header.crc64.is_some(), report_crc64);
+        service.source = service.object.clone().unwrap().info(report_crc64);
+        let mut spec = spec();
+        spec.in_place = true;
+        let mut job = CopyJob::resume(records.clone(), spec.clone(), config(true)).unwrap();
+        let run = finish(&mut job, &mut service.clone());
+        let outcome = run.result.clone().unwrap().unwrap();
+        assert_eq!(outcome.confirmed, Some(evidence));
+        assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
+        let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
+        assert!(
+            matches!(
+                sent[..],
+                [
+                    Operation::HeadSource,
+                    Operation::ListParts { .. },
+                    Operation::HeadDestination
+                ]
+            ),
+            "{sent:?}"
+        );
+        // Not in place, the same journal and service mean the source changed: start over.
+        spec.in_place = false;
+        let mut job = CopyJob::resume(records, spec, config(true)).unwrap();
+        let outcome = finish(&mut job, &mut service).result.unwrap().unwrap();
+        assert_eq!(outcome.restart.unwrap().reason, RestartReason::SourceChanged);
+    }
 }
 
 #[test]

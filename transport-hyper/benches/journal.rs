@@ -26,6 +26,7 @@ fn bench(c: &mut Criterion) {
             upload_id: "1700000000a1b2c3d4e5f60718293a4b5c6d7e8f".into(),
             part_size: 1 << 20,
             initiated: Some("Sat, 21 Nov 2026 22:00:01 GMT".into()),
+            crc64: Some(0x1234_5678_9ABC_DEF0),
         }))
         .unwrap();
     let etag = "\"9a0364b9e99bb480dd25e1f0284c8555\"".to_string();

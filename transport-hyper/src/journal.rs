@@ -351,6 +351,7 @@ mod tests {
             upload_id: upload.into(),
             part_size: 10,
             initiated: None,
+            crc64: None,
         })
     }
 
