@@ -478,9 +478,34 @@ async fn verify(
             problems.push(format!("storage class differs: expected {asked}, found {found}"));
         }
     }
+    // The source's encryption must have come along (a destination encrypted by its bucket's default
+    // while the source is not is fine).
+    if let Some(wanted) = &source.encryption {
+        let same = dest.encryption.as_ref().is_some_and(|found| {
+            found.algorithm.eq_ignore_ascii_case(&wanted.algorithm)
+                && (wanted.kms_key_id.is_none() || found.kms_key_id == wanted.kms_key_id)
+        });
+        if !same {
+            let found = dest
+                .encryption
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |e| e.algorithm.clone());
+            problems.push(format!(
+                "encryption differs: the source is encrypted with {}{}, the destination with {found}",
+                wanted.algorithm,
+                wanted
+                    .kms_key_id
+                    .as_deref()
+                    .map_or_else(String::new, |k| format!(" (key {k})")),
+            ));
+        }
+    }
     let mut compared = vec!["size", "metadata"];
     if expected_class.is_some() {
         compared.push("storage class");
+    }
+    if source.encryption.is_some() {
+        compared.push("encryption");
     }
     match (tag_set(source_tags), tag_set(dest_tags)) {
         _ if !compare_tags => {

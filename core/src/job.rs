@@ -54,8 +54,8 @@ use std::time::Duration;
 use crate::checkpoint::{Header, Record};
 use crate::confirm::{self, Doubt, Evidence};
 use crate::ops::{
-    CompletedPart, Failure, FailureKind, ListedPart, MetadataDirective, ObjectMetadata, Operation, Reply,
-    SourceInfo,
+    CompletedPart, Encryption, Failure, FailureKind, ListedPart, MetadataDirective, ObjectMetadata,
+    Operation, Reply, SourceInfo,
 };
 use crate::plan::{self, Limits, Plan, PlanError, PlanOptions};
 use crate::retry::{Backoff, Jitter};
@@ -1142,6 +1142,7 @@ impl CopyJob {
             metadata,
             tags: self.tags.clone(),
             storage_class: self.storage_class(),
+            encryption: self.encryption(),
         };
         self.enter(Stage::Initiate, Some(op), now);
     }
@@ -1155,6 +1156,11 @@ impl CopyJob {
             (None, true) => self.source.as_ref().and_then(|s| s.storage_class.clone()),
             (None, false) => None,
         }
+    }
+
+    /// The source's encryption, for the copy (see [`Encryption`]).
+    fn encryption(&self) -> Option<Encryption> {
+        self.source.as_ref().and_then(|s| s.encryption.clone())
     }
 
     fn enter_put_copy(&mut self, now: Duration) {
@@ -1179,6 +1185,7 @@ impl CopyJob {
             metadata,
             storage_class: self.storage_class(),
             keep_tags,
+            encryption: self.encryption(),
         };
         self.enter(Stage::PutCopy, Some(op), now);
     }
@@ -1503,6 +1510,7 @@ impl CopyJob {
                 storage_class: None,
                 crc64: header.crc64,
                 metadata: found,
+                encryption: None,
             });
             self.listed.clear();
             self.list_marker = None;

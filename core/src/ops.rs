@@ -65,6 +65,25 @@ pub struct ObjectMetadata {
     pub user: Vec<(String, String)>,
 }
 
+/// Server-side encryption at rest, as HEAD reports it and as a copy asks for it.
+///
+/// A copy does not inherit its source's encryption: COS documents that a PUT-Copy without the
+/// header is stored unencrypted whatever the source, a new multipart upload has only what Initiate
+/// asks for, and OSS documents no inheritance either. So a job passes the source's on to PUT-Copy
+/// and Initiate; asking for the encryption an object already has is harmless. Keys a customer supplies per request (SSE-C)
+/// are not covered: HEAD of such an object already fails without the key.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Encryption {
+    /// `x-cos-server-side-encryption` (`AES256`, `cos/kms`) or `x-oss-server-side-encryption`
+    /// (`AES256`, `KMS`, `SM4`).
+    pub algorithm: String,
+    /// The KMS key: `x-cos-server-side-encryption-cos-kms-key-id` or
+    /// `x-oss-server-side-encryption-key-id`, when the object names one.
+    pub kms_key_id: Option<String>,
+    /// OSS only: the algorithm of the data under KMS (`x-oss-server-side-data-encryption`, `SM4`).
+    pub data_algorithm: Option<String>,
+}
+
 /// What the job asks the driver to do; rendered by `protocol` for the job's provider.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Operation {
@@ -91,6 +110,8 @@ pub enum Operation {
         /// [`JobSpec::in_place`](crate::job::JobSpec::in_place)), where a `Copy` is sent as a
         /// `Replace` that restates the source's metadata and keeps its tags.
         keep_tags: bool,
+        /// Encryption of the destination (the source's), if any.
+        encryption: Option<Encryption>,
     },
     /// Initiate Multipart Upload at the destination.
     Initiate {
@@ -100,6 +121,8 @@ pub enum Operation {
         tags: Vec<(String, String)>,
         /// Storage class of the destination, if set.
         storage_class: Option<String>,
+        /// Encryption of the destination (the source's), if any.
+        encryption: Option<Encryption>,
     },
     /// Upload Part - Copy: copy `range` of the source into part `part_number`.
     UploadPartCopy {
@@ -163,6 +186,8 @@ pub struct SourceInfo {
     pub crc64: Option<u64>,
     /// Standard headers and user metadata.
     pub metadata: ObjectMetadata,
+    /// Server-side encryption, when reported.
+    pub encryption: Option<Encryption>,
 }
 
 /// A part as reported by List Parts.

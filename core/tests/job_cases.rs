@@ -11,7 +11,7 @@ use partcopy_core::job::{
     CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, RequestId, RestartReason, ResumeError,
     Step, TagsHandling, UploadFate,
 };
-use partcopy_core::ops::{FailureKind, MetadataDirective, Operation, Reply};
+use partcopy_core::ops::{Encryption, FailureKind, MetadataDirective, Operation, Reply};
 use partcopy_core::plan::{Limits, PlanError, PlanOptions};
 
 const MS: Duration = Duration::from_millis(1);
@@ -189,6 +189,7 @@ fn replace_sends_the_replacement_metadata() {
             metadata: spec.metadata,
             storage_class: Some("ARCHIVE".into()),
             keep_tags: false,
+            encryption: None,
         }
     );
 }
@@ -255,11 +256,45 @@ fn in_place_copy_restates_the_source_metadata_and_keeps_its_tags() {
     assert!(run.result.clone().unwrap().is_ok());
     assert!(run.sent.iter().any(|(_, op)| matches!(
         op,
-        Operation::Initiate { metadata, tags, storage_class }
+        Operation::Initiate { metadata, tags, storage_class, .. }
             if metadata.content_type.as_deref() == Some("video/mp4")
                 && *tags == service.source_tags
                 && storage_class.as_deref() == Some("IA")
     )));
+}
+
+#[test]
+fn the_source_encryption_goes_to_put_copy_and_initiate_whatever_the_directive() {
+    let encryption = Encryption {
+        algorithm: "cos/kms".into(),
+        kms_key_id: Some("key-1".into()),
+        data_algorithm: None,
+    };
+    for directive in [MetadataDirective::Copy, MetadataDirective::Replace] {
+        for size in [5, 25] {
+            let mut service = Service::new(size);
+            service.source.encryption = Some(encryption.clone());
+            let mut spec = spec();
+            spec.directive = directive;
+            let mut job = CopyJob::new(spec, config(false)).unwrap();
+            let run = finish(&mut job, &mut service);
+            assert!(run.result.clone().unwrap().is_ok());
+            let carried = run.sent.iter().find_map(|(_, op)| match op {
+                Operation::PutCopy { encryption, .. } | Operation::Initiate { encryption, .. } => {
+                    Some(encryption.clone())
+                }
+                _ => None,
+            });
+            assert_eq!(carried, Some(Some(encryption.clone())), "{directive:?} {size}");
+        }
+    }
+    // An unencrypted source asks for nothing.
+    let mut job = CopyJob::new(spec(), config(false)).unwrap();
+    let run = finish(&mut job, &mut Service::new(25));
+    assert!(run
+        .sent
+        .iter()
+        .any(|(_, op)| matches!(op, Operation::Initiate { encryption: None, .. })));
 }
 
 #[test]

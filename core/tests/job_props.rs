@@ -184,6 +184,7 @@ fn check_success(setup: &Setup, run: &Run, service: &Service) {
                     metadata,
                     tags,
                     storage_class,
+                    ..
                 } = op
                 {
                     assert_eq!(storage_class.as_deref(), Some("STANDARD_IA"));

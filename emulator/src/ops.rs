@@ -243,14 +243,45 @@ const STANDARD_HEADERS: [&str; 6] = [
     "expires",
 ];
 
-/// The metadata headers a request sets: the standard ones, user metadata and storage class.
+/// Whether `name` is one of the server-side encryption headers an object keeps and HEAD returns
+/// (the algorithm, the KMS key id, OSS's data algorithm); SSE-C's per-request key headers are not.
+fn is_encryption_header(provider: Provider, name: &str) -> bool {
+    match provider {
+        Provider::Cos => matches!(
+            name,
+            "x-cos-server-side-encryption" | "x-cos-server-side-encryption-cos-kms-key-id"
+        ),
+        Provider::Oss => matches!(
+            name,
+            "x-oss-server-side-encryption"
+                | "x-oss-server-side-encryption-key-id"
+                | "x-oss-server-side-data-encryption"
+        ),
+    }
+}
+
+/// The encryption headers of a request (see [`is_encryption_header`]).
+fn encryption_from(req: &Request) -> impl Iterator<Item = (String, String)> + '_ {
+    req.headers.iter().filter_map(|(name, value)| {
+        let name = name.as_str();
+        let value = value.to_str().ok()?;
+        is_encryption_header(req.provider, name).then(|| (name.to_string(), value.to_string()))
+    })
+}
+
+/// The metadata headers a request sets: the standard ones, user metadata, storage class and
+/// server-side encryption.
 fn metadata_from(req: &Request) -> BTreeMap<String, String> {
     let meta_prefix = req.provider.header("meta-");
     let storage_class = req.provider.header("storage-class");
     let mut headers = BTreeMap::new();
     for (name, value) in &req.headers {
         let name = name.as_str();
-        if STANDARD_HEADERS.contains(&name) || name.starts_with(&meta_prefix) || name == storage_class {
+        if STANDARD_HEADERS.contains(&name)
+            || name.starts_with(&meta_prefix)
+            || name == storage_class
+            || is_encryption_header(req.provider, name)
+        {
             if let Ok(value) = value.to_str() {
                 headers.insert(name.to_string(), value.to_string());
             }
@@ -595,13 +626,19 @@ fn replaces(req: &Request, name: &str) -> Result<bool, ServiceError> {
 
 /// The metadata of a copy under the Copy directive: the source's, except that a storage class in
 /// the request applies to the new object (both services change the class this way: COS's "modify
-/// storage class" copy, OSS CopyObject's class change).
+/// storage class" copy, OSS CopyObject's class change), and that the encryption is the request's,
+/// not the source's (COS documents that a copy is unencrypted unless the request asks).
 fn copied_metadata(req: &Request, source: &BTreeMap<String, String>) -> BTreeMap<String, String> {
-    let mut headers = source.clone();
+    let mut headers: BTreeMap<String, String> = source
+        .iter()
+        .filter(|(name, _)| !is_encryption_header(req.provider, name))
+        .map(|(k, v)| (k.clone(), v.clone()))
+        .collect();
     let storage_class = req.provider.header("storage-class");
     if let Some(class) = req.provider_header("storage-class") {
         headers.insert(storage_class, class.to_string());
     }
+    headers.extend(encryption_from(req));
     headers
 }
 

@@ -128,6 +128,7 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
                 metadata: head.metadata.clone(),
                 tags: vec![("team".into(), "a b".into())],
                 storage_class: None,
+                encryption: None,
             })
             .await
             .unwrap()
@@ -237,6 +238,7 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
                 keep_tags: true,
+                encryption: None,
             })
             .await
             .unwrap();
@@ -260,6 +262,7 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
                 keep_tags: true,
+                encryption: None,
             })
             .await
             .unwrap_err();
@@ -314,6 +317,7 @@ async fn a_copy_onto_itself_needs_the_replace_directive_on_cos() {
             },
             storage_class: Some("ARCHIVE".into()),
             keep_tags: true,
+            encryption: None,
         };
         let refused = job.send(&copy(MetadataDirective::Copy)).await;
         match provider {

@@ -21,7 +21,9 @@ use http::header::{
 };
 use http::{HeaderMap, HeaderName, HeaderValue, Method};
 use md5::{Digest, Md5};
-use partcopy_core::ops::{ByteRange, CompletedPart, MetadataDirective, ObjectMetadata, Operation};
+use partcopy_core::ops::{
+    ByteRange, CompletedPart, Encryption, MetadataDirective, ObjectMetadata, Operation,
+};
 
 use crate::encode::{push_encoded, KEY, UNRESERVED};
 use crate::endpoint::{oss_region, ObjectAddress, Provider};
@@ -97,6 +99,7 @@ pub fn render(
             metadata,
             storage_class,
             keep_tags,
+            encryption,
         } => {
             let mut d = Draft::new(dest, Method::PUT)?;
             d.copy_source(source)?;
@@ -136,12 +139,14 @@ pub fn render(
             if let Some(class) = storage_class {
                 d.header(d.h("x-cos-storage-class", "x-oss-storage-class"), class)?;
             }
+            d.encryption(encryption.as_ref())?;
             d.finish(signer, now)
         }
         Operation::Initiate {
             metadata,
             tags,
             storage_class,
+            encryption,
         } => {
             let mut d = Draft::new(dest, Method::POST)?;
             d.query("uploads", "");
@@ -155,6 +160,7 @@ pub fn render(
             if !tags.is_empty() {
                 d.header(d.h("x-cos-tagging", "x-oss-tagging"), &tagging_header(tags))?;
             }
+            d.encryption(encryption.as_ref())?;
             d.finish(signer, now)
         }
         Operation::UploadPartCopy {
@@ -417,6 +423,29 @@ impl<'a> Draft<'a> {
         })
     }
 
+    /// Server-side encryption headers for the new object (see [`Encryption`]).
+    fn encryption(&mut self, encryption: Option<&Encryption>) -> Result<(), RenderError> {
+        let Some(e) = encryption else {
+            return Ok(());
+        };
+        self.header(
+            self.h("x-cos-server-side-encryption", "x-oss-server-side-encryption"),
+            &e.algorithm,
+        )?;
+        if let Some(key) = &e.kms_key_id {
+            let name = self.h(
+                "x-cos-server-side-encryption-cos-kms-key-id",
+                "x-oss-server-side-encryption-key-id",
+            );
+            self.header(name, key)?;
+        }
+        // COS has no separate data algorithm.
+        if let (Some(data), Provider::Oss) = (&e.data_algorithm, self.addr.provider) {
+            self.header(HeaderName::from_static("x-oss-server-side-data-encryption"), data)?;
+        }
+        Ok(())
+    }
+
     /// The provider's variant of a header name.
     fn h(&self, cos: &'static str, oss: &'static str) -> HeaderName {
         HeaderName::from_static(match self.addr.provider {
@@ -677,6 +706,7 @@ mod tests {
             metadata: metadata.clone(),
             storage_class: Some("IA".into()),
             keep_tags,
+            encryption: None,
         };
         let cos_signer = Signer::cos(Credentials::new("AK", "SK"));
         let oss_signer = Signer::oss(OssSignature::V4, Credentials::new("AK", "SK"));
@@ -716,6 +746,60 @@ mod tests {
     }
 
     #[test]
+    fn encryption_headers_on_put_copy_and_initiate() {
+        let kms = Encryption {
+            algorithm: "KMS".into(),
+            kms_key_id: Some("key-1".into()),
+            data_algorithm: Some("SM4".into()),
+        };
+        let ops = |encryption: Option<Encryption>| {
+            [
+                Operation::PutCopy {
+                    source_etag: None,
+                    directive: MetadataDirective::Copy,
+                    metadata: ObjectMetadata::default(),
+                    storage_class: None,
+                    keep_tags: true,
+                    encryption: encryption.clone(),
+                },
+                Operation::Initiate {
+                    metadata: ObjectMetadata::default(),
+                    tags: vec![],
+                    storage_class: None,
+                    encryption,
+                },
+            ]
+        };
+        let cos_signer = Signer::cos(Credentials::new("AK", "SK"));
+        let oss_signer = Signer::oss(OssSignature::V4, Credentials::new("AK", "SK"));
+        for op in ops(Some(kms.clone())) {
+            let req = render(&op, &cos("s"), &cos("d"), &cos_signer, now()).unwrap();
+            let h = req.headers();
+            assert_eq!(h["x-cos-server-side-encryption"], "KMS");
+            assert_eq!(h["x-cos-server-side-encryption-cos-kms-key-id"], "key-1");
+            // COS has no data algorithm header.
+            assert!(!h.keys().any(|k| k.as_str().contains("data-encryption")), "{h:?}");
+            let v = verify(
+                &RequestView::of(&req, Some("dst-1250000000")),
+                now(),
+                |_: &str| Some("SK"),
+            );
+            assert!(v.is_ok(), "{v:?}");
+            let req = render(&op, &oss("s"), &oss("d"), &oss_signer, now()).unwrap();
+            let h = req.headers();
+            assert_eq!(h["x-oss-server-side-encryption"], "KMS");
+            assert_eq!(h["x-oss-server-side-encryption-key-id"], "key-1");
+            assert_eq!(h["x-oss-server-side-data-encryption"], "SM4");
+            let v = verify(&RequestView::of(&req, Some("dst")), now(), |_: &str| Some("SK"));
+            assert!(v.is_ok(), "{v:?}");
+        }
+        for op in ops(None) {
+            let req = render(&op, &oss("s"), &oss("d"), &oss_signer, now()).unwrap();
+            assert!(!req.headers().keys().any(|k| k.as_str().contains("encryption")));
+        }
+    }
+
+    #[test]
     fn every_operation_renders_and_verifies_on_both_providers_and_styles() {
         let ops = vec![
             Operation::HeadSource,
@@ -731,6 +815,7 @@ mod tests {
                 },
                 storage_class: Some("STANDARD".into()),
                 keep_tags: false,
+                encryption: None,
             },
             Operation::PutCopy {
                 source_etag: None,
@@ -738,11 +823,13 @@ mod tests {
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
                 keep_tags: true,
+                encryption: None,
             },
             Operation::Initiate {
                 metadata: ObjectMetadata::default(),
                 tags: vec![("k".into(), "v".into())],
                 storage_class: None,
+                encryption: None,
             },
             upc(),
             Operation::ListParts {
@@ -859,6 +946,7 @@ mod tests {
             },
             tags: vec![],
             storage_class: None,
+            encryption: None,
         };
         assert!(matches!(
             render(&bad_meta, &cos("s"), &cos("d"), &signer, now()),
@@ -871,6 +959,7 @@ mod tests {
             },
             tags: vec![],
             storage_class: None,
+            encryption: None,
         };
         assert!(matches!(
             render(&bad_value, &cos("s"), &cos("d"), &signer, now()),

@@ -12,7 +12,7 @@
 use bytes::Bytes;
 use http::{HeaderMap, Response};
 use partcopy_core::job::OperationKind;
-use partcopy_core::ops::{Failure, ListedPart, ObjectMetadata, Operation, Reply, SourceInfo};
+use partcopy_core::ops::{Encryption, Failure, ListedPart, ObjectMetadata, Operation, Reply, SourceInfo};
 
 use crate::documents::{
     parse_complete, parse_copy_object, parse_copy_part, parse_initiate, parse_list_parts, parse_tagging,
@@ -181,7 +181,34 @@ impl Answer<'_> {
                 expires: self.text("expires")?,
                 user,
             },
+            encryption: self.encryption()?,
         })
+    }
+
+    /// The server-side encryption a HEAD reports (see [`Encryption`]).
+    fn encryption(&self) -> Result<Option<Encryption>, Failure> {
+        let (algorithm, key) = match self.provider {
+            Provider::Cos => (
+                "x-cos-server-side-encryption",
+                "x-cos-server-side-encryption-cos-kms-key-id",
+            ),
+            Provider::Oss => (
+                "x-oss-server-side-encryption",
+                "x-oss-server-side-encryption-key-id",
+            ),
+        };
+        let Some(algorithm) = self.text(algorithm)? else {
+            return Ok(None);
+        };
+        let data_algorithm = match self.provider {
+            Provider::Cos => None,
+            Provider::Oss => self.text("x-oss-server-side-data-encryption")?,
+        };
+        Ok(Some(Encryption {
+            algorithm,
+            kms_key_id: self.text(key)?,
+            data_algorithm,
+        }))
     }
 
     fn copied(&self) -> Result<Reply, Failure> {
@@ -283,7 +310,7 @@ fn decimal(s: &str) -> Option<u64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use partcopy_core::ops::{ByteRange, CompletedPart, FailureKind, MetadataDirective};
+    use partcopy_core::ops::{ByteRange, CompletedPart, Encryption, FailureKind, MetadataDirective};
 
     fn response(status: u16, headers: &[(&str, &str)], body: impl Into<Bytes>) -> Response<Bytes> {
         let mut b = Response::builder().status(status);
@@ -300,6 +327,7 @@ mod tests {
             metadata: ObjectMetadata::default(),
             storage_class: None,
             keep_tags: true,
+            encryption: None,
         }
     }
 
@@ -410,6 +438,56 @@ mod tests {
         assert_eq!(info.metadata.user, vec![("owner".to_string(), "ops".to_string())]);
         assert_eq!(info.metadata.content_type, None);
         assert_eq!(info.version_id, None);
+        assert_eq!(info.encryption, None);
+    }
+
+    #[test]
+    fn head_extracts_server_side_encryption() {
+        let base = [("Content-Length", "1"), ("ETag", "\"e\"")];
+        for (provider, headers, expected) in [
+            (
+                Provider::Cos,
+                vec![
+                    ("x-cos-server-side-encryption", "cos/kms"),
+                    ("x-cos-server-side-encryption-cos-kms-key-id", "48ba38aa-26c5"),
+                    // Not COS's: ignored.
+                    ("x-oss-server-side-data-encryption", "SM4"),
+                ],
+                Encryption {
+                    algorithm: "cos/kms".into(),
+                    kms_key_id: Some("48ba38aa-26c5".into()),
+                    data_algorithm: None,
+                },
+            ),
+            (
+                Provider::Oss,
+                vec![
+                    ("x-oss-server-side-encryption", "KMS"),
+                    ("x-oss-server-side-encryption-key-id", "9468da86-3509"),
+                    ("x-oss-server-side-data-encryption", "SM4"),
+                ],
+                Encryption {
+                    algorithm: "KMS".into(),
+                    kms_key_id: Some("9468da86-3509".into()),
+                    data_algorithm: Some("SM4".into()),
+                },
+            ),
+            (
+                Provider::Oss,
+                vec![("x-oss-server-side-encryption", "AES256")],
+                Encryption {
+                    algorithm: "AES256".into(),
+                    ..Encryption::default()
+                },
+            ),
+        ] {
+            let all: Vec<(&str, &str)> = base.iter().copied().chain(headers).collect();
+            let r = response(200, &all, Bytes::new());
+            let Reply::Head(info) = parse_reply(provider, &Operation::HeadSource, &r).unwrap() else {
+                panic!("not a Head reply");
+            };
+            assert_eq!(info.encryption, Some(expected));
+        }
     }
 
     #[test]
@@ -637,6 +715,7 @@ mod tests {
             metadata: ObjectMetadata::default(),
             tags: vec![],
             storage_class: None,
+            encryption: None,
         };
         assert_eq!(
             parse_reply(Provider::Oss, &op, &r).unwrap(),

@@ -140,11 +140,13 @@ fn operations() -> Vec<Operation> {
             metadata: ObjectMetadata::default(),
             storage_class: None,
             keep_tags: false,
+            encryption: None,
         },
         Operation::Initiate {
             metadata: ObjectMetadata::default(),
             tags: vec![],
             storage_class: None,
+            encryption: None,
         },
         Operation::UploadPartCopy {
             upload_id: "u".into(),

@@ -60,6 +60,7 @@ fn check(provider: Provider, case: &Value, body: &[u8]) {
                 metadata: ObjectMetadata::default(),
                 tags: vec![],
                 storage_class: None,
+                encryption: None,
             };
             assert_eq!(
                 parse_reply(provider, &op, &ok(body)).unwrap(),
@@ -80,6 +81,7 @@ fn check(provider: Provider, case: &Value, body: &[u8]) {
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
                 keep_tags: true,
+                encryption: None,
             };
             assert_eq!(
                 parse_reply(provider, &op, &ok(body)).unwrap(),

@@ -38,6 +38,7 @@ impl Object {
             storage_class: None,
             crc64: report_crc64.then_some(self.crc64),
             metadata: self.metadata.clone(),
+            encryption: None,
         }
     }
 }
@@ -268,6 +269,7 @@ pub fn source_info(size: u64, etag: &str) -> SourceInfo {
             user: vec![("owner".into(), "alice".into())],
             ..Default::default()
         },
+        encryption: None,
     }
 }
 
