@@ -234,10 +234,16 @@ pub async fn copy(
     };
     fill_summary(summary, &outcome);
     if let Some(evidence) = outcome.confirmed {
-        tracing::warn!(
-            "Complete's answer never arrived, but the destination is the completed upload ({evidence}): \
-             the copy is done"
-        );
+        match outcome.mode {
+            CopyMode::Multipart => tracing::warn!(
+                "Complete's answer never arrived, but the destination is the completed upload \
+                 ({evidence}): the copy is done"
+            ),
+            CopyMode::Single => tracing::warn!(
+                "PUT-Copy's answer never arrived and its retry found the object changed, but the \
+                 object is this copy ({evidence}): the copy is done"
+            ),
+        }
     }
     if outcome.uncertain_initiates > 0 {
         eprintln!(

@@ -198,3 +198,56 @@ fn a_rerun_after_an_unanswered_in_place_complete_copies_nothing_again() {
         assert!(dir.files().is_empty(), "{provider:?}: the checkpoint is removed");
     }
 }
+
+/// In place, a PUT-Copy rewrites the object, and the object's ETag may change with it (here: a
+/// multipart object becomes a single-part one). When the first attempt's answer is lost, the
+/// retry's `If-Match` fails; partcopy then HEADs the object and finds it is its copy (its CRC-64 and
+/// the class asked for) instead of reporting a changed source.
+#[test]
+fn a_lost_answer_to_an_in_place_put_copy_is_confirmed() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let src = buckets(provider).0;
+        let key = "in-place-lost-copy";
+        world.object(provider, key, 3 * min_part_bytes(provider) + 5, 0xC2);
+        let run = |args: &[&str]| world.command_to(provider, key, src, key, args).output().unwrap();
+        // First make it a multipart object, with a multipart copy in place.
+        let multipart = [
+            "--storage-class",
+            class(provider),
+            "--threshold",
+            min_part(provider),
+            "--part-size",
+            min_part(provider),
+        ];
+        copied(&run(&multipart));
+        let before = world.emu.object_info(src, key).unwrap();
+        assert!(before.etag.contains('-'), "{}", before.etag);
+
+        let standard = match provider {
+            Provider::Cos => "STANDARD",
+            Provider::Oss => "Standard",
+        };
+        world.emu.reset_stats();
+        world.emu.set_faults(only(Api::CopyObject, lose_first_answer()));
+        let output = run(&["--storage-class", standard]);
+        world.emu.set_faults(FaultPlan::default());
+        let summary = copied(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains("PUT-Copy's answer never arrived"), "{stderr}");
+        assert_eq!(summary["mode"], "single", "{provider:?}");
+        assert_eq!(summary["confirmed"], "crc64", "{provider:?}");
+        assert_eq!(world.count(Api::CopyObject), 2, "{provider:?}");
+        let after = world.emu.object_info(src, key).unwrap();
+        assert_ne!(after.etag, before.etag);
+        assert_eq!((after.size, &after.crc64), (before.size, &before.crc64));
+        let p = provider.prefix();
+        assert_eq!(
+            after
+                .headers
+                .get(&format!("{p}-storage-class"))
+                .map(String::as_str),
+            Some(standard)
+        );
+    }
+}

@@ -1,5 +1,5 @@
 //! Whether the destination is the object a multipart upload completed, when the answer to
-//! Complete never arrived.
+//! Complete never arrived — or, for a copy in place, the object a lost PUT-Copy answer wrote.
 //!
 //! Two ways to get there: a Complete whose answer was lost (a timeout, a reset connection) is
 //! retried and the retry meets `NoSuchUpload`; or a run was killed after it sent Complete, and the
@@ -12,11 +12,16 @@
 //! So the job HEADs the destination and [`judge`]s it. It is the completed upload only when:
 //! - its size is the source's, and its ETag is a multipart ETag of the planned part count
 //!   (`"…-N"`);
-//! - its user metadata and `Content-Type` are the ones the copy gave it;
+//! - its user metadata and `Content-Type` are the ones the copy gave it, and its storage class the
+//!   one it asked for, when it asked;
 //! - and either its CRC-64 equals the source's (it holds the source's bytes: this decides whenever
 //!   both ends report one), or, when there is no CRC-64 to compare, its `Last-Modified` is no
 //!   earlier than the `Date` of the service's answer to Initiate (both by the service's clock, so
 //!   an object written before this upload began cannot pass).
+//!
+//! A single PUT-Copy in place whose answer was lost is judged the same way without the ETag form
+//! and without dates (there is no Initiate): only a CRC-64 can show it, and the metadata or storage
+//! class it changed tell it from the object as it was.
 //!
 //! The multipart ETag itself is not recomputed: OSS documents it as opaque, and the MD5-of-MD5s
 //! formula some S3-compatible services use is not a promise either service makes.
@@ -31,12 +36,16 @@ use crate::ops::{ObjectMetadata, SourceInfo};
 pub struct Expected<'a> {
     /// The source as HEAD described it when the copy was planned: its size and CRC-64.
     pub source: &'a SourceInfo,
-    /// The number of parts the upload was completed with.
+    /// The number of parts the upload was completed with; 0 for a single PUT-Copy (no ETag form
+    /// is required, and only a CRC-64 can show it).
     pub parts: u32,
     /// The metadata the copy gave the destination (the source's, or the replacement).
     pub metadata: &'a ObjectMetadata,
     /// The `Date` of the answer to Initiate, verbatim, when known.
     pub initiated: Option<&'a str>,
+    /// The storage class the copy asked for, if it asked. A HEAD without a class passes only for
+    /// `STANDARD` (COS leaves the header out for it; OSS always sends it).
+    pub storage_class: Option<&'a str>,
 }
 
 /// What showed that the destination is the completed upload.
@@ -98,6 +107,14 @@ pub enum Doubt {
     /// The destination's user metadata or `Content-Type` differ from the copy's.
     #[error("the destination's metadata differs from the copy's")]
     Metadata,
+    /// The destination's storage class is not the one the copy asked for.
+    #[error("the destination's storage class is {}, not {expected}", found.as_deref().unwrap_or("the default"))]
+    StorageClass {
+        /// The class the copy asked for.
+        expected: String,
+        /// The destination's, when HEAD reported one.
+        found: Option<String>,
+    },
     /// The destination's CRC-64 differs from the source's.
     #[error("the destination's CRC-64 {found} differs from the source's {expected}")]
     Crc64 {
@@ -135,7 +152,7 @@ pub enum Doubt {
 ///
 /// let source = SourceInfo { size: 100, crc64: Some(7), ..SourceInfo::default() };
 /// let metadata = ObjectMetadata::default();
-/// let expected = Expected { source: &source, parts: 4, metadata: &metadata, initiated: None };
+/// let expected = Expected { source: &source, parts: 4, metadata: &metadata, initiated: None, storage_class: None };
 /// let dest = SourceInfo { size: 100, etag: "\"9f3c-4\"".into(), crc64: Some(7), ..SourceInfo::default() };
 /// assert_eq!(judge(&dest, &expected), Ok(Evidence::Crc64));
 /// let stale = SourceInfo { crc64: Some(8), ..dest };
@@ -148,7 +165,7 @@ pub fn judge(dest: &SourceInfo, expected: &Expected<'_>) -> Result<Evidence, Dou
             found: dest.size,
         });
     }
-    if expected.parts == 0 || !is_multipart_etag(&dest.etag, expected.parts) {
+    if expected.parts > 0 && !is_multipart_etag(&dest.etag, expected.parts) {
         return Err(Doubt::NotMultipart {
             etag: dest.etag.clone(),
             parts: expected.parts,
@@ -162,6 +179,18 @@ pub fn judge(dest: &SourceInfo, expected: &Expected<'_>) -> Result<Evidence, Dou
     if content_type_differs || expected.metadata.user != dest.metadata.user {
         return Err(Doubt::Metadata);
     }
+    if let Some(asked) = expected.storage_class {
+        let same = match dest.storage_class.as_deref() {
+            Some(found) => found.eq_ignore_ascii_case(asked),
+            None => asked.eq_ignore_ascii_case("STANDARD"),
+        };
+        if !same {
+            return Err(Doubt::StorageClass {
+                expected: asked.to_string(),
+                found: dest.storage_class.clone(),
+            });
+        }
+    }
     if let (Some(wanted), Some(found)) = (expected.source.crc64, dest.crc64) {
         return if wanted == found {
             Ok(Evidence::Crc64)
@@ -172,7 +201,8 @@ pub fn judge(dest: &SourceInfo, expected: &Expected<'_>) -> Result<Evidence, Dou
             })
         };
     }
-    let (Some(initiated), Some(last_modified)) = (expected.initiated, dest.last_modified.as_deref()) else {
+    let initiated = expected.initiated.filter(|_| expected.parts > 0);
+    let (Some(initiated), Some(last_modified)) = (initiated, dest.last_modified.as_deref()) else {
         return Err(Doubt::NoEvidence);
     };
     let (Some(began), Some(modified)) = (http_date(initiated), http_date(last_modified)) else {
@@ -247,6 +277,7 @@ mod tests {
                 parts: 4,
                 metadata: &metadata,
                 initiated,
+                storage_class: None,
             },
         )
     }
@@ -334,12 +365,54 @@ mod tests {
             parts: 4,
             metadata: &metadata,
             initiated: None,
+            storage_class: None,
         };
         assert_eq!(judge(&retyped, &expected), Ok(Evidence::Crc64));
+        // A class asked for must be there; a HEAD without one is STANDARD.
+        let archived = SourceInfo {
+            storage_class: Some("archive".into()),
+            ..completed()
+        };
+        let asked = |class| Expected {
+            storage_class: Some(class),
+            ..expected
+        };
+        assert_eq!(judge(&archived, &asked("ARCHIVE")), Ok(Evidence::Crc64));
+        assert_eq!(
+            judge(&archived, &asked("STANDARD_IA")),
+            Err(Doubt::StorageClass {
+                expected: "STANDARD_IA".into(),
+                found: Some("archive".into())
+            })
+        );
+        assert_eq!(judge(&completed(), &asked("Standard")), Ok(Evidence::Crc64));
         assert!(matches!(
-            judge(&completed(), &Expected { parts: 0, ..expected }),
-            Err(Doubt::NotMultipart { .. })
+            judge(&completed(), &asked("IA")),
+            Err(Doubt::StorageClass { found: None, .. })
         ));
+    }
+
+    #[test]
+    fn a_single_copy_needs_no_multipart_etag_but_a_crc64() {
+        let source = source();
+        let expected = Expected {
+            source: &source,
+            parts: 0,
+            metadata: &source.metadata,
+            initiated: BEGAN,
+            storage_class: None,
+        };
+        let copied = SourceInfo {
+            etag: "\"0123abcd\"".into(),
+            ..completed()
+        };
+        assert_eq!(judge(&copied, &expected), Ok(Evidence::Crc64));
+        // No Initiate: without a CRC-64 the dates prove nothing, whatever they say.
+        let no_crc = SourceInfo {
+            crc64: None,
+            ..copied
+        };
+        assert_eq!(judge(&no_crc, &expected), Err(Doubt::NoEvidence));
     }
 
     #[test]

@@ -450,6 +450,16 @@ pub enum JobError {
         /// Why the destination could not be taken as the completed upload.
         doubt: Doubt,
     },
+    /// A PUT-Copy in place was retried after an attempt whose answer never arrived, and the retry
+    /// found the object changed: the earlier attempt probably rewrote it, but a HEAD could not
+    /// confirm that.
+    #[error(
+        "PUT-Copy of the object onto itself was retried and the object had changed: an earlier attempt probably rewrote it, but {doubt}; check the object"
+    )]
+    CopyUnconfirmed {
+        /// Why the object could not be taken as this copy.
+        doubt: Doubt,
+    },
 }
 
 impl JobError {
@@ -462,7 +472,7 @@ impl JobError {
             | JobError::Plan { upload, .. }
             | JobError::Cancelled { upload }
             | JobError::UnexpectedReply { upload, .. } => Some(upload),
-            JobError::CompletionUnconfirmed { .. } => None,
+            JobError::CompletionUnconfirmed { .. } | JobError::CopyUnconfirmed { .. } => None,
         }
     }
 
@@ -474,7 +484,7 @@ impl JobError {
             | JobError::Plan { upload, .. }
             | JobError::Cancelled { upload }
             | JobError::UnexpectedReply { upload, .. } => Some(upload),
-            JobError::CompletionUnconfirmed { .. } => None,
+            JobError::CompletionUnconfirmed { .. } | JobError::CopyUnconfirmed { .. } => None,
         }
     }
 }
@@ -664,6 +674,8 @@ struct Confirming {
 enum Otherwise {
     /// Fail with [`JobError::CompletionUnconfirmed`] (this run's Complete answer was lost).
     Unconfirmed,
+    /// Fail with [`JobError::CopyUnconfirmed`] (this run's PUT-Copy in place lost its answer).
+    CopyUnconfirmed,
     /// Start over (a resumed upload that is gone).
     Restart,
 }
@@ -689,7 +701,8 @@ pub struct CopyJob {
     finished: Option<Result<Outcome, JobError>>,
     failing: Option<Failing>,
     cancelled: bool,
-    /// A Complete failed in a way that may have taken effect (a retryable failure).
+    /// A Complete failed in a way that may have taken effect (a retryable failure), or a PUT-Copy
+    /// did (no answer, or a 5xx).
     completion_uncertain: bool,
     /// Initiate attempts that failed in a way that may have taken effect (see
     /// [`Outcome::uncertain_initiates`]).
@@ -1266,7 +1279,9 @@ impl CopyJob {
             if let Some(task) = self.control.as_mut() {
                 task.not_before = now + delay;
             }
-            if kind == OperationKind::Complete {
+            if kind == OperationKind::Complete
+                || (kind == OperationKind::PutCopy && failure.kind.may_have_taken_effect())
+            {
                 self.completion_uncertain = true;
             }
             if kind == OperationKind::Initiate && failure.kind.may_have_taken_effect() {
@@ -1317,6 +1332,15 @@ impl CopyJob {
                     },
                     AbortWish::Always,
                 );
+            }
+            // In place, an attempt whose answer was lost may have rewritten the object, which
+            // changes its ETag: look at it before calling that a change of the source.
+            Stage::PutCopy
+                if failure.kind == FailureKind::PreconditionFailed
+                    && self.spec.in_place
+                    && self.completion_uncertain =>
+            {
+                self.confirm(String::new(), Otherwise::CopyUnconfirmed, now);
             }
             Stage::PutCopy if failure.kind == FailureKind::PreconditionFailed => {
                 let etag = self.source_etag();
@@ -1545,6 +1569,7 @@ impl CopyJob {
     }
 
     fn on_destination(&mut self, dest: SourceInfo, now: Duration) {
+        let storage_class = self.storage_class();
         let source = self.recorded_source.as_ref().or(self.source.as_ref());
         let (Some(source), Some(plan)) = (source, &self.plan) else {
             // Not reached: a job confirms only after planning. Never leave it waiting.
@@ -1560,6 +1585,7 @@ impl CopyJob {
             parts: plan.part_count(),
             metadata,
             initiated: self.initiated.as_deref(),
+            storage_class: storage_class.as_deref(),
         };
         let (parts, size) = (plan.part_count(), source.size);
         let evidence = match confirm::judge(&dest, &expected) {
@@ -1590,6 +1616,7 @@ impl CopyJob {
             Otherwise::Unconfirmed => {
                 self.finish(Err(JobError::CompletionUnconfirmed { upload_id, doubt }));
             }
+            Otherwise::CopyUnconfirmed => self.finish(Err(JobError::CopyUnconfirmed { doubt })),
             // Whatever the destination holds, this upload is gone: copy the object again.
             Otherwise::Restart => self.restart_with(RestartReason::UploadGone, None, now),
         }

@@ -787,6 +787,7 @@ fn stale_object(service: &Service) -> common::Object {
         crc64: common::content_crc("\"src-v0\"", size),
         metadata: service.source.metadata.clone(),
         last_modified: common::http_date(0),
+        storage_class: None,
     }
 }
 
@@ -957,6 +958,70 @@ fn resume_in_place_after_a_stop_past_complete_copies_nothing_again() {
         let outcome = finish(&mut job, &mut service).result.unwrap().unwrap();
         assert_eq!(outcome.restart.unwrap().reason, RestartReason::SourceChanged);
     }
+}
+
+#[test]
+fn a_lost_put_copy_answer_in_place_is_judged_not_taken_for_a_changed_source() {
+    // The first PUT-Copy rewrites the object (a new ETag) but its answer is lost; the retry's
+    // If-Match fails, and the HEAD shows the rewritten object: the copy is done.
+    let mut spec = spec();
+    spec.in_place = true;
+    spec.storage_class = Some("ARCHIVE".into());
+    let mut service = Service::new(5);
+    service.in_place = true;
+    let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
+    let run = drive(
+        &mut job,
+        &mut service,
+        &[Fault::None, Fault::LostReply],
+        &[],
+        None,
+    );
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!(outcome.confirmed, Some(Evidence::Crc64));
+    assert_eq!(outcome.mode, CopyMode::Single);
+    let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
+    assert!(
+        matches!(
+            sent[..],
+            [
+                Operation::HeadSource,
+                Operation::PutCopy { .. },
+                Operation::PutCopy { .. },
+                Operation::HeadDestination
+            ]
+        ),
+        "{sent:?}"
+    );
+
+    // Without a CRC-64 nothing can show it: reported, not claimed, and not as a changed source.
+    let mut service = Service::new(5);
+    service.in_place = true;
+    service.report_crc64 = false;
+    let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
+    let run = drive(
+        &mut job,
+        &mut service,
+        &[Fault::None, Fault::LostReply],
+        &[],
+        None,
+    );
+    let err = run.result.clone().unwrap().unwrap_err();
+    assert_eq!(
+        err,
+        JobError::CopyUnconfirmed {
+            doubt: Doubt::NoEvidence
+        }
+    );
+    assert!(err.to_string().contains("onto itself was retried"), "{err}");
+
+    // Not in place, a 412 after a lost answer is the source changing, as before.
+    spec.in_place = false;
+    let mut service = Service::new(5);
+    let mut job = CopyJob::new(spec, config(false)).unwrap();
+    let faults = [Fault::None, Fault::Transport, Fault::Precondition];
+    let run = drive(&mut job, &mut service, &faults, &[], None);
+    assert!(matches!(run.result.unwrap(), Err(JobError::SourceChanged { .. })));
 }
 
 #[test]

@@ -25,6 +25,8 @@ pub struct Object {
     pub metadata: ObjectMetadata,
     /// `Last-Modified`, from the service's clock.
     pub last_modified: String,
+    /// The storage class the copy asked for.
+    pub storage_class: Option<String>,
 }
 
 impl Object {
@@ -35,7 +37,7 @@ impl Object {
             etag: self.etag.clone(),
             last_modified: Some(self.last_modified.clone()),
             version_id: None,
-            storage_class: None,
+            storage_class: self.storage_class.clone(),
             crc64: report_crc64.then_some(self.crc64),
             metadata: self.metadata.clone(),
             encryption: None,
@@ -73,11 +75,16 @@ pub struct Service {
     pub report_crc64: bool,
     /// Each upload's metadata, from Initiate.
     pub upload_metadata: BTreeMap<String, ObjectMetadata>,
+    /// Each upload's storage class, from Initiate.
+    pub upload_classes: BTreeMap<String, Option<String>>,
     /// The source version (ETag) each part was copied from, by (upload, part number).
     pub part_sources: BTreeMap<(String, u32), String>,
     counter: u64,
     /// Page size when ListParts names none.
     pub default_page: u32,
+    /// The destination is the source (a copy in place): a copy that lands rewrites the source, and
+    /// HEAD of the destination is HEAD of the source.
+    pub in_place: bool,
 }
 
 impl Service {
@@ -91,9 +98,18 @@ impl Service {
             completions: 0,
             report_crc64: true,
             upload_metadata: BTreeMap::new(),
+            upload_classes: BTreeMap::new(),
             part_sources: BTreeMap::new(),
             counter: 0,
             default_page: 1000,
+            in_place: false,
+        }
+    }
+
+    /// In place, the object just written is the source from now on.
+    fn land(&mut self) {
+        if let (true, Some(object)) = (self.in_place, &self.object) {
+            self.source = object.info(true);
         }
     }
 
@@ -117,6 +133,13 @@ impl Service {
                 }
                 Ok(Reply::Head(Box::new(info)))
             }
+            Operation::HeadDestination if self.in_place => {
+                let mut info = self.source.clone();
+                if !self.report_crc64 {
+                    info.crc64 = None;
+                }
+                Ok(Reply::Head(Box::new(info)))
+            }
             Operation::HeadDestination => match &self.object {
                 Some(object) => Ok(Reply::Head(Box::new(object.info(self.report_crc64)))),
                 None => Err(failure(FailureKind::NoSuchKey, 404)),
@@ -126,6 +149,7 @@ impl Service {
                 source_etag,
                 directive,
                 metadata,
+                storage_class,
                 ..
             } => {
                 if source_etag.as_ref().is_some_and(|e| *e != self.source.etag) {
@@ -144,13 +168,21 @@ impl Service {
                         MetadataDirective::Replace => metadata.clone(),
                     },
                     last_modified: http_date(n),
+                    storage_class: storage_class.clone(),
                 });
+                self.land();
                 Ok(Reply::Copied { etag, crc64: None })
             }
-            Operation::Initiate { metadata, .. } => {
+            Operation::Initiate {
+                metadata,
+                storage_class,
+                ..
+            } => {
                 let upload_id = format!("up-{n}");
                 self.uploads.insert(upload_id.clone(), BTreeMap::new());
                 self.upload_metadata.insert(upload_id.clone(), metadata.clone());
+                self.upload_classes
+                    .insert(upload_id.clone(), storage_class.clone());
                 Ok(Reply::Initiated {
                     upload_id,
                     date: Some(http_date(n)),
@@ -243,8 +275,10 @@ impl Service {
                     crc64,
                     metadata: self.upload_metadata.get(upload_id).cloned().unwrap_or_default(),
                     last_modified: http_date(n),
+                    storage_class: self.upload_classes.get(upload_id).cloned().flatten(),
                 });
                 self.completions += 1;
+                self.land();
                 Ok(Reply::Completed { etag, crc64: None })
             }
             Operation::Abort { upload_id } => match self.uploads.remove(upload_id) {
