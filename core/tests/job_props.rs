@@ -513,4 +513,48 @@ proptest! {
             Err(other) => prop_assert!(false, "{}", other),
         }
     }
+
+    /// In place (the destination is the source, so a copy that lands changes the source), a job
+    /// through retryable faults succeeds, and rewrites the object exactly once. The one way it may
+    /// fail: a PUT-Copy whose answer was lost, on a service that reports no CRC-64, cannot be told
+    /// from a change of the object, and is reported, not claimed.
+    #[test]
+    fn in_place_succeeds_through_retryable_faults(
+        setup in setup(),
+        faults in prop::collection::vec(retryable_fault(), 0..48),
+        choices in prop::collection::vec(any::<u8>(), 0..64),
+    ) {
+        let mut service = setup.service();
+        service.in_place = true;
+        let original = service.source.clone();
+        let mut spec = setup.spec();
+        spec.in_place = true;
+        let config = JobConfig { max_attempts: 64, ..setup.config() };
+        let mut job = CopyJob::new(spec, config).unwrap();
+        let run = drive(&mut job, &mut service, &faults, &choices, None);
+        let object = service.object.clone();
+        match &run.result {
+            Some(Ok(outcome)) => {
+                let object = object.expect("no object written");
+                prop_assert_eq!(&object.etag, &outcome.etag);
+                prop_assert_eq!(object.size, setup.size);
+                prop_assert_eq!(&service.source.etag, &object.etag, "the copy is the object now");
+                prop_assert_eq!(object.crc64, original.crc64.unwrap(), "the same bytes");
+                prop_assert_eq!(object.storage_class.as_deref(), Some("STANDARD_IA"));
+                if matches!(setup.plan(), Plan::Multipart { .. }) {
+                    prop_assert_eq!(service.completions, 1);
+                }
+                if outcome.confirmed.is_some() {
+                    prop_assert!(faults.contains(&Fault::LostReply));
+                }
+            }
+            Some(Err(JobError::CopyUnconfirmed { .. })) => {
+                prop_assert!(!service.report_crc64 && faults.contains(&Fault::LostReply));
+                let single = matches!(setup.plan(), Plan::Single { .. });
+                prop_assert!(single, "only a single copy cannot be confirmed by dates");
+                prop_assert!(object.is_some(), "reported only after the copy landed");
+            }
+            other => prop_assert!(false, "{:?}", other),
+        }
+    }
 }
