@@ -891,10 +891,11 @@ impl CopyJob {
             && self
                 .confirming
                 .as_ref()
-                .is_some_and(|c| c.otherwise == Otherwise::Unconfirmed)
+                .is_some_and(|c| c.otherwise != Otherwise::Restart)
         {
-            // This run's upload is gone and maybe completed: only the HEAD's answer is awaited,
-            // and it decides between done and unconfirmed. Without one in flight, stop now.
+            // This run's upload is gone and maybe completed (or its PUT-Copy in place maybe took
+            // effect): only the HEAD's answer is awaited, and it decides between done and
+            // unconfirmed. Without one in flight, stop now.
             if self.control.as_ref().is_some_and(|t| t.in_flight.is_none()) {
                 self.not_confirmed(Doubt::Cancelled, Duration::ZERO);
             }

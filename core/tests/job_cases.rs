@@ -873,6 +873,33 @@ fn cancel_while_confirming_lets_the_head_decide() {
     assert!(matches!(doubt(&err), Doubt::Cancelled), "{err:?}");
 }
 
+#[test]
+fn cancel_while_confirming_an_in_place_put_copy_lets_the_head_decide() {
+    let mut spec = spec();
+    spec.in_place = true;
+    spec.storage_class = Some("ARCHIVE".into());
+    let faults = [Fault::None, Fault::LostReply];
+    // Stop as soon as the confirming HEAD is out.
+    let (mut job, mut service, id) = (1..40)
+        .find_map(|steps| {
+            let mut service = Service::new(5);
+            service.in_place = true;
+            let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
+            let run = drive(&mut job, &mut service, &faults, &[], Some(steps));
+            match &run.pending[..] {
+                [(id, Operation::HeadDestination)] => Some((job, service, *id)),
+                _ => None,
+            }
+        })
+        .expect("the HEAD goes out");
+    job.cancel();
+    assert!(drain(&mut job, MS).sends.is_empty());
+    let reply = service.apply(&Operation::HeadDestination);
+    job.handle(id, reply, MS);
+    let outcome = drain(&mut job, MS).finished.unwrap().unwrap();
+    assert_eq!(outcome.confirmed, Some(Evidence::Crc64));
+}
+
 /// A resumable run sends Complete, which takes effect, and is stopped before it hears back
 /// (killed between Complete and removing its checkpoint): the journal records every part.
 fn completed_then_stopped(service: &mut Service) -> Vec<Record> {
