@@ -115,6 +115,11 @@ pub struct CpArgs {
     #[arg(long, value_name = "C")]
     pub storage_class: Option<String>,
 
+    /// Copy this version of the source (a bucket with versioning) instead of its current one;
+    /// onto the source's own key, this restores it
+    #[arg(long, value_name = "ID")]
+    pub src_version_id: Option<String>,
+
     /// HEAD both ends afterwards and compare size, metadata and CRC-64 where given, the tags,
     /// and the storage class when --storage-class is.
     #[arg(long)]

@@ -300,6 +300,9 @@ fn fill_summary(summary: &mut Summary, outcome: &Outcome) {
 fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {
     let region = end.region.clone().unwrap_or_default();
     let mut address = ObjectAddress::new(provider, region, &end.url.bucket, &end.url.key);
+    if let Some(version) = &end.version_id {
+        address = address.with_version(version.clone());
+    }
     if let Some(endpoint) = &end.endpoint {
         let endpoint = Endpoint::parse(endpoint).map_err(|e| CliError::Usage(e.to_string()))?;
         address = address.with_endpoint(endpoint);
@@ -320,10 +323,17 @@ fn signer(settings: &Settings, keys: Credentials) -> Signer {
     }
 }
 
-/// The job's spec; the source and destination descriptors name provider, bucket, key and region,
-/// so a checkpoint can never be resumed into another copy.
+/// The job's spec; the source and destination descriptors name provider, bucket, key, region and
+/// version, so a checkpoint can never be resumed into another copy.
 fn job_spec(settings: &Settings, limits: Limits, options: PlanOptions) -> JobSpec {
-    let describe = |end: &End| format!("{}@{}", end.url, end.region.as_deref().unwrap_or(""));
+    let describe = |end: &End| {
+        let mut d = format!("{}@{}", end.url, end.region.as_deref().unwrap_or(""));
+        if let Some(version) = &end.version_id {
+            d.push_str("?versionId=");
+            d.push_str(version);
+        }
+        d
+    };
     let mut spec = JobSpec::new(
         describe(&settings.source),
         describe(&settings.destination),
@@ -641,6 +651,11 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
                 "check {id_var} and {secret_var}, the regions, and that the key may read the source and write the destination"
             )),
             FailureKind::NoSuchBucket => Some("check the bucket names and regions".to_string()),
+            FailureKind::NoSuchKey if settings.source.version_id.is_some() => Some(
+                "check the source key (it is taken verbatim) and --src-version-id: a HEAD cannot \
+                 tell a missing key from a missing version"
+                    .to_string(),
+            ),
             FailureKind::NoSuchKey => Some("check the source key (it is taken verbatim)".to_string()),
             _ if matches!(error, DriveError::Job(e) if matches!(e.upload(), Some(UploadFate::Kept { .. }))) => {
                 Some("run the same command again to resume".to_string())

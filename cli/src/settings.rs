@@ -20,6 +20,8 @@ pub struct End {
     pub region: Option<String>,
     /// An endpoint override, as given (`http://127.0.0.1:9000`).
     pub endpoint: Option<String>,
+    /// The version to read (source only, `--src-version-id`).
+    pub version_id: Option<String>,
 }
 
 /// Everything one `partcopy cp` needs, checked.
@@ -88,9 +90,19 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         )));
     }
     let provider = source.provider;
+    if let Some(version) = &args.src_version_id {
+        if version.is_empty() || !version.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+            return Err(CliError::Usage(
+                "--src-version-id must be a version id as the service gave it (printable ASCII, \
+                 no spaces)"
+                    .to_string(),
+            ));
+        }
+    }
     // The same object at both ends rewrites it in place, which only makes sense when something
-    // changes: its metadata or its storage class.
-    let in_place = source == destination;
+    // changes: its metadata or its storage class. (An older version copied onto its own key
+    // restores it: that is not in place.)
+    let in_place = source == destination && args.src_version_id.is_none();
     if in_place && args.metadata_directive == Directive::Copy && args.storage_class.is_none() {
         return Err(CliError::Usage(
             "SRC and DST are the same object and nothing would change: to rewrite it in place, \
@@ -168,11 +180,13 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
             url: source,
             region: src_region,
             endpoint: src_endpoint,
+            version_id: args.src_version_id,
         },
         destination: End {
             url: destination,
             region: dst_region,
             endpoint: dst_endpoint,
+            version_id: None,
         },
         part_size: args.part_size,
         threshold: args.threshold,

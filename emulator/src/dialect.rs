@@ -146,6 +146,15 @@ impl ServiceError {
         .with_ec("0026-00000001")
     }
 
+    /// 404 NoSuchVersion: the key exists, but not the version asked for.
+    pub fn no_such_version() -> Self {
+        Self::new(
+            StatusCode::NOT_FOUND,
+            "NoSuchVersion",
+            "The specified version does not exist.",
+        )
+    }
+
     /// 404 NoSuchBucket.
     pub fn no_such_bucket() -> Self {
         Self::new(

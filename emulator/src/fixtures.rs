@@ -133,6 +133,9 @@ pub struct ObjectInfo {
     pub headers: BTreeMap<String, String>,
     /// Tags.
     pub tags: Vec<(String, String)>,
+    /// Its version id, in a bucket with versioning.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
     /// The normalized segment list.
     pub segments: Vec<SegmentInfo>,
 }
@@ -160,6 +163,7 @@ fn info(bucket: &str, key: &str, object: &Object) -> ObjectInfo {
         last_modified: iso8601(object.last_modified),
         headers: object.headers.clone(),
         tags: object.tags.clone(),
+        version_id: object.version_id.clone(),
         segments: object
             .content
             .normalized()
@@ -193,15 +197,9 @@ impl Shared {
         if store.buckets.contains_key(name) {
             return Err(FixtureError::BucketExists(name.to_string()));
         }
-        store.buckets.insert(
-            name.to_string(),
-            Bucket {
-                provider,
-                region: region.to_string(),
-                objects: BTreeMap::new(),
-                uploads: BTreeMap::new(),
-            },
-        );
+        store
+            .buckets
+            .insert(name.to_string(), Bucket::new(provider, region));
         Ok(())
     }
 
@@ -234,10 +232,21 @@ impl Shared {
             headers,
             tags,
             last_modified: now_millis(),
+            version_id: None,
         };
-        let result = info(bucket, key, &object);
-        target.objects.insert(key.to_string(), object);
-        Ok(result)
+        let version_id = target.put(key, object);
+        let object = target.get(key, version_id.as_deref()).expect("just stored");
+        Ok(info(bucket, key, object))
+    }
+
+    pub(crate) fn set_versioning(&self, bucket: &str, on: bool) -> Result<(), FixtureError> {
+        let mut store = self.store();
+        let target = store
+            .buckets
+            .get_mut(bucket)
+            .ok_or_else(|| FixtureError::NoSuchBucket(bucket.to_string()))?;
+        target.versioning = on;
+        Ok(())
     }
 
     pub(crate) fn object_info(&self, bucket: &str, key: &str) -> Result<ObjectInfo, FixtureError> {
@@ -327,6 +336,15 @@ impl Emulator {
     /// [`FixtureError::BucketExists`] or [`FixtureError::InvalidName`].
     pub fn create_bucket(&self, provider: Provider, name: &str, region: &str) -> Result<(), FixtureError> {
         self.shared.create_bucket(provider, name, region)
+    }
+
+    /// Turns versioning of a bucket on or off: with it, a write keeps the version it replaces,
+    /// readable by its version id (HEAD, GET, `?tagging` and copy sources take `versionId`).
+    ///
+    /// # Errors
+    /// [`FixtureError::NoSuchBucket`].
+    pub fn set_versioning(&self, bucket: &str, on: bool) -> Result<(), FixtureError> {
+        self.shared.set_versioning(bucket, on)
     }
 
     /// Creates (or replaces) an object of generated content.

@@ -162,7 +162,7 @@ pub fn run(api: Api, ctx: &Context<'_>, store: &mut Store) -> Result<Reply, Serv
         }
         Api::ListMultipartUploads => list_uploads(ctx, store),
         Api::GetObjectTagging => {
-            let object = object(store, &req.bucket, &req.key)?;
+            let object = object(store, req)?;
             let mut xml = XmlWriter::new();
             xml.open("Tagging").open("TagSet");
             for (k, v) in &object.tags {
@@ -216,14 +216,17 @@ fn bucket_mut<'s>(store: &'s mut Store, name: &str) -> Result<&'s mut Bucket, Se
         .ok_or_else(ServiceError::no_such_bucket)
 }
 
-fn object<'s>(store: &'s Store, bucket: &str, key: &str) -> Result<&'s Object, ServiceError> {
-    store
+/// The object a request names: its key, and the version its `versionId` parameter names.
+fn object<'s>(store: &'s Store, req: &Request) -> Result<&'s Object, ServiceError> {
+    let bucket = store
         .buckets
-        .get(bucket)
-        .ok_or_else(ServiceError::no_such_bucket)?
-        .objects
-        .get(key)
-        .ok_or_else(ServiceError::no_such_key)
+        .get(&req.bucket)
+        .ok_or_else(ServiceError::no_such_bucket)?;
+    let version = req.param("versionId");
+    bucket.get(&req.key, version).ok_or_else(|| match version {
+        Some(_) => ServiceError::no_such_version(),
+        None => ServiceError::no_such_key(),
+    })
 }
 
 fn upload_mut<'s>(store: &'s mut Store, req: &Request) -> Result<&'s mut Upload, ServiceError> {
@@ -304,6 +307,14 @@ fn crc_header(provider: Provider) -> String {
     provider.header("hash-crc64ecma")
 }
 
+/// A write's answer, with the new version's id when the bucket keeps versions.
+fn with_version(reply: Reply, provider: Provider, version: Option<String>) -> Reply {
+    match version {
+        Some(id) => reply.header(provider.header("version-id"), id),
+        None => reply,
+    }
+}
+
 fn quoted(etag: &str) -> String {
     format!("\"{etag}\"")
 }
@@ -321,14 +332,13 @@ fn put_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErro
         tags: tags_from(req),
         last_modified: now_millis(),
         content,
+        version_id: None,
     };
     let reply = Reply::empty(StatusCode::OK)
         .header("etag", quoted(&object.etag))
         .header(crc_header(req.provider), object.content.crc64().to_string());
-    bucket_mut(store, &req.bucket)?
-        .objects
-        .insert(req.key.clone(), object);
-    Ok(reply)
+    let version = bucket_mut(store, &req.bucket)?.put(&req.key, object);
+    Ok(with_version(reply, req.provider, version))
 }
 
 /// Checks a `Content-MD5` header against the body, when one was sent.
@@ -437,6 +447,9 @@ fn object_headers(provider: Provider, object: &Object) -> Vec<(String, String)> 
     headers.push(("etag".into(), quoted(&object.etag)));
     headers.push(("last-modified".into(), http_date(object.last_modified)));
     headers.push(("accept-ranges".into(), "bytes".into()));
+    if let Some(version) = &object.version_id {
+        headers.push((provider.header("version-id"), version.clone()));
+    }
     headers.push((crc_header(provider), object.content.crc64().to_string()));
     if provider == Provider::Oss {
         let kind = if object.etag.contains('-') {
@@ -457,7 +470,7 @@ fn object_headers(provider: Provider, object: &Object) -> Vec<(String, String)> 
 
 fn get_object(ctx: &Context<'_>, store: &Store, head: bool) -> Result<Reply, ServiceError> {
     let req = ctx.req;
-    let object = object(store, &req.bucket, &req.key)?;
+    let object = object(store, req)?;
     check_conditions(req, object)?;
     let size = object.content.len();
     let range = match req.header("range") {
@@ -499,6 +512,8 @@ pub struct CopySource {
     pub key: String,
     /// Region named by a COS source host, if any.
     pub region: Option<String>,
+    /// The version named by `?versionId=`, if any.
+    pub version_id: Option<String>,
 }
 
 /// Parses `x-cos-copy-source` (`<bucket-appid>.cos.<region>.myqcloud.com/<key>[?versionId=]`, or
@@ -509,7 +524,11 @@ pub struct CopySource {
 pub fn parse_copy_source(provider: Provider, value: &str) -> Result<CopySource, ServiceError> {
     let invalid = || ServiceError::invalid_argument(format!("Invalid copy source: {value}"));
     let value = value.trim();
-    let value = value.split('?').next().unwrap_or(value);
+    let (value, query) = value.split_once('?').unwrap_or((value, ""));
+    let version_id = query
+        .split('&')
+        .find_map(|pair| pair.strip_prefix("versionId="))
+        .map(decode);
     let value = value
         .strip_prefix("http://")
         .or_else(|| value.strip_prefix("https://"))
@@ -534,7 +553,12 @@ pub fn parse_copy_source(provider: Provider, value: &str) -> Result<CopySource, 
     if bucket.is_empty() || key.is_empty() {
         return Err(invalid());
     }
-    Ok(CopySource { bucket, key, region })
+    Ok(CopySource {
+        bucket,
+        key,
+        region,
+        version_id,
+    })
 }
 
 /// Finds and checks a copy source: bucket of the same provider, region rule, copy conditions.
@@ -564,9 +588,11 @@ fn resolve_source<'s>(ctx: &Context<'_>, store: &'s Store) -> Result<(CopySource
         });
     }
     let object = source_bucket
-        .objects
-        .get(&source.key)
-        .ok_or_else(ServiceError::no_such_key)?;
+        .get(&source.key, source.version_id.as_deref())
+        .ok_or_else(|| match source.version_id {
+            Some(_) => ServiceError::no_such_version(),
+            None => ServiceError::no_such_key(),
+        })?;
     check_copy_conditions(req, object)?;
     Ok((source, object))
 }
@@ -650,10 +676,12 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
     let (source_address, source) = resolve_source(ctx, store)?;
     // COS documents that a copy onto its own source must use the Replaced directive. (The error
     // code is S3's for the same rule; COS's own is not documented.)
+    // (A copy of an older version onto its key restores it: not the same object.)
     if provider == Provider::Cos
         && !replace_meta
         && source_address.bucket == req.bucket
         && source_address.key == req.key
+        && source_address.version_id.is_none()
     {
         return Err(ServiceError::new(
             StatusCode::BAD_REQUEST,
@@ -696,6 +724,7 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
         },
         last_modified: now_millis(),
         content,
+        version_id: None,
     };
     let mut xml = XmlWriter::new();
     xml.open("CopyObjectResult")
@@ -708,10 +737,8 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
     let reply = Reply::xml(xml.finish())
         .header("etag", quoted(&object.etag))
         .header(crc_header(provider), object.content.crc64().to_string());
-    bucket_mut(store, &req.bucket)?
-        .objects
-        .insert(req.key.clone(), object);
-    Ok(reply)
+    let version = bucket_mut(store, &req.bucket)?.put(&req.key, object);
+    Ok(with_version(reply, provider, version))
 }
 
 fn initiate(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError> {
@@ -973,6 +1000,7 @@ fn complete(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError>
         tags: upload.tags.clone(),
         last_modified: now_millis(),
         content,
+        version_id: None,
     };
     let upload_id = upload.id.clone();
     let url = req.param("encoding-type") == Some("url");
@@ -994,8 +1022,8 @@ fn complete(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError>
         .header(crc_header(provider), object.content.crc64().to_string());
     let bucket = bucket_mut(store, &req.bucket)?;
     bucket.uploads.remove(&upload_id);
-    bucket.objects.insert(req.key.clone(), object);
-    Ok(reply)
+    let version = bucket.put(&req.key, object);
+    Ok(with_version(reply, provider, version))
 }
 
 fn list_uploads(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError> {

@@ -21,6 +21,8 @@ pub struct Object {
     pub etag: String,
     /// Last-modified, Unix milliseconds.
     pub last_modified: i64,
+    /// Its version id, in a bucket with versioning (set by [`Bucket::put`]).
+    pub version_id: Option<String>,
 }
 
 /// One uploaded part of a multipart upload.
@@ -62,6 +64,60 @@ pub struct Bucket {
     pub objects: BTreeMap<String, Object>,
     /// Open multipart uploads by upload id.
     pub uploads: BTreeMap<String, Upload>,
+    /// Whether writes keep the versions they replace.
+    pub versioning: bool,
+    /// With versioning, the versions each key had before its current one, oldest first.
+    pub noncurrent: BTreeMap<String, Vec<Object>>,
+    /// Versions created so far (the version ids' sequence).
+    pub versions_created: u64,
+}
+
+impl Bucket {
+    /// An empty bucket of `provider` in `region`, without versioning.
+    pub fn new(provider: Provider, region: &str) -> Bucket {
+        Bucket {
+            provider,
+            region: region.to_string(),
+            objects: BTreeMap::new(),
+            uploads: BTreeMap::new(),
+            versioning: false,
+            noncurrent: BTreeMap::new(),
+            versions_created: 0,
+        }
+    }
+
+    /// Stores `object` as the current version of `key`. With versioning it gets a new version id
+    /// and the version it replaces is kept (readable by its id); without, it replaces it. Returns
+    /// the new version id, if any.
+    pub fn put(&mut self, key: &str, mut object: Object) -> Option<String> {
+        object.version_id = None;
+        if self.versioning {
+            self.versions_created += 1;
+            let mut md5 = Md5::new();
+            md5.update(self.versions_created.to_be_bytes());
+            md5.update(key.as_bytes());
+            object.version_id = Some(format!("v{}", hex::encode(&md5.finalize()[..12])));
+        }
+        let id = object.version_id.clone();
+        if let Some(old) = self.objects.insert(key.to_string(), object) {
+            if self.versioning {
+                self.noncurrent.entry(key.to_string()).or_default().push(old);
+            }
+        }
+        id
+    }
+
+    /// The current version of `key`, or with `version_id` that version (current or not).
+    pub fn get(&self, key: &str, version_id: Option<&str>) -> Option<&Object> {
+        let current = self.objects.get(key);
+        let Some(wanted) = version_id else {
+            return current;
+        };
+        current
+            .into_iter()
+            .chain(self.noncurrent.get(key).into_iter().flatten())
+            .find(|o| o.version_id.as_deref() == Some(wanted))
+    }
 }
 
 /// All buckets, by name (names are unique across providers).
