@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use partcopy_core::ops::{ByteRange, CompletedPart, MetadataDirective, ObjectMetadata, Operation};
+use partcopy_core::ops::{
+    ByteRange, CompletedPart, Encryption, MetadataDirective, ObjectMetadata, Operation,
+};
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider};
 use partcopy_protocol::render::{self, render};
@@ -16,6 +18,7 @@ use serde_json::Value;
 
 const UPLOAD_ID: &str = "1767323045a1b2c3/d+e=f";
 const ETAG: &str = "\"9bb58f26192e4ba00f01e2e7b136bbd8\"";
+const KMS_KEY: &str = "48ba38aa-26c5-11ea-855c-52540085a1b2";
 
 fn meta(content_type: &str, user: &[(&str, &str)]) -> ObjectMetadata {
     ObjectMetadata {
@@ -129,6 +132,17 @@ fn check(file: &str, provider: Provider) -> usize {
             ("k1".to_string(), "v1".to_string()),
             ("k 2".to_string(), "v&2".to_string()),
         ];
+        // The generator's encryption cases: KMS with a key (OSS also SM4 for the data).
+        let kms = Encryption {
+            algorithm: if provider == Provider::Cos {
+                "cos/kms"
+            } else {
+                "KMS"
+            }
+            .into(),
+            kms_key_id: Some(KMS_KEY.into()),
+            data_algorithm: (provider == Provider::Oss).then(|| "SM4".into()),
+        };
         let ours = match op {
             "head" => render::head_object(&dst, &signer, now),
             "get_range" => render::get_object(&dst, Some(ByteRange { first: 0, last: 1023 }), &signer, now),
@@ -232,6 +246,36 @@ fn check(file: &str, provider: Provider) -> usize {
             "abort" => render(
                 &Operation::Abort {
                     upload_id: UPLOAD_ID.into(),
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
+            "head_version" => render::head_object(&dst.clone().with_version(replace_version), &signer, now),
+            "put_copy_sse" => render(
+                &Operation::PutCopy {
+                    source_etag: Some(ETAG.into()),
+                    directive: MetadataDirective::Copy,
+                    metadata: ObjectMetadata::default(),
+                    storage_class: None,
+                    keep_tags: true,
+                    encryption: Some(kms.clone()),
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
+            "initiate_sse" => render(
+                &Operation::Initiate {
+                    metadata: ObjectMetadata {
+                        content_type: Some("application/octet-stream".into()),
+                        ..ObjectMetadata::default()
+                    },
+                    tags: vec![],
+                    storage_class: None,
+                    encryption: Some(kms.clone()),
                 },
                 &src,
                 &dst,

@@ -35,6 +35,10 @@ OSS_BUCKET = "dest-bucket"
 OSS_SRC_BUCKET = "source-bucket"
 UPLOAD_ID = "1767323045a1b2c3/d+e=f"
 ETAG = '"9bb58f26192e4ba00f01e2e7b136bbd8"'
+# Versions and a KMS key for the version and encryption cases.
+COS_VERSION = "MTg0NDUxOTk2NzQ4NTg4MTg"
+OSS_VERSION = "CAEQNhiBgMDJgZCA0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFmZjk1"
+KMS_KEY = "48ba38aa-26c5-11ea-855c-52540085a1b2"
 
 KEYS = [
     "plain.txt",
@@ -156,6 +160,13 @@ def cos_cases():
                     Bucket=COS_BUCKET, Key=key, UploadId=UPLOAD_ID,
                     MultipartUpload={"Part": [{"PartNumber": 1, "ETag": ETAG}, {"PartNumber": 2, "ETag": ETAG}]})),
                 ("abort", lambda: client.abort_multipart_upload(Bucket=COS_BUCKET, Key=key, UploadId=UPLOAD_ID)),
+                ("head_version", lambda: client.head_object(Bucket=COS_BUCKET, Key=key, VersionId=COS_VERSION)),
+                ("put_copy_sse", lambda: client.copy_object(
+                    Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG,
+                    ServerSideEncryption="cos/kms", SSEKMSKeyId=KMS_KEY)),
+                ("initiate_sse", lambda: client.create_multipart_upload(
+                    Bucket=COS_BUCKET, Key=key, ContentType="application/octet-stream",
+                    ServerSideEncryption="cos/kms", SSEKMSKeyId=KMS_KEY)),
             ]
             for op, call in ops:
                 sink.clear()
@@ -235,6 +246,15 @@ def oss2_cases():
                         ("complete", lambda: bucket.complete_multipart_upload(
                             key, UPLOAD_ID, [oss2.models.PartInfo(1, ETAG), oss2.models.PartInfo(2, ETAG)])),
                         ("abort", lambda: bucket.abort_multipart_upload(key, UPLOAD_ID)),
+                        ("head_version", lambda: bucket.head_object(key, params={"versionId": OSS_VERSION})),
+                        ("put_copy_sse", lambda: bucket.copy_object(OSS_SRC_BUCKET, key, key, headers={
+                            "x-oss-copy-source-if-match": ETAG, "x-oss-server-side-encryption": "KMS",
+                            "x-oss-server-side-encryption-key-id": KMS_KEY,
+                            "x-oss-server-side-data-encryption": "SM4"})),
+                        ("initiate_sse", lambda: bucket.init_multipart_upload(key, headers={
+                            "Content-Type": "application/octet-stream", "x-oss-server-side-encryption": "KMS",
+                            "x-oss-server-side-encryption-key-id": KMS_KEY,
+                            "x-oss-server-side-data-encryption": "SM4"})),
                     ]
                     for op, call in ops:
                         sink.clear()
@@ -369,6 +389,16 @@ def oss_v2_cases():
                                 oss.UploadPart(part_number=1, etag=ETAG), oss.UploadPart(part_number=2, etag=ETAG)])))),
                         ("abort", lambda: client.abort_multipart_upload(oss.AbortMultipartUploadRequest(
                             bucket=B, key=key, upload_id=UPLOAD_ID))),
+                        ("head_version", lambda: client.head_object(oss.HeadObjectRequest(
+                            bucket=B, key=key, version_id=OSS_VERSION))),
+                        ("put_copy_sse", lambda: client.copy_object(oss.CopyObjectRequest(
+                            bucket=B, key=key, source_bucket=OSS_SRC_BUCKET, source_key=key, if_match=ETAG,
+                            server_side_encryption="KMS", server_side_encryption_key_id=KMS_KEY,
+                            server_side_data_encryption="SM4"))),
+                        ("initiate_sse", lambda: client.initiate_multipart_upload(oss.InitiateMultipartUploadRequest(
+                            bucket=B, key=key, content_type="application/octet-stream",
+                            server_side_encryption="KMS", server_side_encryption_key_id=KMS_KEY,
+                            server_side_data_encryption="SM4"))),
                     ]
                     for op, call in ops:
                         rec.sink.clear()
