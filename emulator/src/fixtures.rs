@@ -234,8 +234,8 @@ impl Shared {
             last_modified: now_millis(),
             version_id: None,
         };
-        let version_id = target.put(key, object);
-        let object = target.get(key, version_id.as_deref()).expect("just stored");
+        target.put(key, object);
+        let object = target.objects.get(key).expect("just stored");
         Ok(info(bucket, key, object))
     }
 

@@ -222,8 +222,12 @@ fn object<'s>(store: &'s Store, req: &Request) -> Result<&'s Object, ServiceErro
         .buckets
         .get(&req.bucket)
         .ok_or_else(ServiceError::no_such_bucket)?;
-    let version = req.param("versionId");
-    bucket.get(&req.key, version).ok_or_else(|| match version {
+    stored(bucket, &req.key, req.param("versionId"))
+}
+
+/// `key` in `bucket` (the given version, else the current one); NoSuchVersion or NoSuchKey.
+fn stored<'s>(bucket: &'s Bucket, key: &str, version: Option<&str>) -> Result<&'s Object, ServiceError> {
+    bucket.get(key, version).ok_or_else(|| match version {
         Some(_) => ServiceError::no_such_version(),
         None => ServiceError::no_such_key(),
     })
@@ -587,12 +591,7 @@ fn resolve_source<'s>(ctx: &Context<'_>, store: &'s Store) -> Result<(CopySource
             Provider::Cos => ServiceError::invalid_argument("Cross-region copy is not allowed."),
         });
     }
-    let object = source_bucket
-        .get(&source.key, source.version_id.as_deref())
-        .ok_or_else(|| match source.version_id {
-            Some(_) => ServiceError::no_such_version(),
-            None => ServiceError::no_such_key(),
-        })?;
+    let object = stored(source_bucket, &source.key, source.version_id.as_deref())?;
     check_copy_conditions(req, object)?;
     Ok((source, object))
 }
