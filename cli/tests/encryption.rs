@@ -32,12 +32,7 @@ fn an_encrypted_source_gives_an_encrypted_copy() {
     for provider in [Provider::Cos, Provider::Oss] {
         let (src, dst) = buckets(provider);
         let part = min_part_bytes(provider);
-        let multipart = [
-            "--threshold",
-            min_part(provider),
-            "--part-size",
-            min_part(provider),
-        ];
+        let multipart = smallest_parts(provider);
         let replace = ["--metadata-directive", "replace", "--meta", "k=v"];
         for (key, size, extra) in [
             ("enc-single", 2000, vec![]),

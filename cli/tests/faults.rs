@@ -121,12 +121,7 @@ fn a_lost_initiate_answer_is_reported_as_a_possible_leftover_upload() {
         world
             .emu
             .set_faults(only(Api::InitiateMultipartUpload, lose_first_answer()));
-        let args = [
-            "--threshold",
-            min_part(provider),
-            "--part-size",
-            min_part(provider),
-        ];
+        let args = smallest_parts(provider);
         let output = world.cp(provider, key, &args);
         let summary = copied(&output);
         assert_eq!(summary["uncertain_initiates"], 1, "{summary}");

@@ -74,12 +74,7 @@ impl Rewrite {
 /// Both sizes: one PUT-Copy, and a multipart copy of four parts.
 fn cases(provider: Provider) -> [(&'static str, u64, &'static str, Vec<&'static str>); 2] {
     let part = min_part_bytes(provider);
-    let multipart = vec![
-        "--threshold",
-        min_part(provider),
-        "--part-size",
-        min_part(provider),
-    ];
+    let multipart = smallest_parts(provider).to_vec();
     [
         ("single", 5000, "single", vec![]),
         ("multipart", 3 * part + 17, "multipart", multipart),
@@ -171,17 +166,11 @@ fn a_rerun_after_an_unanswered_in_place_complete_copies_nothing_again() {
         world.object(provider, key, 4 * min_part_bytes(provider) + 3, 0xC1);
         let before = world.emu.object_info(src, key).unwrap();
         let args = [
-            "--storage-class",
-            class(provider),
-            "--threshold",
-            min_part(provider),
-            "--part-size",
-            min_part(provider),
-            "--max-attempts",
-            "1",
-            "--checkpoint-dir",
-            dir.arg(),
-        ];
+            &["--storage-class", class(provider)][..],
+            &smallest_parts(provider),
+            &["--max-attempts", "1", "--checkpoint-dir", dir.arg()],
+        ]
+        .concat();
         let run = || world.command_to(provider, key, src, key, &args).output().unwrap();
         world.emu.reset_stats();
         world
@@ -221,13 +210,10 @@ fn a_lost_answer_to_an_in_place_put_copy_is_confirmed() {
         let run = |args: &[&str]| world.command_to(provider, key, src, key, args).output().unwrap();
         // First make it a multipart object, with a multipart copy in place.
         let multipart = [
-            "--storage-class",
-            class(provider),
-            "--threshold",
-            min_part(provider),
-            "--part-size",
-            min_part(provider),
-        ];
+            &["--storage-class", class(provider)][..],
+            &smallest_parts(provider),
+        ]
+        .concat();
         copied(&run(&multipart));
         let before = world.emu.object_info(src, key).unwrap();
         assert!(before.etag.contains('-'), "{}", before.etag);

@@ -34,12 +34,7 @@ fn an_older_version_is_copied_single_and_multipart() {
     for provider in [Provider::Cos, Provider::Oss] {
         let dst = buckets(provider).1;
         let part = min_part_bytes(provider);
-        let multipart = vec![
-            "--threshold",
-            min_part(provider),
-            "--part-size",
-            min_part(provider),
-        ];
+        let multipart = smallest_parts(provider).to_vec();
         for (key, size, extra) in [
             ("v-single", 3000, vec![]),
             ("v-multipart", 3 * part + 9, multipart),
@@ -72,13 +67,10 @@ fn an_older_version_copied_onto_its_key_restores_it() {
         let (first, second) = two_versions(&world, provider, key, 3 * min_part_bytes(provider) + 1);
         let version = first.version_id.clone().unwrap();
         let args = [
-            "--src-version-id",
-            version.as_str(),
-            "--threshold",
-            min_part(provider),
-            "--part-size",
-            min_part(provider),
-        ];
+            &["--src-version-id", version.as_str()][..],
+            &smallest_parts(provider),
+        ]
+        .concat();
         let output = world.command_to(provider, key, src, key, &args).output().unwrap();
         copied(&output);
         let current = world.emu.object_info(src, key).unwrap();

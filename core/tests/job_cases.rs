@@ -900,6 +900,23 @@ fn cancel_while_confirming_an_in_place_put_copy_lets_the_head_decide() {
     assert_eq!(outcome.confirmed, Some(Evidence::Crc64));
 }
 
+/// A resume that found the upload gone and the destination completed: it sent only HEAD of the
+/// source, List Parts and HEAD of the destination — no part copy, no Complete.
+fn assert_resumed_by_confirming(run: &common::Run) {
+    let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
+    assert!(
+        matches!(
+            sent[..],
+            [
+                Operation::HeadSource,
+                Operation::ListParts { .. },
+                Operation::HeadDestination
+            ]
+        ),
+        "{sent:?}"
+    );
+}
+
 /// A resumable run sends Complete, which takes effect, and is stopped before it hears back
 /// (killed between Complete and removing its checkpoint): the journal records every part.
 fn completed_then_stopped(service: &mut Service) -> Vec<Record> {
@@ -928,18 +945,7 @@ fn resume_after_a_stop_past_complete_copies_nothing_again() {
         assert_eq!(outcome.restart, None);
         assert_eq!((outcome.parts, outcome.resumed_parts), (2, 2));
         assert_eq!(outcome.etag, service.object.clone().unwrap().etag);
-        let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
-        assert!(
-            matches!(
-                sent[..],
-                [
-                    Operation::HeadSource,
-                    Operation::ListParts { .. },
-                    Operation::HeadDestination
-                ]
-            ),
-            "{sent:?}"
-        );
+        assert_resumed_by_confirming(&run);
         assert_eq!(service.completions, 1);
     }
 }
@@ -967,18 +973,7 @@ fn resume_in_place_after_a_stop_past_complete_copies_nothing_again() {
         let outcome = run.result.clone().unwrap().unwrap();
         assert_eq!(outcome.confirmed, Some(evidence));
         assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
-        let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
-        assert!(
-            matches!(
-                sent[..],
-                [
-                    Operation::HeadSource,
-                    Operation::ListParts { .. },
-                    Operation::HeadDestination
-                ]
-            ),
-            "{sent:?}"
-        );
+        assert_resumed_by_confirming(&run);
         // Not in place, the same journal and service mean the source changed: start over.
         spec.in_place = false;
         let mut job = CopyJob::resume(records, spec, config(true)).unwrap();

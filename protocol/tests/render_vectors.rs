@@ -154,14 +154,15 @@ fn check(file: &str, provider: Provider) -> usize {
                 now,
             ),
             "get_tagging" => render::get_object_tagging(&dst, &signer, now),
-            "put_copy" => render(
+            // The plain PUT-Copy, and the same with KMS encryption.
+            "put_copy" | "put_copy_sse" => render(
                 &Operation::PutCopy {
                     source_etag: Some(ETAG.into()),
                     directive: MetadataDirective::Copy,
                     metadata: ObjectMetadata::default(),
                     storage_class: None,
                     keep_tags: true,
-                    encryption: None,
+                    encryption: (op == "put_copy_sse").then(|| kms.clone()),
                 },
                 &src,
                 &dst,
@@ -253,20 +254,6 @@ fn check(file: &str, provider: Provider) -> usize {
                 now,
             ),
             "head_version" => render::head_object(&dst.clone().with_version(replace_version), &signer, now),
-            "put_copy_sse" => render(
-                &Operation::PutCopy {
-                    source_etag: Some(ETAG.into()),
-                    directive: MetadataDirective::Copy,
-                    metadata: ObjectMetadata::default(),
-                    storage_class: None,
-                    keep_tags: true,
-                    encryption: Some(kms.clone()),
-                },
-                &src,
-                &dst,
-                &signer,
-                now,
-            ),
             "initiate_sse" => render(
                 &Operation::Initiate {
                     metadata: ObjectMetadata {

@@ -220,6 +220,12 @@ pub fn min_part(provider: Provider) -> &'static str {
     }
 }
 
+/// `--threshold` and `--part-size` at the provider's smallest part: multipart from one part up.
+pub fn smallest_parts(provider: Provider) -> [&'static str; 4] {
+    let part = min_part(provider);
+    ["--threshold", part, "--part-size", part]
+}
+
 /// The provider's smallest part size in bytes.
 pub fn min_part_bytes(provider: Provider) -> u64 {
     match provider {
