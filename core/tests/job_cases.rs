@@ -989,16 +989,21 @@ fn a_lost_put_copy_answer_in_place_is_judged_not_taken_for_a_changed_source() {
     let mut spec = spec();
     spec.in_place = true;
     spec.storage_class = Some("ARCHIVE".into());
-    let mut service = Service::new(5);
-    service.in_place = true;
-    let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
-    let run = drive(
-        &mut job,
-        &mut service,
-        &[Fault::None, Fault::LostReply],
-        &[],
-        None,
-    );
+    // The first PUT-Copy's answer lost, on an in-place service reporting CRC-64s or not.
+    let lose_the_put_copy = |report_crc64: bool| {
+        let mut service = Service::new(5);
+        service.in_place = true;
+        service.report_crc64 = report_crc64;
+        let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
+        drive(
+            &mut job,
+            &mut service,
+            &[Fault::None, Fault::LostReply],
+            &[],
+            None,
+        )
+    };
+    let run = lose_the_put_copy(true);
     let outcome = run.result.clone().unwrap().unwrap();
     assert_eq!(outcome.confirmed, Some(Evidence::Crc64));
     assert_eq!(outcome.mode, CopyMode::Single);
@@ -1017,18 +1022,7 @@ fn a_lost_put_copy_answer_in_place_is_judged_not_taken_for_a_changed_source() {
     );
 
     // Without a CRC-64 nothing can show it: reported, not claimed, and not as a changed source.
-    let mut service = Service::new(5);
-    service.in_place = true;
-    service.report_crc64 = false;
-    let mut job = CopyJob::new(spec.clone(), config(false)).unwrap();
-    let run = drive(
-        &mut job,
-        &mut service,
-        &[Fault::None, Fault::LostReply],
-        &[],
-        None,
-    );
-    let err = run.result.clone().unwrap().unwrap_err();
+    let err = lose_the_put_copy(false).result.unwrap().unwrap_err();
     assert_eq!(
         err,
         JobError::CopyUnconfirmed {
