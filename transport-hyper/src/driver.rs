@@ -1,7 +1,7 @@
 //! The driver: runs one [`CopyJob`] to completion on tokio.
 //!
 //! The loop is core's: drain [`CopyJob::poll`] until [`Step::Wait`] or [`Step::Finished`] —
-//! spawning every [`Step::Send`] at once (so the job's concurrency window stays full) and writing
+//! starting every [`Step::Send`] at once (so the job's concurrency window stays full) and writing
 //! every [`Step::Persist`] to the [`Journal`] before going on, and [syncing](Journal::sync) it
 //! before a Complete is sent — then wait for the first of: a reply,
 //! the `until` of the wait, or a cancel; feed what happened back with [`CopyJob::handle`] or
@@ -11,15 +11,26 @@
 //! The driver knows nothing of HTTP formats: a [`Wire`] turns operations into requests and
 //! responses into replies (the CLI's wire uses `partcopy-protocol`), and a [`Transport`] sends them.
 //! Retries, backoff and aborting are the job's decisions; timeouts are the transport's.
+//!
+//! Requests in flight are futures the driver's own task polls (a `FuturesUnordered`), not spawned
+//! tasks: a reply reaches the job without a hop through the runtime's queue, and nothing is
+//! allocated per request for a task. (The transport's connections still run as their own tasks.)
+//! A request that panics is caught and fed to the job as a fatal failure, so the job still ends
+//! cleanly — aborting its upload — instead of taking the program down.
 
+use std::collections::BTreeSet;
+use std::future::Future;
+use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
+use std::task::Poll;
 use std::time::{Duration, SystemTime};
 
 use bytes::Bytes;
+use futures_util::stream::FuturesUnordered;
+use futures_util::{FutureExt, StreamExt};
 use partcopy_core::job::{CopyJob, JobError, OperationKind, Outcome, Progress, RequestId, Step};
 use partcopy_core::ops::{Failure, FailureKind, Operation, Reply};
 use tokio::sync::watch;
-use tokio::task::JoinSet;
 use tokio::time::Instant;
 
 use crate::journal::Journal;
@@ -123,8 +134,9 @@ pub enum DriveError {
 /// records to `journal`, calls `on_progress` whenever its progress changes, and cancels it when
 /// `cancel` fires.
 ///
-/// Every request is spawned on the current tokio runtime, so the window of up to the job's
-/// concurrency requests is in flight at once. `journal.finish` is called at the end (success
+/// Every request the job asks for is started at once, so the window of up to the job's
+/// concurrency requests is in flight together; they run inside the task that awaits `drive`
+/// (must be within a tokio runtime, which the transport and the timers use). `journal.finish` is called at the end (success
 /// removes a file journal); a failure to finish the journal is logged, not returned.
 ///
 /// # Errors
@@ -143,8 +155,9 @@ where
     W: Wire + ?Sized,
 {
     let start = Instant::now();
-    let mut in_flight: JoinSet<(RequestId, Result<Reply, Failure>)> = JoinSet::new();
-    let mut task_ids = std::collections::HashMap::new();
+    let mut in_flight = FuturesUnordered::new();
+    // The ids of the requests in `in_flight` (given up together after a cancel's grace period).
+    let mut unanswered = BTreeSet::new();
     let mut journal_error: Option<std::io::Error> = None;
     let mut cancelled = false;
     // After a cancel: when requests still in flight are given up.
@@ -162,8 +175,8 @@ where
                             tracing::warn!(%error, "cannot sync the checkpoint before completing");
                         }
                     }
-                    let handle = in_flight.spawn(perform(id, op, Arc::clone(&transport), Arc::clone(&wire)));
-                    task_ids.insert(handle.id(), id);
+                    in_flight.push(guarded(id, op, Arc::clone(&transport), Arc::clone(&wire)));
+                    unanswered.insert(id);
                 }
                 Step::Persist(record) => {
                     if journal_error.is_none() {
@@ -181,7 +194,7 @@ where
                         on_progress(&progress);
                     }
                     // Requests still in flight belong to nobody now; don't leave them running.
-                    in_flight.abort_all();
+                    drop(in_flight);
                     if let Err(error) = journal.finish(result.is_ok()) {
                         tracing::warn!(%error, "cannot finish the checkpoint journal");
                     }
@@ -219,34 +232,24 @@ where
             }
             () = sleep_until(give_up_at), if give_up_at.is_some() => {
                 give_up_at = None;
-                if !task_ids.is_empty() {
+                if !unanswered.is_empty() {
                     tracing::warn!(
-                        requests = task_ids.len(),
+                        requests = unanswered.len(),
                         "requests still unanswered after the cancel's grace period; giving them up"
                     );
                 }
-                in_flight.abort_all();
+                in_flight.clear();
                 let now = start.elapsed();
-                for (_, id) in task_ids.drain() {
+                for id in std::mem::take(&mut unanswered) {
                     job.handle(id, Err(given_up(cancel.1)), now);
                 }
             }
-            Some(joined) = in_flight.join_next_with_id() => {
-                let (id, result) = match joined {
-                    Ok((task, outcome)) => {
-                        task_ids.remove(&task);
-                        outcome
-                    }
-                    Err(error) => {
-                        let id = task_ids.remove(&error.id());
-                        let Some(id) = id else { continue };
-                        (id, Err(internal_failure(&error)))
-                    }
-                };
+            Some((id, result)) = in_flight.next() => {
+                unanswered.remove(&id);
                 job.handle(id, result, start.elapsed());
-                // Take every other reply that is already there before polling again.
-                while let Some(Ok((task, (id, result)))) = in_flight.try_join_next_with_id() {
-                    task_ids.remove(&task);
+                // Take every other reply that is already there before polling the job again.
+                while let Some((id, result)) = ready_reply(&mut in_flight).await {
+                    unanswered.remove(&id);
                     job.handle(id, result, start.elapsed());
                 }
             }
@@ -261,6 +264,32 @@ async fn sleep_until(deadline: Option<Instant>) {
         Some(deadline) => tokio::time::sleep_until(deadline).await,
         None => std::future::pending().await,
     }
+}
+
+/// The next reply of `in_flight` if one is ready now, without waiting for one.
+async fn ready_reply<F: Future>(in_flight: &mut FuturesUnordered<F>) -> Option<F::Output> {
+    std::future::poll_fn(|cx| match in_flight.poll_next_unpin(cx) {
+        Poll::Ready(reply) => Poll::Ready(reply),
+        Poll::Pending => Poll::Ready(None),
+    })
+    .await
+}
+
+/// [`perform`] with a panic (a bug in a wire or transport) turned into a fatal failure of the
+/// request, so that the job can still end cleanly.
+fn guarded<T, W>(
+    id: RequestId,
+    op: Operation,
+    transport: Arc<T>,
+    wire: Arc<W>,
+) -> impl Future<Output = (RequestId, Result<Reply, Failure>)>
+where
+    T: Transport + ?Sized,
+    W: Wire + ?Sized,
+{
+    AssertUnwindSafe(perform(id, op, transport, wire))
+        .catch_unwind()
+        .map(move |ended| ended.unwrap_or_else(|panic| (id, Err(internal_failure(&*panic)))))
 }
 
 /// Renders, sends and reads one operation.
@@ -317,12 +346,17 @@ fn given_up(grace: Duration) -> Failure {
     }
 }
 
-fn internal_failure(error: &tokio::task::JoinError) -> Failure {
+fn internal_failure(panic: &(dyn std::any::Any + Send)) -> Failure {
+    let what = panic
+        .downcast_ref::<&str>()
+        .copied()
+        .or_else(|| panic.downcast_ref::<String>().map(String::as_str))
+        .unwrap_or("no message");
     Failure {
         kind: FailureKind::Fatal,
         status: None,
         code: "InternalError".to_string(),
-        message: format!("a request task ended abnormally: {error}"),
+        message: format!("a request panicked (a bug in partcopy or its wire): {what}"),
         request_id: None,
         retry_after: None,
     }

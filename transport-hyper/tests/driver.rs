@@ -384,3 +384,51 @@ async fn a_cancel_gives_up_unanswered_requests_after_the_grace_period() {
         "{waited:?}"
     );
 }
+
+/// A wire that panics on the reply to one part copy (a bug), and otherwise is [`FakeWire`].
+struct PanickyWire(u32);
+
+impl Wire for PanickyWire {
+    fn request(&self, op: &Operation, now: SystemTime) -> Result<http::Request<Bytes>, Failure> {
+        FakeWire.request(op, now)
+    }
+
+    fn reply(&self, op: &Operation, response: &http::Response<Bytes>) -> Result<Reply, Failure> {
+        if matches!(op, Operation::UploadPartCopy { part_number, .. } if *part_number == self.0) {
+            panic!("wire bug on part {}", self.0);
+        }
+        FakeWire.reply(op, response)
+    }
+}
+
+/// A request that panics fails the job as a fatal error that says so; the driver does not go
+/// down with it, and the job still aborts its upload.
+#[tokio::test(start_paused = true)]
+async fn a_panicking_request_fails_the_job_and_the_upload_is_aborted() {
+    let state = service(8 * MIB);
+    let error = drive(
+        job(2, false),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(PanickyWire(3)),
+        &mut MemoryJournal::default(),
+        |_| {},
+        CancelSignal::never(),
+    )
+    .await
+    .unwrap_err();
+    let DriveError::Job(JobError::Service { failure, .. }) = &error else {
+        panic!("{error:?}");
+    };
+    assert_eq!(
+        (failure.kind, failure.code.as_str()),
+        (FailureKind::Fatal, "InternalError")
+    );
+    assert!(
+        failure.message.contains("wire bug on part 3"),
+        "{}",
+        failure.message
+    );
+    let s = state.lock().unwrap();
+    assert!(s.aborted, "the upload is aborted");
+    assert_eq!(s.completed, None);
+}
