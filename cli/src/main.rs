@@ -142,19 +142,36 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
 }
 
 /// Logs to stderr: `RUST_LOG` if set, otherwise warnings, raised by each `-v`.
+///
+/// `RUST_LOG` takes a comma-separated list of `level` and `target=level` directives (e.g.
+/// `info,partcopy_transport_hyper=debug`); one that cannot be read is reported and the `-v`
+/// default used. (`tracing-subscriber`'s `Targets` filter: its `EnvFilter`'s span and field
+/// filters would bring a regular-expression engine into the binary for nothing a user of a copy
+/// tool needs.)
 fn init_logging(verbose: u8) {
-    use tracing_subscriber::EnvFilter;
+    use tracing_subscriber::filter::{LevelFilter, Targets};
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let default = match verbose {
-        0 => "warn",
-        1 => "info",
-        2 => "debug",
-        _ => "trace",
+        0 => LevelFilter::WARN,
+        1 => LevelFilter::INFO,
+        2 => LevelFilter::DEBUG,
+        _ => LevelFilter::TRACE,
     };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(default));
-    tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let from_env = std::env::var("RUST_LOG").ok().filter(|v| !v.trim().is_empty());
+    let filter = match from_env.as_deref().map(str::parse::<Targets>) {
+        Some(Ok(filter)) => filter,
+        Some(Err(error)) => {
+            eprintln!(
+                "partcopy: ignoring RUST_LOG ({error}); it takes directives like `info` or `partcopy=debug`"
+            );
+            Targets::new().with_default(default)
+        }
+        None => Targets::new().with_default(default),
+    };
+    let output = tracing_subscriber::fmt::layer()
         .with_writer(|| progress::LogWriter)
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .with_target(verbose >= 2)
-        .init();
+        .with_target(verbose >= 2);
+    tracing_subscriber::registry().with(filter).with(output).init();
 }

@@ -286,3 +286,30 @@ fn verify_skips_tags_it_cannot_read() {
         );
     }
 }
+
+/// `RUST_LOG` takes `target=level` directives: the CLI's own info lines show under `partcopy=info`
+/// and not when only another target is raised; one that cannot be read is reported, the default
+/// used, and the copy still runs.
+#[test]
+fn rust_log_directives_filter_by_target_and_a_bad_one_is_reported() {
+    let world = World::new();
+    let provider = Provider::Cos;
+    world.object(provider, "logged", 4096, 11);
+    let run = |rust_log: &str| {
+        let output = world
+            .command(provider, "logged", "logged", &["--verify"])
+            .env("RUST_LOG", rust_log)
+            .output()
+            .unwrap();
+        assert_eq!(copied(&output)["verified"], true, "RUST_LOG={rust_log}");
+        String::from_utf8_lossy(&output.stderr).into_owned()
+    };
+    let line = "verified: size, metadata, tags and CRC-64 match";
+    let stderr = run("warn,partcopy=info");
+    assert!(stderr.contains(line), "{stderr}");
+    let stderr = run("partcopy_transport_hyper=info");
+    assert!(!stderr.contains(line), "{stderr}");
+    let stderr = run("partcopy=loudest");
+    assert!(stderr.contains("ignoring RUST_LOG"), "{stderr}");
+    assert!(!stderr.contains(line), "the default (warn) applies: {stderr}");
+}

@@ -1105,17 +1105,15 @@ impl CopyJob {
                 }
             }
             Stage::Parts if self.parts_in_flight == 0 && self.parts_done as usize == self.parts.len() => {
-                // The ETags move into the operation: nothing reads them from the part states once
-                // the job completes (there is no way back from Complete to copying parts).
-                let parts = self
-                    .parts
-                    .iter_mut()
+                // The part states move into the operation and are freed: nothing reads them once
+                // the job completes (there is no way back from Complete to copying parts, and a
+                // fresh start plans its parts anew), and at 10,000 parts they are 320 KiB that
+                // need not be held beside the list and the request body built from it.
+                let parts = std::mem::take(&mut self.parts)
+                    .into_iter()
                     .zip(1u32..)
                     .filter_map(|(state, number)| match state {
-                        PartState::Done { etag } => Some(CompletedPart {
-                            number,
-                            etag: std::mem::take(etag),
-                        }),
+                        PartState::Done { etag } => Some(CompletedPart { number, etag }),
                         _ => None,
                     })
                     .collect();

@@ -7,7 +7,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
+use hyper_util::client::legacy::{Client, ResponseFuture};
 use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -120,18 +120,21 @@ impl HyperTransport {
 
 impl Transport for HyperTransport {
     fn send(&self, request: http::Request<Bytes>) -> SendFuture {
-        let client = self.client.clone();
+        let authority = match (request.uri().scheme_str(), request.uri().authority()) {
+            (Some("http" | "https"), Some(authority)) => authority.to_string(),
+            _ => {
+                return Box::pin(std::future::ready(Err(TransportError::InvalidRequest {
+                    reason: "the URI needs an http or https scheme and a host".to_string(),
+                })))
+            }
+        };
+        let head = request.method() == http::Method::HEAD;
+        // The client's future owns what it needs: the one kept per request in flight holds neither
+        // a clone of the client nor the request (hundreds of bytes each, times the window).
+        let response = self.client.request(request.map(Full::new));
         let config = Arc::clone(&self.config);
         Box::pin(async move {
-            let authority = match (request.uri().scheme_str(), request.uri().authority()) {
-                (Some("http" | "https"), Some(authority)) => authority.to_string(),
-                _ => {
-                    return Err(TransportError::InvalidRequest {
-                        reason: "the URI needs an http or https scheme and a host".to_string(),
-                    })
-                }
-            };
-            let exchange = exchange(client, request.map(Full::new), &authority, &config);
+            let exchange = exchange(response, head, &authority, &config);
             match tokio::time::timeout(config.request_timeout, exchange).await {
                 Ok(result) => result,
                 Err(_) => Err(TransportError::Timeout {
@@ -143,19 +146,16 @@ impl Transport for HyperTransport {
     }
 }
 
+/// Awaits the response and reads its body (none is expected for a HEAD).
 async fn exchange(
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
-    request: http::Request<Full<Bytes>>,
+    response: ResponseFuture,
+    head: bool,
     authority: &str,
     config: &HyperConfig,
 ) -> Result<http::Response<Bytes>, TransportError> {
-    let method = request.method().clone();
-    let response = client
-        .request(request)
-        .await
-        .map_err(|e| classify(&e, authority, config))?;
+    let response = response.await.map_err(|e| classify(&e, authority, config))?;
     let (parts, body) = response.into_parts();
-    tracing::trace!(%method, %authority, status = parts.status.as_u16(), "response head");
+    tracing::trace!(%authority, status = parts.status.as_u16(), "response head");
     let too_large = || TransportError::BodyTooLarge {
         authority: authority.to_string(),
         limit: config.max_response_body,
@@ -165,7 +165,7 @@ async fn exchange(
         .get(http::header::CONTENT_LENGTH)
         .and_then(|v| v.to_str().ok())
         .and_then(|v| v.parse::<u64>().ok());
-    if method != http::Method::HEAD && declared.is_some_and(|n| n > config.max_response_body as u64) {
+    if !head && declared.is_some_and(|n| n > config.max_response_body as u64) {
         return Err(too_large());
     }
     let body = Limited::new(body, config.max_response_body)
