@@ -11,8 +11,14 @@
 //! that turn. They reach the disk with `fdatasync` in batches: after
 //! [`FileJournal::BATCH_RECORDS`] records, or when the driver has nothing else to do and
 //! [`FileJournal::BATCH_INTERVAL`] has passed since the last sync, before the driver sends
-//! Complete ([`Journal::sync`]), and always when the job finishes. After an OS crash or power loss the journal may therefore lack up to one batch of
-//! finished parts. That costs at most a re-copy of those parts:
+//! Complete ([`Journal::sync`]), and always when the job finishes. The batch syncs run on a
+//! thread of the journal's own, so a slow disk (an `fdatasync` on a network volume can take
+//! milliseconds) never holds up the driver: while one runs, replies keep being handled and
+//! requests sent; a batch that falls due meanwhile starts when it ends, and a failed one is
+//! reported by the next [`Journal::idle`]. The syncs before Complete and at the end are made in
+//! place and waited for. After an OS crash or power loss the journal may therefore lack the
+//! finished parts of up to about one batch (plus those of the sync then running). That costs at
+//! most a re-copy of those parts:
 //! on resume the job lists the upload's parts and trusts the service over the journal, and a
 //! torn final record is detected by its checksum and dropped. The file is created `0600` (it
 //! names buckets, keys and an upload id; no secrets).
@@ -20,6 +26,8 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::{mpsc, Arc};
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
 use partcopy_core::checkpoint::{decode_journal, encode, encode_into, JournalError, Record};
@@ -134,9 +142,122 @@ pub struct FileJournal {
     file: Option<File>,
     /// Encoded part records not yet written to the file.
     pending: Vec<u8>,
-    /// Records written (or pending) since the last sync.
+    /// Records written (or pending) that no sync, finished or running, covers.
     unsynced: usize,
+    /// When the last sync started.
     last_sync: Instant,
+    /// The thread that runs the batch syncs, started with the first one.
+    syncer: Option<Syncer>,
+    /// How a file is made durable (`File::sync_data`; tests slow it down or make it fail).
+    sync_data: SyncData,
+}
+
+/// Makes a file durable.
+type SyncFn = dyn Fn(&File) -> io::Result<()> + Send + Sync;
+
+/// How a [`FileJournal`] makes its file durable.
+#[derive(Clone)]
+struct SyncData(Arc<SyncFn>);
+
+impl Default for SyncData {
+    fn default() -> Self {
+        SyncData(Arc::new(File::sync_data))
+    }
+}
+
+impl std::fmt::Debug for SyncData {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SyncData")
+    }
+}
+
+/// The thread that runs a [`FileJournal`]'s batch syncs, one at a time, on its own handle to the
+/// file. Dropping it waits for the sync it is running.
+#[derive(Debug)]
+struct Syncer {
+    /// Handles to sync; closed (`None`) when the syncer is dropped, which ends the thread.
+    requests: Option<mpsc::SyncSender<File>>,
+    /// The result of each sync, in order.
+    results: mpsc::Receiver<io::Result<()>>,
+    /// A sync was requested and its result not yet taken.
+    running: bool,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Syncer {
+    /// Starts the thread, or `None` when it cannot be (the journal then syncs in place).
+    fn start(sync_data: SyncData) -> Option<Syncer> {
+        // One sync at a time, so one slot each way; bounded channels also keep their buffers
+        // allocated here, so the thread itself never allocates (no malloc arena of its own).
+        let (requests, inbox) = mpsc::sync_channel::<File>(1);
+        let (outbox, results) = mpsc::sync_channel(1);
+        let thread = std::thread::Builder::new()
+            .name("partcopy-journal".into())
+            .spawn(move || {
+                for file in inbox {
+                    if outbox.send((sync_data.0)(&file)).is_err() {
+                        break;
+                    }
+                }
+            })
+            .map_err(
+                |error| tracing::warn!(%error, "cannot start the checkpoint sync thread; syncing in place"),
+            )
+            .ok()?;
+        Some(Syncer {
+            requests: Some(requests),
+            results,
+            running: false,
+            thread: Some(thread),
+        })
+    }
+
+    /// Hands `file` to the thread to sync. Only when no sync is running.
+    fn begin(&mut self, file: File) -> io::Result<()> {
+        debug_assert!(!self.running);
+        let sent = self.requests.as_ref().is_some_and(|r| r.send(file).is_ok());
+        if !sent {
+            return Err(thread_gone());
+        }
+        self.running = true;
+        Ok(())
+    }
+
+    /// The result of the running sync if it has ended; `None` while it runs or when none does.
+    fn ended(&mut self) -> Option<io::Result<()>> {
+        if !self.running {
+            return None;
+        }
+        let result = match self.results.try_recv() {
+            Ok(result) => result,
+            Err(mpsc::TryRecvError::Empty) => return None,
+            Err(mpsc::TryRecvError::Disconnected) => Err(thread_gone()),
+        };
+        self.running = false;
+        Some(result)
+    }
+
+    /// Waits for the running sync, if any, and returns its result.
+    fn wait(&mut self) -> io::Result<()> {
+        if !self.running {
+            return Ok(());
+        }
+        self.running = false;
+        self.results.recv().unwrap_or_else(|_| Err(thread_gone()))
+    }
+}
+
+impl Drop for Syncer {
+    fn drop(&mut self) {
+        self.requests = None;
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+fn thread_gone() -> io::Error {
+    io::Error::other("the checkpoint sync thread stopped")
 }
 
 impl FileJournal {
@@ -183,6 +304,8 @@ impl FileJournal {
                     pending: Vec::new(),
                     unsynced: 0,
                     last_sync: Instant::now(),
+                    syncer: None,
+                    sync_data: SyncData::default(),
                 };
                 return Ok((journal, records));
             }
@@ -196,6 +319,8 @@ impl FileJournal {
                 pending: Vec::new(),
                 unsynced: 0,
                 last_sync: Instant::now(),
+                syncer: None,
+                sync_data: SyncData::default(),
             },
             records,
         ))
@@ -215,6 +340,11 @@ impl FileJournal {
         fs::rename(&temp, &self.path)?;
         sync_parent(&self.path)?;
         self.file = Some(OpenOptions::new().append(true).open(&self.path)?);
+        // A batch sync still running was for the earlier upload's records: its outcome no longer
+        // matters, and the next batch must not wait behind it.
+        if let Some(syncer) = &mut self.syncer {
+            let _ = syncer.wait();
+        }
         // Parts of an earlier upload have no place after the new header.
         self.pending.clear();
         self.unsynced = 0;
@@ -233,14 +363,45 @@ impl FileJournal {
         written
     }
 
+    /// Writes what is pending and makes everything durable before returning: waits for a batch
+    /// sync that is running (its error is this call's), then syncs in place if records remain.
     fn write_and_sync(&mut self) -> io::Result<()> {
         self.write_pending()?;
+        if let Some(syncer) = &mut self.syncer {
+            syncer.wait()?;
+        }
         if self.unsynced > 0 {
             if let Some(file) = &self.file {
-                file.sync_data()?;
+                (self.sync_data.0)(file)?;
             }
             self.unsynced = 0;
         }
+        self.last_sync = Instant::now();
+        Ok(())
+    }
+
+    /// Starts a batch sync on the syncer's thread if one is due and none is running (in place if
+    /// the thread cannot be started); reports a batch sync that ended in failure.
+    fn sync_batch_if_due(&mut self) -> io::Result<()> {
+        if let Some(result) = self.syncer.as_mut().and_then(Syncer::ended) {
+            result?;
+        }
+        let due = self.unsynced >= Self::BATCH_RECORDS
+            || (self.unsynced > 0 && self.last_sync.elapsed() >= Self::BATCH_INTERVAL);
+        if !due || self.syncer.as_ref().is_some_and(|s| s.running) {
+            return Ok(());
+        }
+        let Some(file) = &self.file else {
+            return Ok(());
+        };
+        if self.syncer.is_none() {
+            self.syncer = Syncer::start(self.sync_data.clone());
+        }
+        match &mut self.syncer {
+            Some(syncer) => syncer.begin(file.try_clone()?)?,
+            None => (self.sync_data.0)(file)?,
+        }
+        self.unsynced = 0;
         self.last_sync = Instant::now();
         Ok(())
     }
@@ -260,13 +421,8 @@ impl Journal for FileJournal {
     }
 
     fn idle(&mut self) -> io::Result<()> {
-        if self.unsynced >= Self::BATCH_RECORDS
-            || (self.unsynced > 0 && self.last_sync.elapsed() >= Self::BATCH_INTERVAL)
-        {
-            self.write_and_sync()
-        } else {
-            self.write_pending()
-        }
+        self.write_pending()?;
+        self.sync_batch_if_due()
     }
 
     fn sync(&mut self) -> io::Result<()> {
@@ -277,6 +433,8 @@ impl Journal for FileJournal {
         if succeeded {
             self.pending.clear();
             self.file = None;
+            // A batch sync of a journal about to be removed: its outcome no longer matters.
+            self.syncer = None;
             match fs::remove_file(&self.path) {
                 Ok(()) => sync_parent(&self.path),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => Ok(()),
@@ -425,6 +583,94 @@ mod tests {
         let (_, records) = FileJournal::open(&path).unwrap();
         assert_eq!(records.len(), 3 + FileJournal::BATCH_RECORDS + 1);
         assert_eq!(records.last(), Some(&part(1000)));
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    /// A sync function that blocks until the test releases it (or 30 s pass), and tells the test
+    /// each time it is entered and whether it was released or gave up waiting.
+    fn held_sync() -> (SyncData, mpsc::Sender<()>, mpsc::Receiver<bool>) {
+        let (release, released) = mpsc::channel::<()>();
+        let (entered, entries) = mpsc::channel::<bool>();
+        let released = std::sync::Mutex::new(released);
+        let sync = SyncData(Arc::new(move |file: &File| {
+            let was_released = released
+                .lock()
+                .unwrap()
+                .recv_timeout(Duration::from_secs(30))
+                .is_ok();
+            let _ = entered.send(was_released);
+            file.sync_data()
+        }));
+        (sync, release, entries)
+    }
+
+    #[test]
+    fn a_batch_sync_runs_beside_the_driver_and_sync_waits_for_it() {
+        let dir = temp_dir("background");
+        let path = dir.join("job.ckpt");
+        let (mut journal, _) = FileJournal::open(&path).unwrap();
+        let (sync, release, entries) = held_sync();
+        journal.sync_data = sync;
+        journal.append(&header("u1")).unwrap();
+        let batch = FileJournal::BATCH_RECORDS as u32;
+        for n in 1..=batch {
+            journal.append(&part(n)).unwrap();
+        }
+        // The batch is due: idle starts its sync and returns while the sync is held.
+        journal.idle().unwrap();
+        assert!(journal.syncer.as_ref().is_some_and(|s| s.running));
+        // Another batch falls due meanwhile: written, not synced until the first sync ends.
+        for n in batch + 1..=2 * batch {
+            journal.append(&part(n)).unwrap();
+        }
+        journal.idle().unwrap();
+        assert_eq!(journal.unsynced, FileJournal::BATCH_RECORDS);
+        let (_, records) = FileJournal::open(&path).unwrap();
+        assert_eq!(
+            records.len(),
+            1 + 2 * FileJournal::BATCH_RECORDS,
+            "written, in the OS"
+        );
+        // Let the held sync end; `sync` waits for it, then syncs the rest in place.
+        release.send(()).unwrap();
+        release.send(()).unwrap();
+        journal.sync().unwrap();
+        assert_eq!(
+            entries.try_iter().collect::<Vec<_>>(),
+            vec![true, true],
+            "released, not timed out"
+        );
+        assert_eq!(journal.unsynced, 0);
+        drop(journal);
+        fs::remove_dir_all(dir).unwrap();
+    }
+
+    #[test]
+    fn a_failed_batch_sync_is_reported_by_the_next_idle_or_sync() {
+        let dir = temp_dir("sync-fails");
+        let path = dir.join("job.ckpt");
+        let (mut journal, _) = FileJournal::open(&path).unwrap();
+        journal.sync_data = SyncData(Arc::new(|_: &File| Err(io::Error::other("disk gone"))));
+        journal.append(&header("u1")).unwrap();
+        let append_batch = |journal: &mut FileJournal| {
+            for n in 1..=FileJournal::BATCH_RECORDS as u32 {
+                journal.append(&part(n)).unwrap();
+            }
+        };
+        // Reported by `sync`, which waits for the batch sync it follows.
+        append_batch(&mut journal);
+        journal.idle().unwrap();
+        let error = journal.sync().unwrap_err();
+        assert_eq!(error.to_string(), "disk gone");
+        // Reported by a later `idle` once the batch sync has ended.
+        append_batch(&mut journal);
+        journal.idle().unwrap();
+        let reported = (0..3000).find_map(|_| {
+            std::thread::sleep(Duration::from_millis(1));
+            journal.idle().err()
+        });
+        assert_eq!(reported.map(|e| e.to_string()).as_deref(), Some("disk gone"));
+        drop(journal);
         fs::remove_dir_all(dir).unwrap();
     }
 
