@@ -135,9 +135,10 @@ pub enum DriveError {
 /// `cancel` fires.
 ///
 /// Every request the job asks for is started at once, so the window of up to the job's
-/// concurrency requests is in flight together; they run inside the task that awaits `drive`
-/// (must be within a tokio runtime, which the transport and the timers use). `journal.finish` is called at the end (success
-/// removes a file journal); a failure to finish the journal is logged, not returned.
+/// concurrency requests is in flight together; they run inside the task that awaits `drive`,
+/// which must be within a tokio runtime (the transport and the timers use it). `journal.finish`
+/// is called at the end (success removes a file journal); a failure to finish the journal is
+/// logged, not returned.
 ///
 /// # Errors
 /// [`DriveError::Job`] when the job fails or is cancelled, [`DriveError::Journal`] when a record
