@@ -105,12 +105,20 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
             summary.mode = Some("single");
             summary.parts = Some(0);
         }
-        Plan::Multipart { part_size, parts } => {
+        Plan::Multipart { part_size, .. } => {
             summary.mode = Some("multipart");
             summary.part_size = Some(*part_size);
-            summary.parts = Some(parts.len() as u32);
-            summary.first_range = parts.first().map(|p| range(p.range.first, p.range.last));
-            summary.last_range = parts.last().map(|p| range(p.range.first, p.range.last));
+            summary.parts = Some(dry.plan.part_count());
+            summary.first_range = dry
+                .plan
+                .parts()
+                .next()
+                .map(|p| range(p.range.first, p.range.last));
+            summary.last_range = dry
+                .plan
+                .parts()
+                .next_back()
+                .map(|p| range(p.range.first, p.range.last));
         }
     }
     if json {
@@ -121,11 +129,11 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
     println!("size:      {} ({} bytes)", format_size(dry.size), dry.size);
     match &dry.plan {
         Plan::Single { .. } => println!("mode:      single (one PUT-Copy)"),
-        Plan::Multipart { part_size, parts } => {
+        Plan::Multipart { part_size, .. } => {
             println!("mode:      multipart");
             println!("part size: {} ({part_size} bytes)", format_size(*part_size));
-            println!("parts:     {}", parts.len());
-            if let (Some(first), Some(last)) = (parts.first(), parts.last()) {
+            println!("parts:     {}", dry.plan.part_count());
+            if let (Some(first), Some(last)) = (dry.plan.parts().next(), dry.plan.parts().next_back()) {
                 println!(
                     "first:     part {} {}",
                     first.number,

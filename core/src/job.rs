@@ -985,7 +985,6 @@ impl CopyJob {
             return None;
         };
         let (upload_id, source_etag) = (upload_id.clone(), source.etag.clone());
-        let ranges = plan.parts();
         let number = match self.backoff.first() {
             Some(&(not_before, number)) if not_before <= now => {
                 self.backoff.remove(&(not_before, number));
@@ -1002,9 +1001,9 @@ impl CopyJob {
                 u32::try_from(self.cursor).ok()?
             }
         };
-        // `parts` and the plan's parts have the same length, and `number` indexes both.
+        // `parts` has one state per planned part, and `number` is one of them.
         let index = (number - 1) as usize;
-        let range = ranges[index].range;
+        let range = plan.part(number)?.range;
         let attempts = match self.parts[index] {
             PartState::Backoff { attempts, .. } => attempts,
             _ => 0,
@@ -1215,7 +1214,7 @@ impl CopyJob {
         let Some(plan) = &self.plan else {
             return;
         };
-        let mut parts = vec![PartState::Todo; plan.parts().len()];
+        let mut parts = vec![PartState::Todo; plan.part_count() as usize];
         let mut bytes = 0;
         let mut count = 0;
         for (number, etag) in done {

@@ -194,12 +194,15 @@ pub enum Plan {
         /// Source size in bytes.
         size: u64,
     },
-    /// A multipart copy.
+    /// A multipart copy of `size` bytes in parts of `part_size` bytes: numbered from 1,
+    /// ascending, contiguous, covering the source exactly, the last holding what remains
+    /// ([`Plan::parts`], [`Plan::part`]). The parts are computed, not stored: a plan is a few
+    /// bytes at any part count.
     Multipart {
+        /// Source size in bytes.
+        size: u64,
         /// Size of every part but the last.
         part_size: u64,
-        /// The parts, numbered from 1, ascending, contiguous, covering the source exactly.
-        parts: Vec<PartSpec>,
     },
 }
 
@@ -208,7 +211,7 @@ impl Plan {
     pub fn size(&self) -> u64 {
         match self {
             Plan::Single { size } => *size,
-            Plan::Multipart { parts, .. } => parts.last().map_or(0, |p| p.range.last + 1),
+            Plan::Multipart { size, .. } => *size,
         }
     }
 
@@ -216,8 +219,11 @@ impl Plan {
     pub fn part_count(&self) -> u32 {
         match self {
             Plan::Single { .. } => 0,
-            // At most `max_parts`, a u32, by construction.
-            Plan::Multipart { parts, .. } => u32::try_from(parts.len()).unwrap_or(u32::MAX),
+            // At most `max_parts`, a u32, when made by `plan`.
+            Plan::Multipart { size, part_size } => match size.checked_div(*part_size) {
+                Some(_) => u32::try_from(size.div_ceil(*part_size)).unwrap_or(u32::MAX),
+                None => 0,
+            },
         }
     }
 
@@ -233,21 +239,90 @@ impl Plan {
     pub fn part(&self, number: u32) -> Option<PartSpec> {
         match self {
             Plan::Single { .. } => None,
-            Plan::Multipart { parts, .. } => {
-                let index = usize::try_from(number.checked_sub(1)?).ok()?;
-                parts.get(index).copied()
-            }
+            Plan::Multipart { size, part_size } => (1..=self.part_count())
+                .contains(&number)
+                .then(|| part_spec(*size, *part_size, number)),
         }
     }
 
-    /// The parts of a multipart plan (empty for a single copy).
-    pub fn parts(&self) -> &[PartSpec] {
-        match self {
-            Plan::Single { .. } => &[],
-            Plan::Multipart { parts, .. } => parts,
+    /// The parts of a multipart plan in order (none for a single copy).
+    ///
+    /// ```
+    /// use partcopy_core::plan::{plan, Limits, PlanOptions};
+    /// let options = PlanOptions { part_size: Some(8 << 20), threshold: Some(0) };
+    /// let plan = plan(20 << 20, &Limits::COS, &options).unwrap();
+    /// let sizes: Vec<u64> = plan.parts().map(|p| p.range.len()).collect();
+    /// assert_eq!(sizes, [8 << 20, 8 << 20, 4 << 20]);
+    /// assert_eq!(plan.parts().next_back(), plan.part(3));
+    /// ```
+    pub fn parts(&self) -> Parts {
+        let (size, part_size) = match self {
+            Plan::Single { size } => (*size, 0),
+            Plan::Multipart { size, part_size } => (*size, *part_size),
+        };
+        Parts {
+            size,
+            part_size,
+            front: 1,
+            back: self.part_count(),
         }
     }
 }
+
+/// Part `number` (from 1) of a source of `size` bytes in parts of `part_size` bytes; `number` must
+/// be within the part count.
+fn part_spec(size: u64, part_size: u64, number: u32) -> PartSpec {
+    let first = u64::from(number - 1) * part_size;
+    let last = first.saturating_add(part_size).min(size) - 1;
+    PartSpec {
+        number,
+        range: ByteRange { first, last },
+    }
+}
+
+/// The parts of a [`Plan`], in order, computed one by one: see [`Plan::parts`].
+#[derive(Debug, Clone)]
+pub struct Parts {
+    size: u64,
+    part_size: u64,
+    /// The next part number from the front.
+    front: u32,
+    /// The next part number from the back (the range `front..=back` is left).
+    back: u32,
+}
+
+impl Iterator for Parts {
+    type Item = PartSpec;
+
+    fn next(&mut self) -> Option<PartSpec> {
+        if self.front > self.back {
+            return None;
+        }
+        let part = part_spec(self.size, self.part_size, self.front);
+        self.front += 1;
+        Some(part)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        let left = (self.back + 1).saturating_sub(self.front) as usize;
+        (left, Some(left))
+    }
+}
+
+impl DoubleEndedIterator for Parts {
+    fn next_back(&mut self) -> Option<PartSpec> {
+        if self.front > self.back {
+            return None;
+        }
+        let part = part_spec(self.size, self.part_size, self.back);
+        self.back -= 1;
+        Some(part)
+    }
+}
+
+impl ExactSizeIterator for Parts {}
+
+impl std::iter::FusedIterator for Parts {}
 
 /// Checks the options against the limits without a source size: a part size out of bounds or a
 /// threshold above the single-copy limit.
@@ -334,28 +409,16 @@ pub fn plan(size: u64, limits: &Limits, options: &PlanOptions) -> Result<Plan, P
         }
         raised
     };
-    let count = size.div_ceil(part_size);
-    let parts = (0..count)
-        .map(|index| {
-            let first = index * part_size;
-            let last = (first + part_size).min(size) - 1;
-            PartSpec {
-                // count <= max_parts, a u32.
-                number: u32::try_from(index + 1).unwrap_or(u32::MAX),
-                range: ByteRange { first, last },
-            }
-        })
-        .collect();
-    Ok(Plan::Multipart { part_size, parts })
+    Ok(Plan::Multipart { size, part_size })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn multipart(plan: &Plan) -> (u64, &[PartSpec]) {
+    fn multipart(plan: &Plan) -> (u64, Vec<PartSpec>) {
         match plan {
-            Plan::Multipart { part_size, parts } => (*part_size, parts),
+            Plan::Multipart { part_size, .. } => (*part_size, plan.parts().collect()),
             Plan::Single { .. } => panic!("expected a multipart plan, got {plan:?}"),
         }
     }
@@ -367,6 +430,42 @@ mod tests {
         assert_eq!(Limits::OSS.single_copy_max, 1_073_741_824);
         assert_eq!(Limits::OSS.min_part_size, 102_400);
         assert_eq!(Limits::OSS.max_object_size, 53_656_167_435_468);
+    }
+
+    #[test]
+    fn parts_are_computed_both_ways_and_hand_made_plans_are_safe() {
+        let p = Plan::Multipart {
+            size: 10,
+            part_size: 4,
+        };
+        let ranges = |parts: Parts| {
+            parts
+                .map(|p| (p.number, p.range.first, p.range.last))
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(ranges(p.parts()), [(1, 0, 3), (2, 4, 7), (3, 8, 9)]);
+        let mut backwards: Vec<PartSpec> = p.parts().rev().collect();
+        backwards.reverse();
+        assert_eq!(backwards, p.parts().collect::<Vec<_>>());
+        let mut parts = p.parts();
+        assert_eq!((parts.len(), parts.next_back().map(|p| p.number)), (3, Some(3)));
+        assert_eq!((parts.len(), parts.next().map(|p| p.number)), (2, Some(1)));
+        assert_eq!(parts.next().map(|p| p.number), Some(2));
+        assert_eq!((parts.next(), parts.next_back(), parts.len()), (None, None, 0));
+        assert_eq!((p.part(0), p.part(4)), (None, None));
+        assert_eq!(p.part(3).map(|p| p.range.len()), Some(2));
+        // Fields are public: a plan made by hand with nothing to split has no parts, no panic.
+        for (size, part_size) in [(10, 0), (0, 4), (0, 0)] {
+            let p = Plan::Multipart { size, part_size };
+            assert_eq!((p.part_count(), p.parts().count(), p.part(1)), (0, 0, None));
+        }
+        assert_eq!(Plan::Single { size: 7 }.parts().count(), 0);
+        // A part size beyond the source: one part, the whole source.
+        let p = Plan::Multipart {
+            size: 5,
+            part_size: u64::MAX,
+        };
+        assert_eq!(ranges(p.parts()), [(1, 0, 4)]);
     }
 
     #[test]

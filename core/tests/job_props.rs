@@ -152,7 +152,8 @@ fn check_success(setup: &Setup, run: &Run, service: &Service) {
                 }
             }
         }
-        Plan::Multipart { parts, .. } => {
+        plan @ Plan::Multipart { .. } => {
+            let parts: Vec<_> = plan.parts().collect();
             assert_eq!(outcome.mode, CopyMode::Multipart);
             assert_eq!(service.completions, 1, "completed exactly once");
             let completes: Vec<&Operation> = run
@@ -436,7 +437,7 @@ proptest! {
         prop_assert_eq!(object.size, setup.size);
         let expected: Option<Vec<_>> = match setup.plan() {
             Plan::Single { .. } => None,
-            Plan::Multipart { parts, .. } => Some(parts.iter().map(|p| p.range).collect()),
+            Plan::Multipart { .. } => Some(setup.plan().parts().map(|p| p.range).collect()),
         };
         prop_assert_eq!(object.parts, expected);
         prop_assert!(run2.max_parts_in_flight <= setup.concurrency as usize);

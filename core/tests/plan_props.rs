@@ -80,7 +80,11 @@ proptest! {
                 prop_assert!(size <= threshold);
                 prop_assert_eq!(*s, size);
             }
-            Plan::Multipart { part_size, parts } => {
+            Plan::Multipart { part_size, size: planned } => {
+                prop_assert_eq!(*planned, size);
+                let parts: Vec<_> = plan.parts().collect();
+                prop_assert_eq!(plan.parts().len(), parts.len());
+                prop_assert_eq!(plan.parts().rev().collect::<Vec<_>>(), parts.iter().rev().copied().collect::<Vec<_>>());
                 prop_assert!(size > threshold);
                 let part_size = *part_size;
                 prop_assert!(part_size >= limits.min_part_size);
@@ -115,6 +119,11 @@ proptest! {
                 }
                 prop_assert_eq!(plan.part_count() as usize, parts.len());
                 prop_assert_eq!(plan.part(plan.part_count()), parts.last().copied());
+                prop_assert_eq!(plan.part(0), None);
+                prop_assert_eq!(plan.part(plan.part_count() + 1), None);
+                for part in &parts {
+                    prop_assert_eq!(plan.part(part.number), Some(*part));
+                }
             }
         }
     }
@@ -139,7 +148,8 @@ proptest! {
             max_object_size: max_object,
         };
         let options = PlanOptions { part_size, threshold };
-        if let Ok(Plan::Multipart { part_size, parts }) = plan(size, &limits, &options) {
+        if let Ok(planned @ Plan::Multipart { part_size, .. }) = plan(size, &limits, &options) {
+            let parts: Vec<_> = planned.parts().collect();
             prop_assert!(parts.len() <= limits.max_parts as usize);
             prop_assert!((limits.min_part_size..=limits.max_part_size).contains(&part_size));
             prop_assert_eq!(parts.iter().map(|p| p.range.len()).sum::<u64>(), size);
