@@ -244,23 +244,30 @@ async fn throttled_parts_are_retried_after_a_backoff() {
     assert_eq!(state.lock().unwrap().completed, Some((1..=8).collect()));
 }
 
-#[tokio::test(start_paused = true)]
-async fn transport_errors_exhaust_retries_and_the_upload_is_aborted() {
-    let state = service(8 * MIB);
-    state.lock().unwrap().unreachable = vec![3];
+/// Runs a job two parts wide, not resumable, against `state` through `wire`, and returns the
+/// service failure it must end with.
+async fn service_failure(state: &Arc<Mutex<Service>>, wire: impl Wire) -> Failure {
     let error = drive(
         job(2, false),
-        Arc::new(FakeTransport(Arc::clone(&state))),
-        Arc::new(FakeWire),
+        Arc::new(FakeTransport(Arc::clone(state))),
+        Arc::new(wire),
         &mut MemoryJournal::default(),
         |_| {},
         CancelSignal::never(),
     )
     .await
     .unwrap_err();
-    let DriveError::Job(JobError::Service { failure, .. }) = &error else {
-        panic!("{error:?}");
-    };
+    match error {
+        DriveError::Job(JobError::Service { failure, .. }) => failure,
+        other => panic!("{other:?}"),
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn transport_errors_exhaust_retries_and_the_upload_is_aborted() {
+    let state = service(8 * MIB);
+    state.lock().unwrap().unreachable = vec![3];
+    let failure = service_failure(&state, FakeWire).await;
     assert_eq!(failure.code, "ConnectError");
     assert!(state.lock().unwrap().aborted);
     assert_eq!(state.lock().unwrap().completed, None);
@@ -406,19 +413,7 @@ impl Wire for PanickyWire {
 #[tokio::test(start_paused = true)]
 async fn a_panicking_request_fails_the_job_and_the_upload_is_aborted() {
     let state = service(8 * MIB);
-    let error = drive(
-        job(2, false),
-        Arc::new(FakeTransport(Arc::clone(&state))),
-        Arc::new(PanickyWire(3)),
-        &mut MemoryJournal::default(),
-        |_| {},
-        CancelSignal::never(),
-    )
-    .await
-    .unwrap_err();
-    let DriveError::Job(JobError::Service { failure, .. }) = &error else {
-        panic!("{error:?}");
-    };
+    let failure = service_failure(&state, PanickyWire(3)).await;
     assert_eq!(
         (failure.kind, failure.code.as_str()),
         (FailureKind::Fatal, "InternalError")
