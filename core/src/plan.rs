@@ -220,10 +220,10 @@ impl Plan {
         match self {
             Plan::Single { .. } => 0,
             // At most `max_parts`, a u32, when made by `plan`.
-            Plan::Multipart { size, part_size } => match size.checked_div(*part_size) {
-                Some(_) => u32::try_from(size.div_ceil(*part_size)).unwrap_or(u32::MAX),
-                None => 0,
-            },
+            Plan::Multipart { part_size: 0, .. } => 0,
+            Plan::Multipart { size, part_size } => {
+                u32::try_from(size.div_ceil(*part_size)).unwrap_or(u32::MAX)
+            }
         }
     }
 
@@ -264,7 +264,7 @@ impl Plan {
             size,
             part_size,
             front: 1,
-            back: self.part_count(),
+            back: u64::from(self.part_count()),
         }
     }
 }
@@ -285,36 +285,40 @@ fn part_spec(size: u64, part_size: u64, number: u32) -> PartSpec {
 pub struct Parts {
     size: u64,
     part_size: u64,
-    /// The next part number from the front.
-    front: u32,
+    /// The next part number from the front. Part numbers are `u32`; these are `u64` so that
+    /// stepping past `u32::MAX` at either end cannot overflow.
+    front: u64,
     /// The next part number from the back (the range `front..=back` is left).
-    back: u32,
+    back: u64,
+}
+
+impl Parts {
+    /// Part `number` if it is still left, without taking it.
+    fn left(&self, number: u64) -> Option<PartSpec> {
+        let number = u32::try_from(number).ok().filter(|_| self.front <= self.back)?;
+        Some(part_spec(self.size, self.part_size, number))
+    }
 }
 
 impl Iterator for Parts {
     type Item = PartSpec;
 
     fn next(&mut self) -> Option<PartSpec> {
-        if self.front > self.back {
-            return None;
-        }
-        let part = part_spec(self.size, self.part_size, self.front);
+        let part = self.left(self.front)?;
         self.front += 1;
         Some(part)
     }
 
     fn size_hint(&self) -> (usize, Option<usize>) {
-        let left = (self.back + 1).saturating_sub(self.front) as usize;
+        // At most u32::MAX parts: fits a usize wherever a u32 does.
+        let left = usize::try_from((self.back + 1).saturating_sub(self.front)).unwrap_or(usize::MAX);
         (left, Some(left))
     }
 }
 
 impl DoubleEndedIterator for Parts {
     fn next_back(&mut self) -> Option<PartSpec> {
-        if self.front > self.back {
-            return None;
-        }
-        let part = part_spec(self.size, self.part_size, self.back);
+        let part = self.left(self.back)?;
         self.back -= 1;
         Some(part)
     }
@@ -460,6 +464,21 @@ mod tests {
             assert_eq!((p.part_count(), p.parts().count(), p.part(1)), (0, 0, None));
         }
         assert_eq!(Plan::Single { size: 7 }.parts().count(), 0);
+        // As many parts as a u32 can number: both ends step past the last without overflowing.
+        let p = Plan::Multipart {
+            size: u64::MAX,
+            part_size: 1,
+        };
+        let mut parts = p.parts();
+        assert_eq!(parts.len(), u32::MAX as usize);
+        assert_eq!(parts.next_back().map(|p| p.number), Some(u32::MAX));
+        let mut one = Plan::Multipart {
+            size: 1,
+            part_size: 1,
+        }
+        .parts();
+        assert_eq!(one.next().map(|p| p.number), Some(1));
+        assert_eq!((one.next(), one.next_back(), one.len()), (None, None, 0));
         // A part size beyond the source: one part, the whole source.
         let p = Plan::Multipart {
             size: 5,
