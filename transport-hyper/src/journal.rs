@@ -282,7 +282,7 @@ impl FileJournal {
         // A temporary header file left by a process killed while replacing the journal: the
         // journal itself is intact (the rename is atomic), the leftover is garbage.
         let _ = fs::remove_file(temp_path(&path));
-        let records = match fs::read(&path) {
+        let (file, records) = match fs::read(&path) {
             Ok(bytes) => {
                 let (records, valid) = decode_journal(&bytes).map_err(|source| OpenError::Corrupt {
                     path: path.clone(),
@@ -298,24 +298,15 @@ impl FileJournal {
                     file.set_len(valid as u64).map_err(io_error)?;
                     file.sync_data().map_err(io_error)?;
                 }
-                let journal = FileJournal {
-                    path: path.clone(),
-                    file: Some(file),
-                    pending: Vec::new(),
-                    unsynced: 0,
-                    last_sync: Instant::now(),
-                    syncer: None,
-                    sync_data: SyncData::default(),
-                };
-                return Ok((journal, records));
+                (Some(file), records)
             }
-            Err(e) if e.kind() == io::ErrorKind::NotFound => Vec::new(),
+            Err(e) if e.kind() == io::ErrorKind::NotFound => (None, Vec::new()),
             Err(e) => return Err(io_error(e)),
         };
         Ok((
             FileJournal {
                 path,
-                file: None,
+                file,
                 pending: Vec::new(),
                 unsynced: 0,
                 last_sync: Instant::now(),
