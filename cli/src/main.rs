@@ -28,7 +28,7 @@ mod url;
 use std::process::ExitCode;
 
 use clap::Parser;
-use partcopy_core::plan::Plan;
+use partcopy_core::plan::{PartSpec, Plan};
 
 use crate::args::{Cli, Command};
 use crate::error::CliError;
@@ -99,7 +99,9 @@ fn fail(error: &CliError, summary: Option<Summary>, json: bool) -> ExitCode {
 fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary, json: bool) {
     summary.status = "planned";
     summary.size = Some(dry.size);
-    let range = |first: u64, last: u64| format!("bytes={first}-{last}");
+    let range = |p: &PartSpec| format!("bytes={}-{}", p.range.first, p.range.last);
+    // None for a single copy.
+    let (first, last) = (dry.plan.parts().next(), dry.plan.parts().next_back());
     match &dry.plan {
         Plan::Single { .. } => {
             summary.mode = Some("single");
@@ -109,16 +111,8 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
             summary.mode = Some("multipart");
             summary.part_size = Some(*part_size);
             summary.parts = Some(dry.plan.part_count());
-            summary.first_range = dry
-                .plan
-                .parts()
-                .next()
-                .map(|p| range(p.range.first, p.range.last));
-            summary.last_range = dry
-                .plan
-                .parts()
-                .next_back()
-                .map(|p| range(p.range.first, p.range.last));
+            summary.first_range = first.as_ref().map(range);
+            summary.last_range = last.as_ref().map(range);
         }
     }
     if json {
@@ -133,17 +127,9 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
             println!("mode:      multipart");
             println!("part size: {} ({part_size} bytes)", format_size(*part_size));
             println!("parts:     {}", dry.plan.part_count());
-            if let (Some(first), Some(last)) = (dry.plan.parts().next(), dry.plan.parts().next_back()) {
-                println!(
-                    "first:     part {} {}",
-                    first.number,
-                    range(first.range.first, first.range.last)
-                );
-                println!(
-                    "last:      part {} {}",
-                    last.number,
-                    range(last.range.first, last.range.last)
-                );
+            if let (Some(first), Some(last)) = (&first, &last) {
+                println!("first:     part {} {}", first.number, range(first));
+                println!("last:      part {} {}", last.number, range(last));
             }
         }
     }

@@ -396,6 +396,15 @@ async fn send_once(transport: &HyperTransport, wire: &impl Wire, op: &Operation)
     wire.reply(op, &response)
 }
 
+/// The tags of `wire`'s source (GET `?tagging`) when `wanted`, else none, without a request.
+async fn tags_if(wanted: bool, transport: &HyperTransport, wire: &impl Wire) -> Result<Reply, Failure> {
+    if wanted {
+        send_once(transport, wire, &Operation::GetSourceTagging).await
+    } else {
+        Ok(Reply::Tagging(Vec::new()))
+    }
+}
+
 /// `--verify`: HEAD both ends and compare size, metadata and CRC-64 where both report one, the
 /// storage class when one was asked for, and the tags (GET `?tagging`) unless they cannot be read.
 async fn verify(
@@ -425,20 +434,8 @@ async fn verify(
             }
         },
         send_once(transport, wire, &Operation::HeadDestination),
-        async {
-            if copy_tags {
-                send_once(transport, wire, &Operation::GetSourceTagging).await
-            } else {
-                Ok(Reply::Tagging(Vec::new()))
-            }
-        },
-        async {
-            if compare_tags {
-                send_once(transport, &dest_wire, &Operation::GetSourceTagging).await
-            } else {
-                Ok(Reply::Tagging(Vec::new()))
-            }
-        }
+        tags_if(copy_tags, transport, wire),
+        tags_if(compare_tags, transport, &dest_wire),
     );
     let head = |r: Result<Reply, Failure>, which: &str| match r {
         Ok(Reply::Head(info)) => Ok(*info),
