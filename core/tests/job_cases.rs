@@ -100,7 +100,7 @@ fn zero_byte_object_is_one_put_copy() {
     let mut service = Service::new(0);
     let mut job = CopyJob::new(JobSpec::new("src", "dst", Limits::COS), JobConfig::default()).unwrap();
     let run = finish(&mut job, &mut service);
-    let ops: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
+    let ops = run.ops();
     assert_eq!(ops.len(), 2);
     assert_eq!(ops[0], &Operation::HeadSource);
     let Operation::PutCopy {
@@ -903,7 +903,7 @@ fn cancel_while_confirming_an_in_place_put_copy_lets_the_head_decide() {
 /// A resume that found the upload gone and the destination completed: it sent only HEAD of the
 /// source, List Parts and HEAD of the destination — no part copy, no Complete.
 fn assert_resumed_by_confirming(run: &common::Run) {
-    let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
+    let sent = run.ops();
     assert!(
         matches!(
             sent[..],
@@ -1007,7 +1007,7 @@ fn a_lost_put_copy_answer_in_place_is_judged_not_taken_for_a_changed_source() {
     let outcome = run.result.clone().unwrap().unwrap();
     assert_eq!(outcome.confirmed, Some(Evidence::Crc64));
     assert_eq!(outcome.mode, CopyMode::Single);
-    let sent: Vec<&Operation> = run.sent.iter().map(|(_, op)| op).collect();
+    let sent = run.ops();
     assert!(
         matches!(
             sent[..],

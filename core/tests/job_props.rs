@@ -157,9 +157,8 @@ fn check_success(setup: &Setup, run: &Run, service: &Service) {
             assert_eq!(outcome.mode, CopyMode::Multipart);
             assert_eq!(service.completions, 1, "completed exactly once");
             let completes: Vec<&Operation> = run
-                .sent
-                .iter()
-                .map(|(_, op)| op)
+                .ops()
+                .into_iter()
                 .filter(|op| matches!(op, Operation::Complete { .. }))
                 .collect();
             assert!(!completes.is_empty());

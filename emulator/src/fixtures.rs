@@ -235,7 +235,7 @@ impl Shared {
             version_id: None,
         };
         target.put(key, object);
-        let object = target.objects.get(key).expect("just stored");
+        let object = target.get(key, None).expect("just stored");
         Ok(info(bucket, key, object))
     }
 

@@ -392,6 +392,13 @@ pub struct Run {
     pub sent_before_cancel: Option<usize>,
 }
 
+impl Run {
+    /// The operations sent, in order.
+    pub fn ops(&self) -> Vec<&Operation> {
+        self.sent.iter().map(|(_, op)| op).collect()
+    }
+}
+
 /// Drives `job` against `service`. `faults[k]` applies to the k-th reply; `choices[k]` picks
 /// which pending request is answered next (reordering) and whether time jumps to the job's wake
 /// time first. Stops after `stop_after` deliveries, if given (an interruption).
