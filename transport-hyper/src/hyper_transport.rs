@@ -1,20 +1,23 @@
-//! [`HyperTransport`]: the [`Transport`] built on hyper 1, hyper-util's pooled client and rustls.
+//! [`HyperTransport`]: the [`Transport`] built on hyper 1's HTTP/1 connections, our pool and rustls.
 
 use std::sync::{Arc, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper::client::conn::http1::SendRequest;
 use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::{Client, ResponseFuture};
-use hyper_util::rt::{TokioExecutor, TokioTimer};
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
 use rustls::pki_types::{CertificateDer, ServerName, UnixTime};
 use rustls::{ClientConfig, DigitallySignedStruct, SignatureScheme};
 
+use tower_service::Service;
+
+use crate::pool::{Endpoint, Pool};
 use crate::transport::{error_chain, SendFuture, Transport, TransportError};
 
 /// Settings of a [`HyperTransport`]; start from [`HyperConfig::default`] and change fields.
@@ -67,16 +70,29 @@ pub enum BuildError {
 /// HTTPS uses rustls with the ring provider and the system's trust store (read on the first
 /// handshake), with certificate checks on (unless [`HyperConfig::insecure_skip_verify`]). Cloning
 /// is cheap and shares the pool.
+///
+/// Connections are made with hyper-rustls' connector (DNS, TCP with `TCP_NODELAY`, TLS) and driven
+/// by hyper's HTTP/1 connection API; the pool of idle connections is partcopy's own (see
+/// `pool.rs`): one lookup in a short list per request, where hyper-util's general-purpose client
+/// hashes its key, clones its connector and spawns a task to take each connection back. A request
+/// that finds its pooled connection closed by the server before it was sent is sent again on
+/// another connection; one that was sent is never sent twice here (retrying is the job's call).
 #[derive(Clone)]
 pub struct HyperTransport {
-    client: Client<HttpsConnector<HttpConnector>, Full<Bytes>>,
-    config: Arc<HyperConfig>,
+    inner: Arc<Inner>,
+}
+
+/// What every clone of a [`HyperTransport`] shares.
+struct Inner {
+    connector: HttpsConnector<HttpConnector>,
+    pool: Pool<SendRequest<Full<Bytes>>>,
+    config: HyperConfig,
 }
 
 impl std::fmt::Debug for HyperTransport {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("HyperTransport")
-            .field("config", &self.config)
+            .field("config", &self.inner.config)
             .finish_non_exhaustive()
     }
 }
@@ -96,68 +112,158 @@ impl HyperTransport {
         http.enforce_http(false);
         http.set_connect_timeout(Some(config.connect_timeout));
         http.set_nodelay(true);
-        let https = HttpsConnectorBuilder::new()
+        let connector = HttpsConnectorBuilder::new()
             .with_tls_config(tls)
             .https_or_http()
             .enable_http1()
             .wrap_connector(http);
-        let client = Client::builder(TokioExecutor::new())
-            .pool_timer(TokioTimer::new())
-            .pool_idle_timeout(config.pool_idle_timeout)
-            .pool_max_idle_per_host(config.pool_max_idle_per_host)
-            .build(https);
+        let pool = Pool::new(config.pool_max_idle_per_host, config.pool_idle_timeout);
         Ok(HyperTransport {
-            client,
-            config: Arc::new(config),
+            inner: Arc::new(Inner {
+                connector,
+                pool,
+                config,
+            }),
         })
     }
 
     /// The settings this transport was built with.
     pub fn config(&self) -> &HyperConfig {
-        &self.config
+        &self.inner.config
     }
 }
 
 impl Transport for HyperTransport {
     fn send(&self, request: http::Request<Bytes>) -> SendFuture {
-        let authority = match (request.uri().scheme_str(), request.uri().authority()) {
-            (Some("http" | "https"), Some(authority)) => authority.to_string(),
-            _ => {
-                return Box::pin(std::future::ready(Err(TransportError::InvalidRequest {
-                    reason: "the URI needs an http or https scheme and a host".to_string(),
-                })))
-            }
+        let Some(endpoint) = Endpoint::of(request.uri()) else {
+            return Box::pin(std::future::ready(Err(TransportError::InvalidRequest {
+                reason: "the URI needs an http or https scheme and a host".to_string(),
+            })));
         };
-        let head = request.method() == http::Method::HEAD;
-        // The client's future owns what it needs: the one kept per request in flight holds neither
-        // a clone of the client nor the request (hundreds of bytes each, times the window).
-        let response = self.client.request(request.map(Full::new));
-        let config = Arc::clone(&self.config);
+        let inner = Arc::clone(&self.inner);
         Box::pin(async move {
-            let exchange = exchange(response, head, &authority, &config);
-            match tokio::time::timeout(config.request_timeout, exchange).await {
+            let after = inner.config.request_timeout;
+            match tokio::time::timeout(after, inner.exchange(&endpoint, request)).await {
                 Ok(result) => result,
                 Err(_) => Err(TransportError::Timeout {
-                    authority,
-                    after: config.request_timeout,
+                    authority: endpoint.authority.to_string(),
+                    after,
                 }),
             }
         })
     }
 }
 
-/// Awaits the response and reads its body (none is expected for a HEAD).
-async fn exchange(
-    response: ResponseFuture,
+impl Inner {
+    /// Sends `request` on a pooled or new connection, reads the whole response, and gives the
+    /// connection back to the pool.
+    async fn exchange(
+        &self,
+        endpoint: &Endpoint,
+        request: http::Request<Bytes>,
+    ) -> Result<http::Response<Bytes>, TransportError> {
+        let head = request.method() == http::Method::HEAD;
+        let mut request = origin_form(request, endpoint)?;
+        loop {
+            let (mut sender, reused) = match self.pool.checkout(endpoint, Instant::now()) {
+                Some(sender) => (sender, true),
+                None => (self.connect(endpoint).await?, false),
+            };
+            // A pooled connection the server has closed fails here or in `try_send_request` with
+            // the request handed back unsent: then the next one (or a new one) takes it. The
+            // pool is finite, so this ends.
+            if let Err(error) = sender.ready().await {
+                if reused {
+                    continue;
+                }
+                return Err(io_error(&error, endpoint));
+            }
+            let response = match sender.try_send_request(request).await {
+                Ok(response) => response,
+                Err(mut error) => match error.take_message() {
+                    Some(unsent) if reused => {
+                        tracing::debug!(authority = %endpoint.authority, "pooled connection closed before the request was sent; using another");
+                        request = unsent;
+                        continue;
+                    }
+                    _ => return Err(io_error(error.error(), endpoint)),
+                },
+            };
+            let response = read_body(response, head, endpoint, &self.config).await?;
+            // The body is read, so the exchange is over and the connection can carry the next.
+            self.pool.checkin(endpoint, sender, Instant::now());
+            return Ok(response);
+        }
+    }
+
+    /// Connects to `endpoint` (TCP, then TLS for `https`) and starts an HTTP/1 connection on it,
+    /// driven by a task of its own until the connection closes.
+    async fn connect(&self, endpoint: &Endpoint) -> Result<SendRequest<Full<Bytes>>, TransportError> {
+        let uri = http::Uri::builder()
+            .scheme(if endpoint.https { "https" } else { "http" })
+            .authority(endpoint.authority.clone())
+            .path_and_query("/")
+            .build()
+            .map_err(|e| TransportError::InvalidRequest {
+                reason: format!("cannot make a URI to connect to {}: {e}", endpoint.authority),
+            })?;
+        let mut connector = self.connector.clone();
+        let stream = async {
+            futures_util::future::poll_fn(|cx| connector.poll_ready(cx)).await?;
+            connector.call(uri).await
+        }
+        .await
+        .map_err(|error| connect_error(&*error, endpoint, &self.config))?;
+        let (sender, connection) = hyper::client::conn::http1::handshake(stream)
+            .await
+            .map_err(|error| io_error(&error, endpoint))?;
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(error = %error_chain(&error), "connection ended with an error");
+            }
+        });
+        tracing::trace!(authority = %endpoint.authority, "connected");
+        Ok(sender)
+    }
+}
+
+/// The request as sent on a connection: the URI in origin form (`/path?query`, the endpoint is the
+/// connection's) and a `Host` header (the URI's host, and its port unless the scheme's default)
+/// when the request has none.
+fn origin_form(
+    request: http::Request<Bytes>,
+    endpoint: &Endpoint,
+) -> Result<http::Request<Full<Bytes>>, TransportError> {
+    let (mut parts, body) = request.into_parts();
+    if !parts.headers.contains_key(http::header::HOST) {
+        let default_port = if endpoint.https { 443 } else { 80 };
+        let host = match endpoint.authority.port_u16() {
+            Some(port) if port != default_port => endpoint.authority.as_str(),
+            _ => endpoint.authority.host(),
+        };
+        let value = http::HeaderValue::from_str(host).map_err(|_| TransportError::InvalidRequest {
+            reason: format!("{host:?} cannot be a Host header"),
+        })?;
+        parts.headers.insert(http::header::HOST, value);
+    }
+    parts.uri = match parts.uri.path_and_query() {
+        Some(path) if !matches!(path.as_str(), "" | "/") => http::Uri::from(path.clone()),
+        _ => http::Uri::default(),
+    };
+    Ok(http::Request::from_parts(parts, Full::new(body)))
+}
+
+/// Reads the body of `response` in full (none is expected for a HEAD), within the size bound.
+async fn read_body(
+    response: http::Response<Incoming>,
     head: bool,
-    authority: &str,
+    endpoint: &Endpoint,
     config: &HyperConfig,
 ) -> Result<http::Response<Bytes>, TransportError> {
-    let response = response.await.map_err(|e| classify(&e, authority, config))?;
     let (parts, body) = response.into_parts();
-    tracing::trace!(%authority, status = parts.status.as_u16(), "response head");
+    tracing::trace!(authority = %endpoint.authority, status = parts.status.as_u16(), "response head");
     let too_large = || TransportError::BodyTooLarge {
-        authority: authority.to_string(),
+        authority: endpoint.authority.to_string(),
         limit: config.max_response_body,
     };
     let declared = parts
@@ -176,7 +282,7 @@ async fn exchange(
                 too_large()
             } else {
                 TransportError::Io {
-                    authority: authority.to_string(),
+                    authority: endpoint.authority.to_string(),
                     detail: error_chain(&*e),
                 }
             }
@@ -185,35 +291,35 @@ async fn exchange(
     Ok(http::Response::from_parts(parts, body))
 }
 
-/// Maps a hyper-util client error to a [`TransportError`].
-fn classify(
-    error: &hyper_util::client::legacy::Error,
-    authority: &str,
+/// A failure of an established connection (reset, closed early, malformed HTTP).
+fn io_error(error: &hyper::Error, endpoint: &Endpoint) -> TransportError {
+    TransportError::Io {
+        authority: endpoint.authority.to_string(),
+        detail: error_chain(error),
+    }
+}
+
+/// A failure to connect: a timeout when an I/O timeout is among the causes.
+fn connect_error(
+    error: &(dyn std::error::Error + 'static),
+    endpoint: &Endpoint,
     config: &HyperConfig,
 ) -> TransportError {
-    let detail = error_chain(error);
-    if error.is_connect() {
-        let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
-        while let Some(e) = cause {
-            if let Some(io) = e.downcast_ref::<std::io::Error>() {
-                if io.kind() == std::io::ErrorKind::TimedOut {
-                    return TransportError::ConnectTimeout {
-                        authority: authority.to_string(),
-                        after: config.connect_timeout,
-                    };
-                }
+    let mut cause = Some(error);
+    while let Some(e) = cause {
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            if io.kind() == std::io::ErrorKind::TimedOut {
+                return TransportError::ConnectTimeout {
+                    authority: endpoint.authority.to_string(),
+                    after: config.connect_timeout,
+                };
             }
-            cause = e.source();
         }
-        TransportError::Connect {
-            authority: authority.to_string(),
-            detail,
-        }
-    } else {
-        TransportError::Io {
-            authority: authority.to_string(),
-            detail,
-        }
+        cause = e.source();
+    }
+    TransportError::Connect {
+        authority: endpoint.authority.to_string(),
+        detail: error_chain(error),
     }
 }
 

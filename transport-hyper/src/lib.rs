@@ -37,6 +37,7 @@
 pub mod driver;
 mod hyper_transport;
 pub mod journal;
+mod pool;
 mod transport;
 mod wire;
 

@@ -17,6 +17,11 @@ use tokio::net::TcpListener;
 
 /// Starts a hyper server; returns its address and a counter of accepted connections.
 async fn hyper_server() -> (SocketAddr, Arc<AtomicUsize>) {
+    hyper_server_with(true).await
+}
+
+/// [`hyper_server`], with keep-alive on or off (off: every response says `Connection: close`).
+async fn hyper_server_with(keep_alive: bool) -> (SocketAddr, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let connections = Arc::new(AtomicUsize::new(0));
@@ -29,6 +34,7 @@ async fn hyper_server() -> (SocketAddr, Arc<AtomicUsize>) {
             counter.fetch_add(1, Ordering::SeqCst);
             tokio::spawn(async move {
                 let _ = hyper::server::conn::http1::Builder::new()
+                    .keep_alive(keep_alive)
                     .serve_connection(TokioIo::new(stream), service_fn(handle))
                     .await;
             });
@@ -52,6 +58,10 @@ async fn handle(request: http::Request<Incoming>) -> Result<http::Response<Full<
             reply(200, b"late".to_vec())
         }
         "/big" => reply(200, vec![b'x'; 2048]),
+        "/host" => {
+            let host = request.headers().get("host").map(|v| v.as_bytes().to_vec());
+            reply(200, host.unwrap_or_else(|| b"(none)".to_vec()))
+        }
         "/missing" => reply(404, b"<Error><Code>NoSuchKey</Code></Error>".to_vec()),
         _ => {
             let method = request.method().to_string();
@@ -135,6 +145,120 @@ async fn connections_are_pooled_and_reused() {
         assert_eq!(response.status(), 200);
     }
     assert_eq!(connections.load(Ordering::SeqCst), 1);
+}
+
+#[tokio::test]
+async fn a_host_header_is_added_only_when_the_request_has_none() {
+    let (addr, _) = hyper_server().await;
+    let t = transport(|_| {});
+    let response = t.send(get(format!("http://{addr}/host"))).await.unwrap();
+    assert_eq!(
+        response.body().as_ref(),
+        addr.to_string().as_bytes(),
+        "host and port"
+    );
+    let own = http::Request::get(format!("http://{addr}/host"))
+        .header("host", "bucket.example.com")
+        .body(Bytes::new())
+        .unwrap();
+    let response = t.send(own).await.unwrap();
+    assert_eq!(response.body().as_ref(), b"bucket.example.com");
+}
+
+#[tokio::test]
+async fn a_connection_the_server_closes_is_not_reused() {
+    let (addr, connections) = hyper_server_with(false).await;
+    let t = transport(|_| {});
+    for i in 0..3 {
+        let response = t.send(get(format!("http://{addr}/n{i}"))).await.unwrap();
+        assert_eq!(response.status(), 200, "request {i}");
+    }
+    assert_eq!(connections.load(Ordering::SeqCst), 3);
+}
+
+#[tokio::test]
+async fn a_pooled_connection_closed_by_the_server_while_idle_is_replaced() {
+    // Answers one request per connection with a keep-alive response, and closes the connection
+    // when the test says so (after the client has pooled it).
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let close = Arc::new(tokio::sync::Notify::new());
+    let (closed_tx, mut closed) = tokio::sync::mpsc::unbounded_channel();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let (server_close, counter) = (Arc::clone(&close), Arc::clone(&connections));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
+            let mut head = Vec::new();
+            let mut buf = [0u8; 1024];
+            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+                match stream.read(&mut buf).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => head.extend_from_slice(&buf[..n]),
+                }
+            }
+            let _ = stream
+                .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
+                .await;
+            server_close.notified().await;
+            drop(stream);
+            let _ = closed_tx.send(());
+        }
+    });
+    let t = transport(|_| {});
+    for i in 0..3 {
+        let response = t.send(get(format!("http://{addr}/n{i}"))).await.unwrap();
+        assert_eq!(response.body().as_ref(), b"ok", "request {i}");
+        close.notify_one();
+        closed.recv().await.unwrap();
+        // Give the client's connection task time to read the end of the stream.
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        3,
+        "each request had a fresh connection"
+    );
+}
+
+#[tokio::test]
+async fn idle_connections_expire_and_the_idle_bound_is_kept() {
+    let (addr, connections) = hyper_server().await;
+    let t = transport(|c| c.pool_idle_timeout = Duration::from_millis(20));
+    t.send(get(format!("http://{addr}/a"))).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    t.send(get(format!("http://{addr}/b"))).await.unwrap();
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        2,
+        "the first connection expired"
+    );
+
+    let (addr, connections) = hyper_server().await;
+    let t = transport(|c| c.pool_max_idle_per_host = 0);
+    t.send(get(format!("http://{addr}/a"))).await.unwrap();
+    t.send(get(format!("http://{addr}/b"))).await.unwrap();
+    assert_eq!(connections.load(Ordering::SeqCst), 2, "no connection is kept");
+
+    // Two requests at once need two connections; with one kept, a third one reuses it.
+    let (addr, connections) = hyper_server().await;
+    let t = transport(|c| c.pool_max_idle_per_host = 1);
+    let (a, b) = tokio::join!(
+        t.send(get(format!("http://{addr}/x"))),
+        t.send(get(format!("http://{addr}/x")))
+    );
+    assert_eq!(
+        (a.unwrap().status().as_u16(), b.unwrap().status().as_u16()),
+        (200, 200)
+    );
+    assert_eq!(connections.load(Ordering::SeqCst), 2);
+    t.send(get(format!("http://{addr}/c"))).await.unwrap();
+    t.send(get(format!("http://{addr}/d"))).await.unwrap();
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        2,
+        "the kept one serves the rest"
+    );
 }
 
 #[tokio::test]
