@@ -167,7 +167,9 @@ impl Inner {
         loop {
             let (mut sender, reused) = match self.pool.checkout(endpoint, Instant::now()) {
                 Some(sender) => (sender, true),
-                None => (self.connect(endpoint).await?, false),
+                // Boxed: making a connection is rare, and its state would otherwise sit in every
+                // request's future.
+                None => (Box::pin(self.connect(endpoint)).await?, false),
             };
             // A pooled connection the server has closed fails here or in `try_send_request` with
             // the request handed back unsent: then the next one (or a new one) takes it. The
