@@ -331,6 +331,26 @@ async fn a_response_cut_short_is_an_io_error() {
 }
 
 #[tokio::test]
+async fn a_response_head_larger_than_the_read_buffer_is_read() {
+    // OSS allows 8 KB of user metadata, which a HEAD returns as headers: the response head can be
+    // larger than hyper's first 8 KiB read buffer (and must not be cut at any fixed small size).
+    let mut raw = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n".to_vec();
+    for i in 0..40 {
+        raw.extend_from_slice(format!("x-oss-meta-m{i:02}: {}\r\n", "v".repeat(500)).as_bytes());
+    }
+    raw.extend_from_slice(b"\r\n");
+    assert!(raw.len() > 20_000);
+    let addr = raw_server(raw.leak()).await;
+    let request = http::Request::head(format!("http://{addr}/"))
+        .body(Bytes::new())
+        .unwrap();
+    let response = transport(|_| {}).send(request).await.unwrap();
+    assert_eq!(response.status(), 200);
+    assert_eq!(response.headers().len(), 41);
+    assert_eq!(response.headers()["x-oss-meta-m39"].len(), 500);
+}
+
+#[tokio::test]
 async fn https_to_a_plain_http_server_fails_the_handshake() {
     let (addr, _) = hyper_server().await;
     let error = transport(|_| {})
