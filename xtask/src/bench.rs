@@ -304,7 +304,10 @@ fn format_ns(ns: f64) -> String {
 #[derive(Debug, Clone, Copy)]
 struct Measured {
     wall: Duration,
+    /// User + system CPU time.
     cpu: Duration,
+    /// The system (kernel) share of `cpu`.
+    sys: Duration,
     max_rss_kib: u64,
     success: bool,
 }
@@ -416,7 +419,8 @@ fn measure_all(
          Ideal = ceil(parts / concurrency) × latency + 3 round trips (HEAD, Initiate, Complete), a round trip \
          measured as the median of unsigned HEADs on one loopback connection: {:.0} µs (so the ideal leaves out \
          process start-up and signing, and the ratio is conservative). Wall is the child process's, start-up \
-         included; `in-copy` is the `elapsed_ms` partcopy reports. CPU is user+sys of the whole process (wait4); \
+         included; `in-copy` is the `elapsed_ms` partcopy reports. CPU is user+sys of the whole process (wait4), \
+         its kernel (sys) share in brackets; \
          journal bytes come from a separate run of the same copy whose Complete fails (partcopy removes the \
          journal after a successful copy). The emulator runs on the same cores: its CPU per request (from /proc) \
          is shown because client and server together must fit in the latency window at high concurrency. The \
@@ -438,12 +442,12 @@ fn measure_all(
         journal_bytes.insert(parts, bench.journal_bytes(parts)?);
     }
 
-    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max |\n\
+    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part (kernel) | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max |\n\
                   |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     let row = |run: &Run| {
         let ideal = ideal(run.parts, run.concurrency, latency, rtt);
         format!(
-            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs | {:.1} MiB | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} |",
             run.parts,
             run.concurrency,
             run.process.wall.as_secs_f64(),
@@ -452,6 +456,7 @@ fn measure_all(
             ideal.as_secs_f64(),
             run.process.wall.as_secs_f64() / ideal.as_secs_f64(),
             cpu_per_part_us(run),
+            sys_per_part_us(run),
             run.process.max_rss_kib as f64 / 1024.0,
             journal_bytes.get(&run.parts).map_or("?".into(), u64::to_string),
             run.max_in_flight,
@@ -612,6 +617,7 @@ fn median_run(mut runs: Vec<Run>) -> Run {
     }
     let wall = median(runs.iter().map(|r| r.process.wall).collect());
     let cpu = median(runs.iter().map(|r| r.process.cpu).collect());
+    let sys = median(runs.iter().map(|r| r.process.sys).collect());
     let rss = median(runs.iter().map(|r| r.process.max_rss_kib).collect());
     let inner = runs
         .iter()
@@ -638,6 +644,7 @@ fn median_run(mut runs: Vec<Run>) -> Run {
     let mut run = runs.swap_remove(0);
     run.process.wall = wall;
     run.process.cpu = cpu;
+    run.process.sys = sys;
     run.process.max_rss_kib = rss;
     run.inner_ms = inner;
     run.server_cpu = server;
@@ -648,6 +655,10 @@ fn median_run(mut runs: Vec<Run>) -> Run {
 
 fn cpu_per_part_us(run: &Run) -> f64 {
     run.process.cpu.as_secs_f64() * 1e6 / f64::from(run.parts.max(1))
+}
+
+fn sys_per_part_us(run: &Run) -> f64 {
+    run.process.sys.as_secs_f64() * 1e6 / f64::from(run.parts.max(1))
 }
 
 impl Bench {
@@ -1029,6 +1040,7 @@ fn reap(child: &Child, start: Instant) -> Result<Measured, String> {
     Ok(Measured {
         wall,
         cpu: tv(usage.ru_utime) + tv(usage.ru_stime),
+        sys: tv(usage.ru_stime),
         max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
     })
@@ -1147,6 +1159,7 @@ mod tests {
             process: Measured {
                 wall: Duration::from_millis(wall_ms),
                 cpu: Duration::from_millis(cpu_ms),
+                sys: Duration::from_millis(cpu_ms / 2),
                 max_rss_kib: rss,
                 success: true,
             },
@@ -1167,6 +1180,7 @@ mod tests {
         ]);
         assert_eq!(m.process.wall, Duration::from_millis(20));
         assert_eq!(m.process.cpu, Duration::from_millis(7));
+        assert_eq!(m.process.sys, Duration::from_millis(3));
         assert_eq!(m.process.max_rss_kib, 800);
         assert_eq!(m.inner_ms, Some(19));
         assert_eq!(m.server_cpu, Some(Duration::from_millis(14)));
