@@ -7,7 +7,9 @@
 //!    release `partcopy` binary copying a virtual object of N parts of 1 MiB (a COS copy across
 //!    regions, with `--checkpoint-dir`) at several concurrencies. Each run is a child process reaped
 //!    with `wait4`, which gives its user+sys CPU time and peak RSS.
-//! 3. Scale: the same at several part counts and one concurrency.
+//! 3. Scale: the same at several part counts and one concurrency. Then the HTTP exchanges alone
+//!    (`xtask/floor`): as many requests through the same transport, window and latency, without the
+//!    copy, whose CPU per request is the floor under partcopy's CPU per part.
 //! 4. Peers: cos-python-sdk-v5 `CosS3Client.copy` and alibabacloud-oss-v2 `Copier`
 //!    (`xtask/bench/peers.py`, in the venv `sdk-check` manages) against partcopy on the same object,
 //!    part size and concurrency.
@@ -335,6 +337,8 @@ struct Bench {
     cos_key: (String, String),
     oss_key: (String, String),
     partcopy: PathBuf,
+    /// `xtask/floor`'s `exchange-floor`: HTTP exchanges alone, through the same transport.
+    floor: PathBuf,
     scratch: PathBuf,
     counter: u32,
     emulator_pid: u32,
@@ -356,9 +360,21 @@ fn end_to_end(
         None
     };
     let mut cmd = Command::new(cargo);
-    cmd.args(["build", "--release", "-p", "partcopy", "-p", "partcopy-emulator"])
-        .current_dir(root);
-    run_quiet(&mut cmd, "cargo build --release -p partcopy -p partcopy-emulator")?;
+    cmd.args([
+        "build",
+        "--release",
+        "-p",
+        "partcopy",
+        "-p",
+        "partcopy-emulator",
+        "-p",
+        "xtask-floor",
+    ])
+    .current_dir(root);
+    run_quiet(
+        &mut cmd,
+        "cargo build --release -p partcopy -p partcopy-emulator -p xtask-floor",
+    )?;
     let release = target.join("release");
     let buckets = [
         format!("cos:{COS_SRC}:{COS_SRC_REGION}"),
@@ -389,6 +405,7 @@ fn end_to_end(
         cos_key: key("cos")?,
         oss_key: key("oss")?,
         partcopy: release.join("partcopy"),
+        floor: release.join("exchange-floor"),
         scratch,
         counter: 0,
         emulator_pid: emulator.0.id(),
@@ -495,6 +512,7 @@ fn measure_all(
         let _ = writeln!(report, "{}", row(&run));
     }
     report.push('\n');
+    floor(settings, bench, &runs, latency, report)?;
 
     for run in runs.iter().filter(|r| r.parts == settings.parts) {
         let ratio =
@@ -530,6 +548,56 @@ fn measure_all(
     if let Some(python) = python {
         peers(settings, bench, python, &runs, report, targets)?;
     }
+    Ok(())
+}
+
+/// The HTTP exchanges alone: as many requests as the concurrency runs copied parts, through the
+/// same transport with the same window and latency, without rendering, signing, parsing, job or
+/// journal (`xtask/floor`). Their CPU per request is the floor under partcopy's CPU per part.
+fn floor(
+    settings: &Settings,
+    bench: &mut Bench,
+    runs: &[Run],
+    latency: Duration,
+    report: &mut String,
+) -> Result<(), String> {
+    let _ = writeln!(
+        report,
+        "### HTTP exchanges alone ({} requests)\n\n\
+         The same transport, configured and driven as `partcopy` does (one thread, a pooled connection \
+         per request in flight), sends unsigned HEADs that the emulator answers (403, a small XML body) \
+         after the same {} ms: no rendering, signing, parsing, job or journal. Its CPU per request is \
+         what the HTTP stack and the kernel cost per exchange; partcopy's CPU per part above it is what \
+         the copy itself costs. Ideal = ceil(requests / concurrency) × latency.\n\n\
+         | concurrency | wall | ideal | wall/ideal | CPU/request (kernel) | peak RSS | partcopy CPU/part | partcopy − floor |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|",
+        settings.parts, settings.latency_ms
+    );
+    for &concurrency in &settings.concurrencies {
+        let mut measured = Vec::new();
+        for _ in 0..bench.repeat.max(1) {
+            measured.push(bench.floor_once(settings.parts, concurrency, latency)?);
+        }
+        let run = median_run(measured);
+        let ideal = latency * settings.parts.div_ceil(concurrency);
+        let ours = runs
+            .iter()
+            .find(|r| r.parts == settings.parts && r.concurrency == concurrency)
+            .map(cpu_per_part_us);
+        let _ = writeln!(
+            report,
+            "| {concurrency} | {:.3} s | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} |",
+            run.process.wall.as_secs_f64(),
+            ideal.as_secs_f64(),
+            run.process.wall.as_secs_f64() / ideal.as_secs_f64(),
+            cpu_per_part_us(&run),
+            sys_per_part_us(&run),
+            run.process.max_rss_kib as f64 / 1024.0,
+            ours.map_or("?".into(), |us| format!("{us:.1} µs")),
+            ours.map_or("?".into(), |us| format!("{:.1} µs", us - cpu_per_part_us(&run))),
+        );
+    }
+    report.push('\n');
     Ok(())
 }
 
@@ -790,6 +858,34 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
+        })
+    }
+
+    /// One run of `exchange-floor`: `requests` HEADs at `concurrency`, each delayed by `latency`.
+    fn floor_once(&mut self, requests: u32, concurrency: u32, latency: Duration) -> Result<Run, String> {
+        let what = format!("exchange-floor {requests} requests at concurrency {concurrency}");
+        eprintln!("bench: {what}");
+        let plan =
+            json!({"ops": {"HeadObject": {"latency_ms": latency.as_millis() as u64}}, "overwrite": null});
+        admin_call(&self.admin, "PUT", "/faults", Some(&plan))?;
+        let url = format!("{}/{COS_DST}/bench/floor", self.endpoint.trim_end_matches('/'));
+        let mut cmd = Command::new(&self.floor);
+        cmd.args([url, requests.to_string(), concurrency.to_string()]);
+        let (process, stdout) = measure(&mut cmd, &what)?;
+        admin_call(&self.admin, "DELETE", "/faults", None)?;
+        let summary: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
+        if !process.success || summary["requests"].as_u64() != Some(u64::from(requests)) {
+            return Err(format!("{what} failed: {}", stdout.trim()));
+        }
+        Ok(Run {
+            parts: requests,
+            concurrency,
+            process,
+            inner_ms: summary["elapsed_ms"].as_u64(),
+            requests: Some(u64::from(requests)),
+            max_in_flight: 0,
+            server_cpu: None,
+            overshoot_us: None,
         })
     }
 
