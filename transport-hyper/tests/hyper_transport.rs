@@ -78,20 +78,25 @@ async fn handle(request: http::Request<Incoming>) -> Result<http::Response<Full<
     }
 }
 
+/// Reads from `stream` until the end of a request head (or of the stream).
+async fn read_head(stream: &mut tokio::net::TcpStream) {
+    let mut head = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !head.windows(4).any(|w| w == b"\r\n\r\n") {
+        match stream.read(&mut buf).await {
+            Ok(0) | Err(_) => break,
+            Ok(n) => head.extend_from_slice(&buf[..n]),
+        }
+    }
+}
+
 /// Starts a server that reads one request head, writes `raw` verbatim and closes the connection.
 async fn raw_server(raw: &'static [u8]) -> SocketAddr {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
+            read_head(&mut stream).await;
             let _ = stream.write_all(raw).await;
             let _ = stream.shutdown().await;
         }
@@ -189,14 +194,7 @@ async fn a_pooled_connection_closed_by_the_server_while_idle_is_replaced() {
     tokio::spawn(async move {
         while let Ok((mut stream, _)) = listener.accept().await {
             counter.fetch_add(1, Ordering::SeqCst);
-            let mut head = Vec::new();
-            let mut buf = [0u8; 1024];
-            while !head.windows(4).any(|w| w == b"\r\n\r\n") {
-                match stream.read(&mut buf).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => head.extend_from_slice(&buf[..n]),
-                }
-            }
+            read_head(&mut stream).await;
             let _ = stream
                 .write_all(b"HTTP/1.1 200 OK\r\ncontent-length: 2\r\n\r\nok")
                 .await;
@@ -221,26 +219,42 @@ async fn a_pooled_connection_closed_by_the_server_while_idle_is_replaced() {
     );
 }
 
+/// Sends `count` GETs one after another, pausing `pause` between them, through one transport made
+/// with `tweak`; returns how many connections the server accepted.
+async fn connections_for(tweak: impl FnOnce(&mut HyperConfig), count: usize, pause: Duration) -> usize {
+    let (addr, connections) = hyper_server().await;
+    let t = transport(tweak);
+    for i in 0..count {
+        if i > 0 {
+            tokio::time::sleep(pause).await;
+        }
+        t.send(get(format!("http://{addr}/n{i}"))).await.unwrap();
+    }
+    connections.load(Ordering::SeqCst)
+}
+
 #[tokio::test]
 async fn idle_connections_expire_and_the_idle_bound_is_kept() {
-    let (addr, connections) = hyper_server().await;
-    let t = transport(|c| c.pool_idle_timeout = Duration::from_millis(20));
-    t.send(get(format!("http://{addr}/a"))).await.unwrap();
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    t.send(get(format!("http://{addr}/b"))).await.unwrap();
+    let expiring = |c: &mut HyperConfig| c.pool_idle_timeout = Duration::from_millis(20);
+    let pause = Duration::from_millis(200);
     assert_eq!(
-        connections.load(Ordering::SeqCst),
+        connections_for(expiring, 2, pause).await,
         2,
         "the first connection expired"
     );
+    assert_eq!(
+        connections_for(|_| {}, 2, pause).await,
+        1,
+        "kept for 60 s by default"
+    );
+    let none = |c: &mut HyperConfig| c.pool_max_idle_per_host = 0;
+    assert_eq!(
+        connections_for(none, 2, Duration::ZERO).await,
+        2,
+        "no connection is kept"
+    );
 
-    let (addr, connections) = hyper_server().await;
-    let t = transport(|c| c.pool_max_idle_per_host = 0);
-    t.send(get(format!("http://{addr}/a"))).await.unwrap();
-    t.send(get(format!("http://{addr}/b"))).await.unwrap();
-    assert_eq!(connections.load(Ordering::SeqCst), 2, "no connection is kept");
-
-    // Two requests at once need two connections; with one kept, a third one reuses it.
+    // Two requests at once need two connections; with one kept, the later ones reuse it.
     let (addr, connections) = hyper_server().await;
     let t = transport(|c| c.pool_max_idle_per_host = 1);
     let (a, b) = tokio::join!(
