@@ -388,7 +388,9 @@ async fn a_uri_without_scheme_or_host_is_invalid() {
 }
 
 /// Starts an HTTPS server with a fresh self-signed certificate for 127.0.0.1.
-async fn tls_server() -> SocketAddr {
+/// Starts a hyper server over TLS with a self-signed certificate for 127.0.0.1; returns its address
+/// and a counter of accepted connections.
+async fn tls_server() -> (SocketAddr, Arc<AtomicUsize>) {
     use tokio_rustls::rustls::pki_types::{CertificateDer, PrivateKeyDer, PrivatePkcs8KeyDer};
     let certified = rcgen::generate_simple_self_signed(vec!["127.0.0.1".to_string()]).unwrap();
     let cert = CertificateDer::from(certified.cert.der().to_vec());
@@ -403,8 +405,11 @@ async fn tls_server() -> SocketAddr {
     let acceptor = tokio_rustls::TlsAcceptor::from(Arc::new(config));
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
+    let connections = Arc::new(AtomicUsize::new(0));
+    let counter = Arc::clone(&connections);
     tokio::spawn(async move {
         while let Ok((stream, _)) = listener.accept().await {
+            counter.fetch_add(1, Ordering::SeqCst);
             let acceptor = acceptor.clone();
             tokio::spawn(async move {
                 let Ok(tls) = acceptor.accept(stream).await else {
@@ -416,12 +421,12 @@ async fn tls_server() -> SocketAddr {
             });
         }
     });
-    addr
+    (addr, connections)
 }
 
 #[tokio::test]
 async fn https_checks_certificates_and_the_test_only_opt_out_skips_the_check() {
-    let addr = tls_server().await;
+    let (addr, connections) = tls_server().await;
     let url = format!("https://{addr}/tls-path");
     // A self-signed certificate is not in the system trust store: refused.
     let error = transport(|_| {}).send(get(url.clone())).await.unwrap_err();
@@ -430,11 +435,16 @@ async fn https_checks_certificates_and_the_test_only_opt_out_skips_the_check() {
         error.to_string().to_lowercase().contains("certificate"),
         "{error}"
     );
-    // With the opt-out, the same endpoint answers over TLS.
-    let response = transport(|c| c.insecure_skip_verify = true)
-        .send(get(url))
-        .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
-    assert_eq!(response.body().as_ref(), b"GET /tls-path  ");
+    // With the opt-out, the same endpoint answers over TLS, and keeps the connection for the next.
+    let t = transport(|c| c.insecure_skip_verify = true);
+    for _ in 0..3 {
+        let response = t.send(get(url.clone())).await.unwrap();
+        assert_eq!(response.status(), 200);
+        assert_eq!(response.body().as_ref(), b"GET /tls-path  ");
+    }
+    assert_eq!(
+        connections.load(Ordering::SeqCst),
+        2,
+        "one refused handshake, then one connection for three requests"
+    );
 }
