@@ -579,7 +579,8 @@ fn floor(
             measured.push(bench.floor_once(settings.parts, concurrency, latency)?);
         }
         let run = median_run(measured);
-        let ideal = latency * settings.parts.div_ceil(concurrency);
+        // No round trips outside the window: every request is one of the window's.
+        let ideal = ideal(settings.parts, concurrency, latency, Duration::ZERO);
         let ours = runs
             .iter()
             .find(|r| r.parts == settings.parts && r.concurrency == concurrency)
@@ -749,8 +750,10 @@ impl Bench {
         Ok(())
     }
 
-    fn set_latency(&self, latency_ms: u64) -> Result<(), String> {
-        let plan = json!({"ops": {"UploadPartCopy": {"latency_ms": latency_ms}}, "overwrite": null});
+    /// Injects `latency_ms` on operation `op` alone (an emulator operation name) and resets the
+    /// emulator's statistics.
+    fn set_latency(&self, op: &str, latency_ms: u64) -> Result<(), String> {
+        let plan = json!({"ops": {op: {"latency_ms": latency_ms}}, "overwrite": null});
         admin_call(&self.admin, "PUT", "/faults", Some(&plan))?;
         admin_call(&self.admin, "POST", "/stats/reset", None)?;
         Ok(())
@@ -829,7 +832,7 @@ impl Bench {
             if cos { "COS" } else { "OSS" }
         );
         eprintln!("bench: {what}");
-        self.set_latency(latency_ms)?;
+        self.set_latency("UploadPartCopy", latency_ms)?;
         let dir = self.next_dir()?;
         let dst_key = format!("bench/copy-{}", self.counter);
         let mut cmd = self.partcopy_command(cos, parts, concurrency, &dst_key, &dir);
@@ -865,9 +868,7 @@ impl Bench {
     fn floor_once(&mut self, requests: u32, concurrency: u32, latency: Duration) -> Result<Run, String> {
         let what = format!("exchange-floor {requests} requests at concurrency {concurrency}");
         eprintln!("bench: {what}");
-        let plan =
-            json!({"ops": {"HeadObject": {"latency_ms": latency.as_millis() as u64}}, "overwrite": null});
-        admin_call(&self.admin, "PUT", "/faults", Some(&plan))?;
+        self.set_latency("HeadObject", latency.as_millis() as u64)?;
         let url = format!("{}/{COS_DST}/bench/floor", self.endpoint.trim_end_matches('/'));
         let mut cmd = Command::new(&self.floor);
         cmd.args([url, requests.to_string(), concurrency.to_string()]);
@@ -930,7 +931,7 @@ impl Bench {
     ) -> Result<Run, String> {
         let what = format!("{which} SDK copy helper, {parts} parts at concurrency {concurrency}");
         eprintln!("bench: {what}");
-        self.set_latency(latency_ms)?;
+        self.set_latency("UploadPartCopy", latency_ms)?;
         self.counter += 1;
         let dst_key = format!("bench/peer-{}", self.counter);
         let (src, src_region, dst) = if which == "cos" {
