@@ -436,7 +436,7 @@ proptest! {
         prop_assert_eq!(object.size, setup.size);
         let expected: Option<Vec<_>> = match setup.plan() {
             Plan::Single { .. } => None,
-            Plan::Multipart { .. } => Some(setup.plan().parts().map(|p| p.range).collect()),
+            plan @ Plan::Multipart { .. } => Some(plan.parts().map(|p| p.range).collect()),
         };
         prop_assert_eq!(object.parts, expected);
         prop_assert!(run2.max_parts_in_flight <= setup.concurrency as usize);
