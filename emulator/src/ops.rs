@@ -10,7 +10,7 @@ use crate::config::Limits;
 use crate::dialect::{http_date, iso8601, now_millis, parse_http_date, Provider, ServiceError};
 use crate::request::{decode, host_style, parse_query, HostStyle, Request};
 use crate::segments::Content;
-use crate::store::{etags_match, multipart_etag, simple_etag, Bucket, Object, Part, Store, Upload};
+use crate::store::{etags_match, multipart_etag, new_part, simple_etag, Bucket, Object, Part, Store, Upload};
 use crate::xml::{parse_complete, XmlWriter};
 
 /// A successful answer.
@@ -798,11 +798,7 @@ fn upload_part(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
     }
     check_content_md5(req)?;
     let content = Content::literal(req.body.clone());
-    let part = Part {
-        etag: simple_etag(req.provider, &content),
-        last_modified: now_millis(),
-        content,
-    };
+    let part = new_part(req.provider, content);
     let reply = Reply::empty(StatusCode::OK)
         .header("etag", quoted(&part.etag))
         .header(crc_header(req.provider), part.content.crc64().to_string());
@@ -846,11 +842,7 @@ pub(crate) fn upload_part_copy(
         return Err(entity_too_large());
     }
     let content = object.content.slice(start, len);
-    let part = Part {
-        etag: simple_etag(provider, &content),
-        last_modified: now_millis(),
-        content,
-    };
+    let part = new_part(provider, content);
     let mut xml = XmlWriter::new();
     xml.open("CopyPartResult")
         .element("LastModified", iso8601(part.last_modified))
@@ -971,13 +963,19 @@ fn complete(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError>
     if chosen.windows(2).any(|w| w[0].0 >= w[1].0) {
         return Err(ServiceError::invalid_part_order());
     }
+    // The chosen numbers ascend (checked above), like the map's keys: one walk finds them all.
+    let mut uploaded = upload.parts.iter().peekable();
     let mut parts = Vec::with_capacity(chosen.len());
     for (number, etag) in &chosen {
-        let part = upload.parts.get(number).ok_or_else(|| {
-            ServiceError::invalid_part(format!(
-                "One or more of the specified parts could not be found: part {number}."
-            ))
-        })?;
+        while uploaded.next_if(|(n, _)| *n < number).is_some() {}
+        let part = match uploaded.next_if(|(n, _)| *n == number) {
+            Some((_, part)) => part,
+            None => {
+                return Err(ServiceError::invalid_part(format!(
+                    "One or more of the specified parts could not be found: part {number}."
+                )))
+            }
+        };
         if !etags_match(etag, &part.etag) {
             return Err(ServiceError::invalid_part(format!(
                 "The specified entity tag of part {number} does not match the part's entity tag."
@@ -992,9 +990,8 @@ fn complete(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError>
         return Err(ServiceError::entity_too_small());
     }
     let content = Content::concat(parts.iter().map(|p| &p.content));
-    let etags: Vec<&str> = parts.iter().map(|p| p.etag.as_str()).collect();
     let object = Object {
-        etag: multipart_etag(provider, &etags),
+        etag: multipart_etag(provider, parts.iter().map(|p| &p.digest)),
         headers: upload.headers.clone(),
         tags: upload.tags.clone(),
         last_modified: now_millis(),
@@ -1156,9 +1153,9 @@ mod tests {
 
     #[test]
     fn multipart_etag_shape() {
-        let e = multipart_etag(Provider::Cos, &["900150983cd24fb0d6963f7d28e17f72"]);
+        let e = multipart_etag(Provider::Cos, [[0x90u8; 16]].iter());
         assert!(e.ends_with("-1") && e.len() == 34);
-        let o = multipart_etag(Provider::Oss, &["900150983CD24FB0D6963F7D28E17F72"; 3]);
+        let o = multipart_etag(Provider::Oss, [[0x90u8; 16]; 3].iter());
         assert!(o.ends_with("-3") && o.chars().take(32).all(|c| !c.is_ascii_lowercase()));
     }
 }

@@ -30,8 +30,11 @@ pub struct Object {
 pub struct Part {
     /// The part's bytes.
     pub content: Content,
-    /// The part's ETag without quotes (hex digest of its content).
+    /// The part's ETag without quotes (hex of `digest`).
     pub etag: String,
+    /// The digest of its content ([`Content::digest`]), kept so that Complete hashes the parts'
+    /// binary digests without decoding 10,000 hex ETags.
+    pub digest: [u8; 16],
     /// When it was uploaded, Unix milliseconds.
     pub last_modified: i64,
 }
@@ -152,18 +155,29 @@ pub fn simple_etag(provider: Provider, content: &Content) -> String {
     provider.hex(&content.digest())
 }
 
-/// The ETag of a completed multipart upload: hex(MD5(concatenated binary part digests)) + `-N`.
-pub fn multipart_etag(provider: Provider, part_etags: &[&str]) -> String {
-    let mut md5 = Md5::new();
-    let mut digest = [0u8; 16];
-    for etag in part_etags {
-        // A part's ETag is the hex of its MD5; anything else is hashed as text.
-        match hex::decode_to_slice(etag, &mut digest) {
-            Ok(()) => md5.update(digest),
-            Err(_) => md5.update(etag.as_bytes()),
-        }
+/// A part with this content: its ETag as `provider` formats it, its digest, uploaded now.
+pub fn new_part(provider: Provider, content: Content) -> Part {
+    let digest = content.digest();
+    Part {
+        etag: provider.hex(&digest),
+        digest,
+        last_modified: crate::dialect::now_millis(),
+        content,
     }
-    format!("{}-{}", provider.hex(&md5.finalize()), part_etags.len())
+}
+
+/// The ETag of a completed multipart upload: hex(MD5(concatenated binary part digests)) + `-N`.
+pub fn multipart_etag<'a>(
+    provider: Provider,
+    part_digests: impl ExactSizeIterator<Item = &'a [u8; 16]>,
+) -> String {
+    let count = part_digests.len();
+    // One buffer, hashed at once: cheaper than 10,000 updates of 16 bytes.
+    let mut all = Vec::with_capacity(count * 16);
+    for digest in part_digests {
+        all.extend_from_slice(digest);
+    }
+    format!("{}-{count}", provider.hex(&Md5::digest(&all)))
 }
 
 /// Whether two ETags name the same content: equal once surrounding spaces and quotes are stripped,
@@ -189,18 +203,26 @@ mod tests {
 
     #[test]
     fn multipart_etag_hashes_binary_md5s() {
-        let one = "0123456789abcdef0123456789abcdef";
+        let one: [u8; 16] = hex::decode("0123456789abcdef0123456789abcdef")
+            .unwrap()
+            .try_into()
+            .unwrap();
+        let two = [7u8; 16];
         let mut md5 = Md5::new();
-        md5.update(hex::decode(one).unwrap());
-        md5.update(hex::decode(one).unwrap());
-        let expected = format!("{}-2", Provider::Cos.hex(&md5.finalize()));
-        assert_eq!(multipart_etag(Provider::Cos, &[one, one]), expected);
-        // Not hex: hashed as text.
-        let mut md5 = Md5::new();
-        md5.update(b"zz");
+        md5.update(one);
+        md5.update(two);
+        let digest = md5.finalize();
         assert_eq!(
-            multipart_etag(Provider::Oss, &["zz"]),
-            format!("{}-1", Provider::Oss.hex(&md5.finalize()))
+            multipart_etag(Provider::Cos, [one, two].iter()),
+            format!("{}-2", Provider::Cos.hex(&digest))
+        );
+        assert_eq!(
+            multipart_etag(Provider::Oss, [one, two].iter()),
+            format!("{}-2", Provider::Oss.hex(&digest))
+        );
+        assert_ne!(
+            multipart_etag(Provider::Cos, [two, one].iter()),
+            multipart_etag(Provider::Cos, [one, two].iter())
         );
     }
 }
