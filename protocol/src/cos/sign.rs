@@ -81,6 +81,12 @@ fn entry_key(name: &str) -> String {
     k
 }
 
+/// Whether `key` is what [`entry_key`] makes of itself: lower-case letters, digits and `-_.~`.
+fn is_plain_key(key: &str) -> bool {
+    key.bytes()
+        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'~'))
+}
+
 fn entry_value(value: &[u8]) -> String {
     let mut v = String::with_capacity(value.len() + 8);
     push_encoded_bytes(&mut v, value, UNRESERVED);
@@ -122,9 +128,7 @@ pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical
             let mut all_plain = true;
             for (name, value) in req.headers {
                 if is_signed_header(name.as_str()) {
-                    all_plain &= name.as_str().bytes().all(|c| {
-                        c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'~')
-                    });
+                    all_plain &= is_plain_key(name.as_str());
                     plain_headers.push((name.as_str(), value.as_bytes()));
                 }
             }
@@ -143,21 +147,35 @@ pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical
             params: pl,
         } => {
             for name in hl.split(';').filter(|n| !n.is_empty()) {
-                let value = req
-                    .headers
-                    .iter()
-                    .find(|(n, _)| entry_key(n.as_str()) == name)
-                    .map(|(_, v)| v.as_bytes())
-                    .unwrap_or_default();
+                // A plain listed name is its own encoded key, and header names are lower case:
+                // one map lookup instead of encoding every header's name.
+                let value = if is_plain_key(name) {
+                    req.headers.get(name).map(|v| v.as_bytes())
+                } else {
+                    req.headers
+                        .iter()
+                        .find(|(n, _)| entry_key(n.as_str()) == name)
+                        .map(|(_, v)| v.as_bytes())
+                }
+                .unwrap_or_default();
                 headers.push(Entry {
                     key: name.to_owned(),
                     value: entry_value(value),
                 });
             }
             for name in pl.split(';').filter(|n| !n.is_empty()) {
+                // For a plain listed name, a parameter's encoded key equals it exactly when the
+                // parameter's name equals it ignoring ASCII case.
+                let plain = is_plain_key(name);
                 let value = req
                     .query_pairs()
-                    .find(|(k, _)| entry_key(k) == name)
+                    .find(|(k, _)| {
+                        if plain {
+                            k.eq_ignore_ascii_case(name)
+                        } else {
+                            entry_key(k) == name
+                        }
+                    })
                     .map(|(_, v)| entry_value(v.as_bytes()))
                     .unwrap_or_default();
                 params.push(Entry {
@@ -397,6 +415,55 @@ mod tests {
             },
         );
         assert_eq!(listed, c);
+    }
+
+    #[test]
+    fn listed_names_are_matched_by_their_encoded_keys() {
+        let mut h = HeaderMap::new();
+        h.insert("host", HeaderValue::from_static("h"));
+        h.insert("x-cos-meta-a", HeaderValue::from_static("1"));
+        h.append("x-cos-meta-a", HeaderValue::from_static("2"));
+        let v = view(&h, "/k", "partNumber=3&a%20b=x&UPLOADID=u");
+        // The reference: every header's and parameter's encoded key compared with the listed name.
+        let reference = |listed: &str, headers: bool| -> String {
+            if headers {
+                let found = h.iter().find(|(n, _)| entry_key(n.as_str()) == listed);
+                entry_value(found.map(|(_, v)| v.as_bytes()).unwrap_or_default())
+            } else {
+                let found = v.query_pairs().find(|(k, _)| entry_key(k) == listed);
+                found.map(|(_, v)| entry_value(v.as_bytes())).unwrap_or_default()
+            }
+        };
+        let headers = ["host", "Host", "x-cos-meta-a", "absent", "ho%73t"];
+        let params = ["partnumber", "partNumber", "a%20b", "uploadid", "versionid"];
+        for name in headers {
+            let c = http_string(
+                &v,
+                Selection::Listed {
+                    headers: name,
+                    params: "",
+                },
+            );
+            let line = c.http_string.lines().nth(3).unwrap_or_default().to_string();
+            assert_eq!(line, format!("{name}={}", reference(name, true)), "header {name}");
+        }
+        for name in params {
+            let c = http_string(
+                &v,
+                Selection::Listed {
+                    headers: "",
+                    params: name,
+                },
+            );
+            let line = c.http_string.lines().nth(2).unwrap_or_default().to_string();
+            assert_eq!(line, format!("{name}={}", reference(name, false)), "param {name}");
+        }
+        // The plain names found their values; the others (upper case, encoded) did not.
+        assert_eq!(reference("x-cos-meta-a", true), "1");
+        assert_eq!(reference("partnumber", false), "3");
+        assert_eq!(reference("uploadid", false), "u");
+        assert_eq!(reference("a%20b", false), "x");
+        assert_eq!(reference("Host", true), "");
     }
 
     #[test]
