@@ -315,16 +315,23 @@ pub fn complete_body(parts: &[CompletedPart]) -> String {
     s.push_str("<CompleteMultipartUpload>");
     for p in parts {
         s.push_str("<Part><PartNumber>");
-        s.push_str(&p.number.to_string());
+        push_u64(&mut s, u64::from(p.number));
         s.push_str("</PartNumber><ETag>");
-        for c in p.etag.chars() {
-            match c {
-                '&' => s.push_str("&amp;"),
-                '<' => s.push_str("&lt;"),
-                '>' => s.push_str("&gt;"),
-                c => s.push(c),
-            }
+        // ETags rarely hold a character to escape: copy runs between them whole.
+        let mut run = 0;
+        for (i, b) in p.etag.bytes().enumerate() {
+            let escaped = match b {
+                b'&' => "&amp;",
+                b'<' => "&lt;",
+                b'>' => "&gt;",
+                _ => continue,
+            };
+            // The escaped bytes are ASCII, so `run` and `i` are on character boundaries.
+            s.push_str(p.etag.get(run..i).unwrap_or_default());
+            s.push_str(escaped);
+            run = i + 1;
         }
+        s.push_str(p.etag.get(run..).unwrap_or_default());
         s.push_str("</ETag></Part>");
     }
     s.push_str("</CompleteMultipartUpload>");
@@ -378,9 +385,8 @@ fn push_u64(out: &mut String, mut n: u64) {
             break;
         }
     }
-    for &b in &buf[i..] {
-        out.push(char::from(b));
-    }
+    // The digits are ASCII.
+    out.push_str(std::str::from_utf8(&buf[i..]).unwrap_or_default());
 }
 
 fn check_range(r: &ByteRange) -> Result<(), RenderError> {
@@ -655,11 +661,16 @@ mod tests {
                 number: 2,
                 etag: "\"c\"".into(),
             },
+            CompletedPart {
+                number: 10_000,
+                etag: "<é>&".into(),
+            },
         ];
         assert_eq!(
             complete_body(&parts),
             "<CompleteMultipartUpload><Part><PartNumber>1</PartNumber><ETag>\"a&amp;b\"</ETag></Part>\
-             <Part><PartNumber>2</PartNumber><ETag>\"c\"</ETag></Part></CompleteMultipartUpload>"
+             <Part><PartNumber>2</PartNumber><ETag>\"c\"</ETag></Part>\
+             <Part><PartNumber>10000</PartNumber><ETag>&lt;é&gt;&amp;</ETag></Part></CompleteMultipartUpload>"
         );
     }
 
