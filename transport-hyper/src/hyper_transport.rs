@@ -131,6 +131,38 @@ impl HyperTransport {
     pub fn config(&self) -> &HyperConfig {
         &self.inner.config
     }
+
+    /// Closes the idle pooled connections beyond the `keep` most recently used per endpoint, for a
+    /// caller that knows it needs fewer from now on. The CLI calls it once its copy is down to
+    /// Complete: the surplus of a wide window then closes while the service works on Complete,
+    /// instead of at exit.
+    ///
+    /// Inside a tokio runtime the connections are closed by a task that first lets the runtime run
+    /// the tasks already woken, so a request the caller is about to send is written before the
+    /// closing starts; outside one they are closed at once.
+    ///
+    /// ```
+    /// # use partcopy_transport_hyper::{HyperConfig, HyperTransport};
+    /// let transport = HyperTransport::new(HyperConfig::default()).unwrap();
+    /// transport.close_idle(1); // nothing pooled yet: nothing to close
+    /// ```
+    pub fn close_idle(&self, keep: usize) {
+        let surplus = self.inner.pool.shrink(keep);
+        if surplus.is_empty() {
+            return;
+        }
+        tracing::debug!(connections = surplus.len(), keep, "closing idle connections");
+        match tokio::runtime::Handle::try_current() {
+            Ok(runtime) => {
+                runtime.spawn(async move {
+                    tokio::task::yield_now().await;
+                    // Dropping a connection's sender ends its task, which closes the socket.
+                    drop(surplus);
+                });
+            }
+            Err(_) => drop(surplus),
+        }
+    }
 }
 
 impl Transport for HyperTransport {

@@ -121,6 +121,18 @@ impl<C: Connection> Pool<C> {
         }
     }
 
+    /// Takes out every endpoint's idle connections but its `keep` most recently returned ones, for
+    /// the caller to close.
+    pub fn shrink(&self, keep: usize) -> Vec<C> {
+        let mut surplus = Vec::new();
+        for idle in self.lock().iter_mut() {
+            let over = idle.connections.len().saturating_sub(keep);
+            // The list is in return order: the least recently used are the prefix.
+            surplus.extend(idle.connections.drain(..over).map(|(connection, _)| connection));
+        }
+        surplus
+    }
+
     /// How many idle connections the pool holds for `endpoint` (closed or expired ones included
     /// until the next checkout drops them).
     #[cfg(test)]
@@ -227,6 +239,26 @@ mod tests {
         gone.close();
         pool.checkin(&a, gone, t);
         assert_eq!(pool.idle(&a), 0, "a closed connection is not taken back");
+    }
+
+    #[test]
+    fn shrink_takes_out_all_but_the_most_recently_returned_per_endpoint() {
+        let pool = Pool::new(8, Duration::from_secs(60));
+        let (a, b) = (endpoint("http://a/"), endpoint("http://b/"));
+        let t = Instant::now();
+        for n in ["a1", "a2", "a3"] {
+            pool.checkin(&a, Fake::new(n), t);
+        }
+        pool.checkin(&b, Fake::new("b1"), t);
+        let mut surplus: Vec<_> = pool.shrink(1).into_iter().map(|c| c.0).collect();
+        surplus.sort_unstable();
+        assert_eq!(surplus, ["a1", "a2"]);
+        assert_eq!(name(pool.checkout(&a, t)), Some("a3"));
+        assert_eq!(name(pool.checkout(&a, t)), None);
+        assert_eq!(name(pool.checkout(&b, t)), Some("b1"), "b had no surplus");
+        pool.checkin(&a, Fake::new("a4"), t);
+        assert_eq!(pool.shrink(0).len(), 1, "keep 0 takes everything");
+        assert_eq!(pool.idle(&a), 0);
     }
 
     #[test]

@@ -22,25 +22,33 @@ async fn hyper_server() -> (SocketAddr, Arc<AtomicUsize>) {
 
 /// [`hyper_server`], with keep-alive on or off (off: every response says `Connection: close`).
 async fn hyper_server_with(keep_alive: bool) -> (SocketAddr, Arc<AtomicUsize>) {
+    let (addr, accepted, _) = counting_server(keep_alive).await;
+    (addr, accepted)
+}
+
+/// A hyper server; returns its address and counters of accepted and of ended connections.
+async fn counting_server(keep_alive: bool) -> (SocketAddr, Arc<AtomicUsize>, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
-    let connections = Arc::new(AtomicUsize::new(0));
-    let counter = Arc::clone(&connections);
+    let (accepted, ended) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let (accepts, ends) = (Arc::clone(&accepted), Arc::clone(&ended));
     tokio::spawn(async move {
         loop {
             let Ok((stream, _)) = listener.accept().await else {
                 return;
             };
-            counter.fetch_add(1, Ordering::SeqCst);
+            accepts.fetch_add(1, Ordering::SeqCst);
+            let ends = Arc::clone(&ends);
             tokio::spawn(async move {
                 let _ = hyper::server::conn::http1::Builder::new()
                     .keep_alive(keep_alive)
                     .serve_connection(TokioIo::new(stream), service_fn(handle))
                     .await;
+                ends.fetch_add(1, Ordering::SeqCst);
             });
         }
     });
-    (addr, connections)
+    (addr, accepted, ended)
 }
 
 async fn handle(request: http::Request<Incoming>) -> Result<http::Response<Full<Bytes>>, Infallible> {
@@ -273,6 +281,44 @@ async fn idle_connections_expire_and_the_idle_bound_is_kept() {
         2,
         "the kept one serves the rest"
     );
+}
+
+#[tokio::test]
+async fn close_idle_closes_the_surplus_and_the_kept_connection_carries_on() {
+    let (addr, accepted, ended) = counting_server(true).await;
+    let t = transport(|_| {});
+    let url = |p: &str| format!("http://{addr}/{p}");
+    let (a, b, c) = tokio::join!(
+        t.send(get(url("a"))),
+        t.send(get(url("b"))),
+        t.send(get(url("c")))
+    );
+    assert!(a.is_ok() && b.is_ok() && c.is_ok());
+    assert_eq!(
+        accepted.load(Ordering::SeqCst),
+        3,
+        "three at once need three connections"
+    );
+
+    t.close_idle(1);
+    // The next request takes the kept connection while the other two close.
+    let d = t.send(get(url("d"))).await.unwrap();
+    assert_eq!(d.status().as_u16(), 200);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while ended.load(Ordering::SeqCst) < 2 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(ended.load(Ordering::SeqCst), 2, "the surplus was closed");
+    t.send(get(url("e"))).await.unwrap();
+    assert_eq!(accepted.load(Ordering::SeqCst), 3, "the kept one served the rest");
+    assert_eq!(ended.load(Ordering::SeqCst), 2, "and is still open");
+
+    t.close_idle(0);
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while ended.load(Ordering::SeqCst) < 3 && tokio::time::Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(5)).await;
+    }
+    assert_eq!(ended.load(Ordering::SeqCst), 3, "keep 0 closes the last one");
 }
 
 #[tokio::test]
