@@ -223,6 +223,8 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         let _ = stream.set_nodelay(true);
         let shared = Arc::clone(&shared);
         tokio::spawn(async move {
+            let counted = Arc::clone(&shared);
+            let _open = counted.recorder.connection();
             let service = service_fn(move |req| handle(Arc::clone(&shared), req));
             let _ = http1::Builder::new()
                 .keep_alive(true)

@@ -22,6 +22,8 @@ pub struct Stats {
     pub in_flight: u64,
     /// Multipart uploads initiated and neither completed nor aborted.
     pub open_uploads: u64,
+    /// Client connections open now (S3-style API only).
+    pub open_connections: u64,
     /// Injected latency as served.
     pub delays: DelayStats,
 }
@@ -121,6 +123,7 @@ struct Counters {
     max_by_op: [u64; Api::ALL.len()],
     total_in_flight: u64,
     max_total: u64,
+    open_connections: u64,
 }
 
 /// Live counters shared by the request handlers.
@@ -151,6 +154,15 @@ impl Recorder {
         c.total_in_flight = c.total_in_flight.saturating_sub(1);
     }
 
+    /// Records an accepted connection; the guard records its end when dropped.
+    pub fn connection(&self) -> OpenConnection<'_> {
+        self.counters
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .open_connections += 1;
+        OpenConnection { recorder: self }
+    }
+
     /// Records a request that waited `actual` (from its arrival) for an injected latency of `asked`.
     pub fn record_delay(&self, asked: Duration, actual: Duration) {
         let overshoot_us = actual.saturating_sub(asked).as_micros();
@@ -175,6 +187,7 @@ impl Recorder {
         let mut stats = Stats {
             max_in_flight: c.max_total,
             in_flight: c.total_in_flight,
+            open_connections: c.open_connections,
             delays: self
                 .overshoots
                 .lock()
@@ -192,6 +205,18 @@ impl Recorder {
             }
         }
         stats
+    }
+}
+
+/// Counts a connection as open until dropped (also when its task is aborted).
+pub struct OpenConnection<'a> {
+    recorder: &'a Recorder,
+}
+
+impl Drop for OpenConnection<'_> {
+    fn drop(&mut self) {
+        let mut c = self.recorder.counters.lock().unwrap_or_else(|e| e.into_inner());
+        c.open_connections = c.open_connections.saturating_sub(1);
     }
 }
 

@@ -1085,3 +1085,26 @@ mod composition {
         }
     }
 }
+
+#[tokio::test]
+async fn open_connections_are_counted_until_they_close() {
+    let emu = emulator().await;
+    let wait_for = |want: u64| {
+        let emu = &emu;
+        async move {
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while emu.stats().open_connections != want && Instant::now() < deadline {
+                tokio::time::sleep(Duration::from_millis(5)).await;
+            }
+            emu.stats().open_connections
+        }
+    };
+    assert_eq!(emu.stats().open_connections, 0);
+    let first = tokio::net::TcpStream::connect(emu.addr()).await.unwrap();
+    let second = tokio::net::TcpStream::connect(emu.addr()).await.unwrap();
+    assert_eq!(wait_for(2).await, 2);
+    drop(first);
+    assert_eq!(wait_for(1).await, 1);
+    drop(second);
+    assert_eq!(wait_for(0).await, 0);
+}
