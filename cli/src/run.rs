@@ -7,7 +7,7 @@ use std::time::{Instant, SystemTime};
 
 use partcopy_core::confirm::Evidence;
 use partcopy_core::job::{
-    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, UploadFate,
+    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, Phase, UploadFate,
 };
 use partcopy_core::ops::{
     Failure, FailureKind, MetadataDirective, ObjectMetadata, Operation, Reply, SourceInfo,
@@ -193,6 +193,7 @@ pub async fn copy(
         }
     });
     let mut last = None;
+    let mut trimmed = false;
     let result = drive(
         job,
         Arc::clone(&transport),
@@ -201,6 +202,12 @@ pub async fn copy(
         |progress| {
             if let Some(bar) = &bar {
                 bar.update(progress);
+            }
+            // Down to Complete (just handed to the driver): the window's other connections close
+            // while the service completes, rather than at exit.
+            if progress.phase == Phase::Completing && !trimmed {
+                transport.close_idle(1);
+                trimmed = true;
             }
             last = Some(progress.clone());
         },
