@@ -15,7 +15,7 @@ use criterion::{criterion_group, Criterion};
 use partcopy_core::ops::{ByteRange, Operation};
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::endpoint::{ObjectAddress, Provider};
-use partcopy_protocol::render::render;
+use partcopy_protocol::render::{render, Renderer};
 use partcopy_protocol::sign::{Scheme, SignTarget, Signer};
 use reqsign_core::{Context, SignRequest};
 
@@ -79,7 +79,9 @@ fn bench(c: &mut Criterion) {
         let (src, dst) = addresses(provider);
         let operation = op();
         let mut g = c.benchmark_group(format!("upload_part_copy/{name}"));
-        let render_sign = || black_box(render(black_box(&operation), &src, &dst, &signer, now).unwrap());
+        // As a copy job renders its requests: with one Renderer for the job's two addresses.
+        let renderer = Renderer::new(src.clone(), dst.clone());
+        let render_sign = || black_box(renderer.render(black_box(&operation), &signer, now).unwrap());
         if !looped(&format!("{name}/ours_render_sign"), || {
             render_sign();
         }) {

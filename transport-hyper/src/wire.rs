@@ -5,18 +5,18 @@ use std::time::SystemTime;
 use bytes::Bytes;
 use partcopy_core::ops::{Failure, FailureKind, Operation, Reply};
 use partcopy_protocol::endpoint::ObjectAddress;
-use partcopy_protocol::render::render;
+use partcopy_protocol::render::Renderer;
 use partcopy_protocol::sign::Signer;
 
 use crate::driver::Wire;
 
 /// Renders, signs and parses one copy job's requests with `partcopy-protocol`.
 ///
-/// It holds the job's fixed source and destination addresses and the signer for their provider.
+/// It holds the job's fixed source and destination addresses (as a [`Renderer`], which works out
+/// what all their requests share once) and the signer for their provider.
 #[derive(Debug, Clone)]
 pub struct ProtocolWire {
-    source: ObjectAddress,
-    destination: ObjectAddress,
+    renderer: Renderer,
     signer: Signer,
 }
 
@@ -24,20 +24,19 @@ impl ProtocolWire {
     /// A wire for copies from `source` to `destination`, signed by `signer`.
     pub fn new(source: ObjectAddress, destination: ObjectAddress, signer: Signer) -> Self {
         ProtocolWire {
-            source,
-            destination,
+            renderer: Renderer::new(source, destination),
             signer,
         }
     }
 
     /// The source address.
     pub fn source(&self) -> &ObjectAddress {
-        &self.source
+        self.renderer.source()
     }
 
     /// The destination address.
     pub fn destination(&self) -> &ObjectAddress {
-        &self.destination
+        self.renderer.destination()
     }
 
     /// The signer.
@@ -48,21 +47,23 @@ impl ProtocolWire {
 
 impl Wire for ProtocolWire {
     fn request(&self, op: &Operation, now: SystemTime) -> Result<http::Request<Bytes>, Failure> {
-        render(op, &self.source, &self.destination, &self.signer, now).map_err(|error| Failure {
-            kind: FailureKind::Fatal,
-            status: None,
-            code: "InvalidRequest".to_string(),
-            message: format!("cannot build the request: {error}"),
-            request_id: None,
-            retry_after: None,
-        })
+        self.renderer
+            .render(op, &self.signer, now)
+            .map_err(|error| Failure {
+                kind: FailureKind::Fatal,
+                status: None,
+                code: "InvalidRequest".to_string(),
+                message: format!("cannot build the request: {error}"),
+                request_id: None,
+                retry_after: None,
+            })
     }
 
     fn reply(&self, op: &Operation, response: &http::Response<Bytes>) -> Result<Reply, Failure> {
         let target = match op {
-            Operation::HeadSource | Operation::GetSourceTagging => &self.source,
+            Operation::HeadSource | Operation::GetSourceTagging => self.source(),
             // HeadDestination and everything that writes.
-            _ => &self.destination,
+            _ => self.destination(),
         };
         partcopy_protocol::response::parse_reply(target.provider, op, response)
     }
