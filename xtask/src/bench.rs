@@ -328,6 +328,9 @@ struct Run {
     server_cpu: Option<Duration>,
     /// How late the emulator served its injected latency: median, mean and max overshoot, µs.
     overshoot_us: Option<(u64, u64, u64)>,
+    /// The share of the machine's CPU time the hypervisor took during the run, per mille (from
+    /// /proc/stat): a busy host slows both processes and moves every figure.
+    steal_permille: Option<u64>,
 }
 
 /// The emulator, its admin API and what is needed to drive it.
@@ -442,7 +445,8 @@ fn measure_all(
          journal after a successful copy). The emulator runs on the same cores: its CPU per request (from /proc) \
          is shown because client and server together must fit in the latency window at high concurrency. The \
          overshoot is how much later than asked the emulator resumed its delayed requests (from their arrival): \
-         under load it grows with the CPU both processes need. \
+         under load it grows with the CPU both processes need. Host steal is the share of the machine's CPU time \
+         the hypervisor took during the run (/proc/stat): a few per cent of it disturbs every figure. \
          Each partcopy figure is the median of {} run(s) of the same copy.\n",
         settings.latency_ms,
         rtt.as_secs_f64() * 1e6,
@@ -459,12 +463,12 @@ fn measure_all(
         journal_bytes.insert(parts, bench.journal_bytes(parts)?);
     }
 
-    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part (kernel) | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max |\n\
-                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part (kernel) | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max | host steal |\n\
+                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     let row = |run: &Run| {
         let ideal = ideal(run.parts, run.concurrency, latency, rtt);
         format!(
-            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} | {} |",
             run.parts,
             run.concurrency,
             run.process.wall.as_secs_f64(),
@@ -481,6 +485,7 @@ fn measure_all(
             server_cpu_per_request_us(run),
             run.overshoot_us
                 .map_or("?".into(), |(p50, mean, max)| format!("{p50}/{mean}/{max} µs")),
+            steal_percent(run),
         )
     };
 
@@ -569,8 +574,8 @@ fn floor(
          after the same {} ms: no rendering, signing, parsing, job or journal. Its CPU per request is \
          what the HTTP stack and the kernel cost per exchange; partcopy's CPU per part above it is what \
          the copy itself costs. Ideal = ceil(requests / concurrency) × latency.\n\n\
-         | concurrency | wall | ideal | wall/ideal | CPU/request (kernel) | peak RSS | partcopy CPU/part | partcopy − floor |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|",
+         | concurrency | wall | ideal | wall/ideal | CPU/request (kernel) | peak RSS | partcopy CPU/part | partcopy − floor | host steal |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         settings.parts, settings.latency_ms
     );
     for &concurrency in &settings.concurrencies {
@@ -587,7 +592,7 @@ fn floor(
             .map(cpu_per_part_us);
         let _ = writeln!(
             report,
-            "| {concurrency} | {:.3} s | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} |",
+            "| {concurrency} | {:.3} s | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} |",
             run.process.wall.as_secs_f64(),
             ideal.as_secs_f64(),
             run.process.wall.as_secs_f64() / ideal.as_secs_f64(),
@@ -596,6 +601,7 @@ fn floor(
             run.process.max_rss_kib as f64 / 1024.0,
             ours.map_or("?".into(), |us| format!("{us:.1} µs")),
             ours.map_or("?".into(), |us| format!("{:.1} µs", us - cpu_per_part_us(&run))),
+            steal_percent(&run),
         );
     }
     report.push('\n');
@@ -710,7 +716,13 @@ fn median_run(mut runs: Vec<Run>) -> Run {
                 median(all.iter().map(|o| o.2).collect()),
             )
         });
+    let steal = runs
+        .iter()
+        .map(|r| r.steal_permille)
+        .collect::<Option<Vec<_>>>()
+        .map(median);
     let mut run = runs.swap_remove(0);
+    run.steal_permille = steal;
     run.process.wall = wall;
     run.process.cpu = cpu;
     run.process.sys = sys;
@@ -837,7 +849,9 @@ impl Bench {
         let dst_key = format!("bench/copy-{}", self.counter);
         let mut cmd = self.partcopy_command(cos, parts, concurrency, &dst_key, &dir);
         let server_before = process_cpu(self.emulator_pid);
+        let host_before = host_cpu();
         let (process, stdout) = measure(&mut cmd, &what)?;
+        let steal_permille = steal_permille(host_before, host_cpu());
         let server_cpu = process_cpu(self.emulator_pid)
             .zip(server_before)
             .map(|(a, b)| a.saturating_sub(b));
@@ -861,6 +875,7 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
+            steal_permille,
         })
     }
 
@@ -872,7 +887,9 @@ impl Bench {
         let url = format!("{}/{COS_DST}/bench/floor", self.endpoint.trim_end_matches('/'));
         let mut cmd = Command::new(&self.floor);
         cmd.args([url, requests.to_string(), concurrency.to_string()]);
+        let host_before = host_cpu();
         let (process, stdout) = measure(&mut cmd, &what)?;
+        let steal_permille = steal_permille(host_before, host_cpu());
         admin_call(&self.admin, "DELETE", "/faults", None)?;
         let summary: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
         if !process.success || summary["requests"].as_u64() != Some(u64::from(requests)) {
@@ -887,6 +904,7 @@ impl Bench {
             max_in_flight: 0,
             server_cpu: None,
             overshoot_us: None,
+            steal_permille,
         })
     }
 
@@ -976,6 +994,7 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
+            steal_permille: None,
         })
     }
 
@@ -1053,6 +1072,37 @@ fn process_cpu(pid: u32) -> Option<Duration> {
         .ok()
         .filter(|&t| t > 0)?;
     Some(Duration::from_micros(ticks * 1_000_000 / per_second))
+}
+
+/// The machine's stolen and total CPU time so far, in ticks, from `/proc/stat`.
+fn host_cpu() -> Option<(u64, u64)> {
+    parse_host_cpu(&std::fs::read_to_string("/proc/stat").ok()?)
+}
+
+/// The `cpu` line of `/proc/stat`: user nice system idle iowait irq softirq steal …; returns
+/// (steal, the sum of the first eight).
+fn parse_host_cpu(stat: &str) -> Option<(u64, u64)> {
+    let line = stat.lines().find(|l| l.starts_with("cpu "))?;
+    let ticks: Vec<u64> = line
+        .split_whitespace()
+        .skip(1)
+        .take(8)
+        .map(str::parse)
+        .collect::<Result<_, _>>()
+        .ok()?;
+    (ticks.len() == 8).then(|| (ticks[7], ticks.iter().sum()))
+}
+
+/// The stolen share of the CPU time between two `/proc/stat` readings, per mille.
+fn steal_permille(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Option<u64> {
+    let ((steal0, total0), (steal1, total1)) = (before?, after?);
+    let total = total1.checked_sub(total0).filter(|&t| t > 0)?;
+    Some(steal1.saturating_sub(steal0) * 1000 / total)
+}
+
+fn steal_percent(run: &Run) -> String {
+    run.steal_permille
+        .map_or("?".into(), |p| format!("{}.{} %", p / 10, p % 10))
 }
 
 fn server_cpu_per_request_us(run: &Run) -> String {
@@ -1249,6 +1299,22 @@ mod tests {
             .contains("--repeat=N"));
     }
 
+    #[test]
+    fn host_steal_is_the_stolen_share_between_two_readings() {
+        let before = "cpu  100 0 50 800 10 0 5 35 0 0\ncpu0 50 0 25 400 5 0 2 18 0 0\n";
+        let after = "cpu  160 0 80 1505 10 0 10 235 7 0\ncpu0 80 0 40 750 5 0 5 118 3 0\n";
+        assert_eq!(parse_host_cpu(before), Some((35, 1000)));
+        assert_eq!(parse_host_cpu(after), Some((235, 2000)));
+        // 200 of the 1,000 ticks between the readings were stolen.
+        assert_eq!(
+            steal_permille(parse_host_cpu(before), parse_host_cpu(after)),
+            Some(200)
+        );
+        assert_eq!(steal_permille(parse_host_cpu(after), parse_host_cpu(after)), None);
+        assert_eq!(parse_host_cpu("cpu  1 2 3\n"), None, "too few fields");
+        assert_eq!(parse_host_cpu("intr 5\n"), None);
+    }
+
     fn run(wall_ms: u64, cpu_ms: u64, rss: u64, inner: Option<u64>) -> Run {
         Run {
             parts: 10,
@@ -1265,6 +1331,7 @@ mod tests {
             max_in_flight: 2,
             server_cpu: Some(Duration::from_millis(cpu_ms * 2)),
             overshoot_us: Some((wall_ms, cpu_ms, rss)),
+            steal_permille: Some(cpu_ms * 10),
         }
     }
 
@@ -1282,6 +1349,7 @@ mod tests {
         assert_eq!(m.inner_ms, Some(19));
         assert_eq!(m.server_cpu, Some(Duration::from_millis(14)));
         assert_eq!(m.overshoot_us, Some((20, 7, 800)));
+        assert_eq!(m.steal_permille, Some(70));
         // A figure missing from any run is missing from the median.
         let m = median_run(vec![run(1, 1, 1, None), run(2, 2, 2, Some(2))]);
         assert_eq!(m.inner_ms, None);
