@@ -1,8 +1,9 @@
 //! Renders core's operations as signed `http::Request<Bytes>` for COS or OSS.
 //!
-//! [`render`] sends [`Operation::HeadSource`] and [`Operation::GetSourceTagging`] to the source and
-//! every other operation to the destination. [`head_object`], [`get_object`], [`put_object`] and
-//! [`get_object_tagging`] are the plain requests used for verification and cross-cloud copies.
+//! A [`Renderer`] holds a job's two addresses and renders its operations: [`Operation::HeadSource`]
+//! and [`Operation::GetSourceTagging`] go to the source, every other operation to the destination;
+//! [`render`] does the same for a single request. [`head_object`], [`get_object`], [`put_object`]
+//! and [`get_object_tagging`] are the plain requests used for verification and cross-cloud copies.
 //!
 //! The requests carry what the vendors' own SDKs send (cos-python-sdk-v5 for COS,
 //! alibabacloud-oss-v2 for OSS), so the golden vectors compare them header for header: keys encoded
