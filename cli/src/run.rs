@@ -294,8 +294,10 @@ fn fill_summary(summary: &mut Summary, outcome: &Outcome) {
     });
     summary.size = Some(outcome.size);
     summary.part_size = outcome.part_size;
-    summary.parts = Some(outcome.parts);
-    summary.resumed_parts = Some(outcome.resumed_parts);
+    // One PUT-Copy has no parts (nor a part size or upload): null rather than 0.
+    let multipart = outcome.mode == CopyMode::Multipart;
+    summary.parts = multipart.then_some(outcome.parts);
+    summary.resumed_parts = multipart.then_some(outcome.resumed_parts);
     summary.etag = Some(outcome.etag.clone());
     summary.upload_id = outcome.upload_id.clone();
     summary.requests = outcome.requests;

@@ -170,6 +170,17 @@ fn sizes_around_the_threshold_and_the_edges() {
         ] {
             let summary = copy_size(&world, provider, size, &[]);
             assert_eq!(summary["mode"], mode, "{provider:?} {size}");
+            if mode == "single" {
+                // One PUT-Copy has no parts, as it has no part size or upload.
+                for field in ["part_size", "parts", "resumed_parts", "upload_id"] {
+                    assert!(summary[field].is_null(), "{provider:?} {size}: {field} {summary}");
+                }
+            } else {
+                assert!(
+                    summary["parts"].as_u64() > Some(1),
+                    "{provider:?} {size}: {summary}"
+                );
+            }
         }
     }
 }
