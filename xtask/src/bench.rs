@@ -312,6 +312,9 @@ struct Measured {
     sys: Duration,
     max_rss_kib: u64,
     success: bool,
+    /// The share of the machine's CPU time the hypervisor took while the process ran, per mille
+    /// (from /proc/stat): a busy host slows every process and moves every figure.
+    steal_permille: Option<u64>,
 }
 
 /// One partcopy or peer run against the emulator.
@@ -328,9 +331,6 @@ struct Run {
     server_cpu: Option<Duration>,
     /// How late the emulator served its injected latency: median, mean and max overshoot, µs.
     overshoot_us: Option<(u64, u64, u64)>,
-    /// The share of the machine's CPU time the hypervisor took during the run, per mille (from
-    /// /proc/stat): a busy host slows both processes and moves every figure.
-    steal_permille: Option<u64>,
 }
 
 /// The emulator, its admin API and what is needed to drive it.
@@ -718,11 +718,11 @@ fn median_run(mut runs: Vec<Run>) -> Run {
         });
     let steal = runs
         .iter()
-        .map(|r| r.steal_permille)
+        .map(|r| r.process.steal_permille)
         .collect::<Option<Vec<_>>>()
         .map(median);
     let mut run = runs.swap_remove(0);
-    run.steal_permille = steal;
+    run.process.steal_permille = steal;
     run.process.wall = wall;
     run.process.cpu = cpu;
     run.process.sys = sys;
@@ -849,9 +849,7 @@ impl Bench {
         let dst_key = format!("bench/copy-{}", self.counter);
         let mut cmd = self.partcopy_command(cos, parts, concurrency, &dst_key, &dir);
         let server_before = process_cpu(self.emulator_pid);
-        let host_before = host_cpu();
         let (process, stdout) = measure(&mut cmd, &what)?;
-        let steal_permille = steal_permille(host_before, host_cpu());
         let server_cpu = process_cpu(self.emulator_pid)
             .zip(server_before)
             .map(|(a, b)| a.saturating_sub(b));
@@ -875,7 +873,6 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
-            steal_permille,
         })
     }
 
@@ -887,9 +884,7 @@ impl Bench {
         let url = format!("{}/{COS_DST}/bench/floor", self.endpoint.trim_end_matches('/'));
         let mut cmd = Command::new(&self.floor);
         cmd.args([url, requests.to_string(), concurrency.to_string()]);
-        let host_before = host_cpu();
         let (process, stdout) = measure(&mut cmd, &what)?;
-        let steal_permille = steal_permille(host_before, host_cpu());
         admin_call(&self.admin, "DELETE", "/faults", None)?;
         let summary: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
         if !process.success || summary["requests"].as_u64() != Some(u64::from(requests)) {
@@ -904,7 +899,6 @@ impl Bench {
             max_in_flight: 0,
             server_cpu: None,
             overshoot_us: None,
-            steal_permille,
         })
     }
 
@@ -994,7 +988,6 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
-            steal_permille: None,
         })
     }
 
@@ -1101,7 +1094,8 @@ fn steal_permille(before: Option<(u64, u64)>, after: Option<(u64, u64)>) -> Opti
 }
 
 fn steal_percent(run: &Run) -> String {
-    run.steal_permille
+    run.process
+        .steal_permille
         .map_or("?".into(), |p| format!("{}.{} %", p / 10, p % 10))
 }
 
@@ -1135,6 +1129,7 @@ fn part_copies_in_flight(stats: &Value) -> u64 {
 /// Runs `cmd` to completion and measures it: wall time from spawn to reaping, and the child's
 /// resource usage from `wait4`. Returns its stdout; its stderr is shown only if it fails.
 fn measure(cmd: &mut Command, what: &str) -> Result<(Measured, String), String> {
+    let host_before = host_cpu();
     let start = Instant::now();
     let mut child = cmd
         .stdin(Stdio::null())
@@ -1154,7 +1149,8 @@ fn measure(cmd: &mut Command, what: &str) -> Result<(Measured, String), String> 
     if let Some(mut s) = child.stdout.take() {
         let _ = s.read_to_string(&mut stdout);
     }
-    let measured = reap(&child, start)?;
+    let mut measured = reap(&child, start)?;
+    measured.steal_permille = steal_permille(host_before, host_cpu());
     let stderr = stderr_thread.join().unwrap_or_default();
     if !measured.success {
         eprintln!("{what}: stderr:\n{stderr}");
@@ -1190,6 +1186,7 @@ fn reap(child: &Child, start: Instant) -> Result<Measured, String> {
         sys: tv(usage.ru_stime),
         max_rss_kib: u64::try_from(usage.ru_maxrss).unwrap_or(0),
         success: libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
+        steal_permille: None,
     })
 }
 
@@ -1325,13 +1322,13 @@ mod tests {
                 sys: Duration::from_millis(cpu_ms / 2),
                 max_rss_kib: rss,
                 success: true,
+                steal_permille: Some(cpu_ms * 10),
             },
             inner_ms: inner,
             requests: Some(14),
             max_in_flight: 2,
             server_cpu: Some(Duration::from_millis(cpu_ms * 2)),
             overshoot_us: Some((wall_ms, cpu_ms, rss)),
-            steal_permille: Some(cpu_ms * 10),
         }
     }
 
@@ -1349,7 +1346,7 @@ mod tests {
         assert_eq!(m.inner_ms, Some(19));
         assert_eq!(m.server_cpu, Some(Duration::from_millis(14)));
         assert_eq!(m.overshoot_us, Some((20, 7, 800)));
-        assert_eq!(m.steal_permille, Some(70));
+        assert_eq!(m.process.steal_permille, Some(70));
         // A figure missing from any run is missing from the median.
         let m = median_run(vec![run(1, 1, 1, None), run(2, 2, 2, Some(2))]);
         assert_eq!(m.inner_ms, None);
