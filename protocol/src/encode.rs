@@ -25,8 +25,9 @@ impl Set {
         }
     }
 
+    /// Whether byte `c` is left as it is.
     #[inline]
-    fn keeps(self, c: u8) -> bool {
+    pub(crate) fn keeps(self, c: u8) -> bool {
         KEEP[usize::from(c)] & (self as u8 + 1) != 0
     }
 }

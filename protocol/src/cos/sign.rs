@@ -84,7 +84,7 @@ fn entry_key(name: &str) -> String {
 /// Whether `key` is what [`entry_key`] makes of itself: lower-case letters, digits and `-_.~`.
 fn is_plain_key(key: &str) -> bool {
     key.bytes()
-        .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || matches!(c, b'-' | b'_' | b'.' | b'~'))
+        .all(|c| UNRESERVED.keeps(c) && !c.is_ascii_uppercase())
 }
 
 fn entry_value(value: &[u8]) -> String {
