@@ -208,9 +208,7 @@ impl Renderer {
                         }
                     }
                 }
-                if let Some(class) = storage_class {
-                    d.header(d.h("x-cos-storage-class", "x-oss-storage-class"), class)?;
-                }
+                d.storage_class(storage_class.as_deref())?;
                 d.encryption(encryption.as_ref())?;
                 d.finish(signer, now)
             }
@@ -226,9 +224,7 @@ impl Renderer {
                     d.query("encoding-type", "url");
                 }
                 d.metadata(metadata)?;
-                if let Some(class) = storage_class {
-                    d.header(d.h("x-cos-storage-class", "x-oss-storage-class"), class)?;
-                }
+                d.storage_class(storage_class.as_deref())?;
                 if !tags.is_empty() {
                     d.header(d.h("x-cos-tagging", "x-oss-tagging"), &tagging_header(tags))?;
                 }
@@ -553,6 +549,14 @@ impl<'a> Draft<'a> {
             md5: false,
             oss_empty_md5: true,
         })
+    }
+
+    /// The new object's storage class, when one is asked for.
+    fn storage_class(&mut self, class: Option<&str>) -> Result<(), RenderError> {
+        match class {
+            Some(class) => self.header(self.h("x-cos-storage-class", "x-oss-storage-class"), class),
+            None => Ok(()),
+        }
     }
 
     /// Server-side encryption headers for the new object (see [`Encryption`]).
