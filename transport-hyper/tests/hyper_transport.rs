@@ -433,7 +433,6 @@ async fn a_uri_without_scheme_or_host_is_invalid() {
     assert!(!error.is_retryable());
 }
 
-/// Starts an HTTPS server with a fresh self-signed certificate for 127.0.0.1.
 /// Starts a hyper server over TLS with a self-signed certificate for 127.0.0.1; returns its address
 /// and a counter of accepted connections.
 async fn tls_server() -> (SocketAddr, Arc<AtomicUsize>) {
