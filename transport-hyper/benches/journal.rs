@@ -1,6 +1,6 @@
 //! Journal benchmark: appending one part record to a [`FileJournal`] and ending the driver's turn
-//! ([`Journal::idle`]), the worst case of one reply per turn: encode + one `write`, with the batched
-//! `fdatasync` every [`FileJournal::BATCH_RECORDS`] records amortised in.
+//! ([`Journal::idle`]), the worst case of one reply per turn: the record's encoding, with the
+//! batch's one `write` and `fdatasync` every [`FileJournal::BATCH_RECORDS`] records amortised in.
 
 use std::hint::black_box;
 use std::time::Duration;
