@@ -69,15 +69,75 @@ pub struct Canonical {
     pub param_list: String,
 }
 
-/// One `key=value` entry: encoded lower-case key and encoded value.
-struct Entry {
-    key: String,
-    value: String,
+/// The `key=value` entries of one list (parameters or headers), encoded into one buffer: `text`
+/// holds every key followed by its value, and each span is (key start, key end = value start,
+/// value end). Two allocations for the whole list instead of two per entry.
+struct Entries {
+    text: String,
+    spans: Vec<(usize, usize, usize)>,
+}
+
+impl Entries {
+    fn with_capacity(entries: usize) -> Self {
+        Entries {
+            text: String::with_capacity(entries * 48),
+            spans: Vec::with_capacity(entries),
+        }
+    }
+
+    /// Adds an entry whose key is appended by `key` and whose value is `value`, encoded.
+    fn push(&mut self, key: impl FnOnce(&mut String), value: &[u8]) {
+        let start = self.text.len();
+        key(&mut self.text);
+        let middle = self.text.len();
+        push_encoded_bytes(&mut self.text, value, UNRESERVED);
+        self.spans.push((start, middle, self.text.len()));
+    }
+
+    fn key(&self, (start, middle, _): (usize, usize, usize)) -> &str {
+        &self.text[start..middle]
+    }
+
+    fn value(&self, (_, middle, end): (usize, usize, usize)) -> &str {
+        &self.text[middle..end]
+    }
+
+    /// Sorts the entries by key, then value, and appends them to `out` as `k=v` joined by `&`
+    /// and their keys to `list` joined by `;`.
+    fn push_sorted(mut self, out: &mut String, list: &mut String) {
+        let mut spans = std::mem::take(&mut self.spans);
+        spans.sort_unstable_by(|&a, &b| {
+            self.key(a)
+                .cmp(self.key(b))
+                .then_with(|| self.value(a).cmp(self.value(b)))
+        });
+        for (i, &span) in spans.iter().enumerate() {
+            if i > 0 {
+                out.push('&');
+                list.push(';');
+            }
+            out.push_str(self.key(span));
+            out.push('=');
+            out.push_str(self.value(span));
+            list.push_str(self.key(span));
+        }
+    }
+
+    /// Bytes the entries take as `k=v&…`, and as `k;…`.
+    fn lengths(&self) -> (usize, usize) {
+        let keys: usize = self.spans.iter().map(|&s| self.key(s).len() + 1).sum();
+        (self.text.len() + 2 * self.spans.len(), keys)
+    }
+}
+
+/// Appends `name` as an entry key: percent-encoded and lower-cased.
+fn push_key(out: &mut String, name: &str) {
+    push_encoded_lower(out, name, UNRESERVED);
 }
 
 fn entry_key(name: &str) -> String {
     let mut k = String::with_capacity(name.len());
-    push_encoded_lower(&mut k, name, UNRESERVED);
+    push_key(&mut k, name);
     k
 }
 
@@ -87,44 +147,23 @@ fn is_plain_key(key: &str) -> bool {
         .all(|c| UNRESERVED.keeps(c) && !c.is_ascii_uppercase())
 }
 
-fn entry_value(value: &[u8]) -> String {
-    let mut v = String::with_capacity(value.len() + 8);
-    push_encoded_bytes(&mut v, value, UNRESERVED);
-    v
-}
-
-fn push_entries(out: &mut String, list: &mut String, entries: &mut [Entry]) {
-    entries.sort_unstable_by(|a, b| a.key.cmp(&b.key).then_with(|| a.value.cmp(&b.value)));
-    for (i, e) in entries.iter().enumerate() {
-        if i > 0 {
-            out.push('&');
-            list.push(';');
-        }
-        out.push_str(&e.key);
-        out.push('=');
-        out.push_str(&e.value);
-        list.push_str(&e.key);
-    }
-}
-
 /// Builds the HttpString of `req` for the given selection.
 ///
 /// With [`Selection::Listed`], a listed header or parameter that the request lacks is signed as an
 /// empty value (so the signature will not match unless the signer did the same).
 pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical {
-    let mut params: Vec<Entry> = Vec::new();
-    let mut headers: Vec<Entry> = Vec::new();
+    let mut params;
+    let mut headers = Entries::with_capacity(0);
     // Fast path for a client: header names that need no encoding are written straight from the
     // map, sorted by name, without an owned copy per header.
     let mut plain_headers: Vec<(&str, &[u8])> = Vec::new();
     match selection {
         Selection::Client => {
+            params = Entries::with_capacity(req.raw_query_pairs().count());
             for (k, v) in req.query_pairs() {
-                params.push(Entry {
-                    key: entry_key(&k),
-                    value: entry_value(v.as_bytes()),
-                });
+                params.push(|out| push_key(out, &k), v.as_bytes());
             }
+            plain_headers.reserve(req.headers.len());
             let mut all_plain = true;
             for (name, value) in req.headers {
                 if is_signed_header(name.as_str()) {
@@ -133,19 +172,17 @@ pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical
                 }
             }
             if !all_plain {
-                headers = plain_headers
-                    .drain(..)
-                    .map(|(n, v)| Entry {
-                        key: entry_key(n),
-                        value: entry_value(v),
-                    })
-                    .collect();
+                headers = Entries::with_capacity(plain_headers.len());
+                for (n, v) in plain_headers.drain(..) {
+                    headers.push(|out| push_key(out, n), v);
+                }
             }
         }
         Selection::Listed {
             headers: hl,
             params: pl,
         } => {
+            headers = Entries::with_capacity(hl.split(';').filter(|n| !n.is_empty()).count());
             for name in hl.split(';').filter(|n| !n.is_empty()) {
                 // A plain listed name is its own encoded key, and header names are lower case:
                 // one map lookup instead of encoding every header's name.
@@ -158,41 +195,30 @@ pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical
                         .map(|(_, v)| v.as_bytes())
                 }
                 .unwrap_or_default();
-                headers.push(Entry {
-                    key: name.to_owned(),
-                    value: entry_value(value),
-                });
+                headers.push(|out| out.push_str(name), value);
             }
+            params = Entries::with_capacity(pl.split(';').filter(|n| !n.is_empty()).count());
             for name in pl.split(';').filter(|n| !n.is_empty()) {
                 // For a plain listed name, a parameter's encoded key equals it exactly when the
                 // parameter's name equals it ignoring ASCII case.
                 let plain = is_plain_key(name);
-                let value = req
-                    .query_pairs()
-                    .find(|(k, _)| {
-                        if plain {
-                            k.eq_ignore_ascii_case(name)
-                        } else {
-                            entry_key(k) == name
-                        }
-                    })
-                    .map(|(_, v)| entry_value(v.as_bytes()))
-                    .unwrap_or_default();
-                params.push(Entry {
-                    key: name.to_owned(),
-                    value,
+                let value = req.query_pairs().find(|(k, _)| {
+                    if plain {
+                        k.eq_ignore_ascii_case(name)
+                    } else {
+                        entry_key(k) == name
+                    }
                 });
+                let value = value.as_ref().map_or(&b""[..], |(_, v)| v.as_bytes());
+                params.push(|out| out.push_str(name), value);
             }
         }
     }
     let path = req.decoded_path();
+    let (params_len, param_list_len) = params.lengths();
+    let (headers_len, header_list_len) = headers.lengths();
     let mut out = String::with_capacity(
-        64 + path.len()
-            + params
-                .iter()
-                .map(|e| e.key.len() + e.value.len() + 2)
-                .sum::<usize>()
-            + (headers.len() + plain_headers.len()) * 64,
+        8 + req.method.len() + path.len() + params_len + headers_len + plain_headers.len() * 64,
     );
     for c in req.method.chars() {
         out.push(c.to_ascii_lowercase());
@@ -200,15 +226,14 @@ pub fn http_string(req: &RequestView<'_>, selection: Selection<'_>) -> Canonical
     out.push('\n');
     out.push_str(&path);
     out.push('\n');
-    let mut param_list = String::with_capacity(params.iter().map(|e| e.key.len() + 1).sum());
-    push_entries(&mut out, &mut param_list, &mut params);
+    let mut param_list = String::with_capacity(param_list_len);
+    params.push_sorted(&mut out, &mut param_list);
     out.push('\n');
     let mut header_list = String::with_capacity(
-        headers.iter().map(|e| e.key.len() + 1).sum::<usize>()
-            + plain_headers.iter().map(|(n, _)| n.len() + 1).sum::<usize>(),
+        header_list_len + plain_headers.iter().map(|(n, _)| n.len() + 1).sum::<usize>(),
     );
     if plain_headers.is_empty() {
-        push_entries(&mut out, &mut header_list, &mut headers);
+        headers.push_sorted(&mut out, &mut header_list);
     } else {
         plain_headers.sort_unstable_by(|a, b| a.0.cmp(b.0).then_with(|| a.1.cmp(b.1)));
         for (i, (n, v)) in plain_headers.iter().enumerate() {
@@ -415,6 +440,12 @@ mod tests {
             },
         );
         assert_eq!(listed, c);
+    }
+
+    fn entry_value(value: &[u8]) -> String {
+        let mut v = String::new();
+        push_encoded_bytes(&mut v, value, UNRESERVED);
+        v
     }
 
     #[test]
