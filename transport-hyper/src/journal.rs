@@ -11,7 +11,7 @@
 //! are appended with one `write` and made durable with one `fdatasync`; and always before the
 //! driver sends Complete ([`Journal::sync`]), when the job finishes, and (written, not synced) when
 //! the journal is dropped. A copy of 10,000 parts thus makes about ten `write`s instead of one per
-//! reply (the journal micro benchmark: 1.13 → 0.33 µs per record). The batch syncs run on a thread
+//! reply (the journal micro benchmark: 1.03 → 0.33 µs per record). The batch syncs run on a thread
 //! of the journal's own, so a slow disk (an `fdatasync` on a network volume can take milliseconds)
 //! never holds up the driver: while one runs, replies keep being handled and requests sent; a
 //! batch that falls due meanwhile is written at once and synced when the running one ends, and a
