@@ -10,6 +10,8 @@
 use std::fmt::Write as _;
 use std::net::IpAddr;
 
+use crate::customer_key::CustomerKey;
+
 pub use crate::provider::Provider;
 
 /// How buckets are addressed on an endpoint.
@@ -112,7 +114,7 @@ pub fn oss_region(region: &str) -> &str {
 }
 
 /// An object: provider, region, bucket (COS: `name-appid`), key, optional version, optional custom
-/// endpoint.
+/// endpoint, optional SSE-C key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ObjectAddress {
     /// The provider.
@@ -127,6 +129,9 @@ pub struct ObjectAddress {
     pub version_id: Option<String>,
     /// A custom endpoint instead of the provider's public one.
     pub endpoint: Option<Endpoint>,
+    /// The key the object's data is (or is to be) encrypted with, SSE-C (COS only): sent on every
+    /// request that reads or writes the data (see [`customer_key`](crate::customer_key)).
+    pub customer_key: Option<CustomerKey>,
 }
 
 /// Where to send a request for an address: the resolved scheme, authority and path prefix.
@@ -155,6 +160,7 @@ impl ObjectAddress {
             key: key.into(),
             version_id: None,
             endpoint: None,
+            customer_key: None,
         }
     }
 
@@ -169,6 +175,14 @@ impl ObjectAddress {
     #[must_use]
     pub fn with_version(mut self, version_id: impl Into<String>) -> Self {
         self.version_id = Some(version_id.into());
+        self
+    }
+
+    /// The same address with the object's SSE-C key (COS only: rendering a request to an OSS
+    /// address with a key is an error).
+    #[must_use]
+    pub fn with_customer_key(mut self, key: CustomerKey) -> Self {
+        self.customer_key = Some(key);
         self
     }
 

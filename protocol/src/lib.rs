@@ -7,7 +7,8 @@
 //!
 //! Requests: [`endpoint`] says where an object lives (provider, region, bucket, key, a custom
 //! endpoint; virtual-host addressing by default, path-style for IP/`localhost` endpoints or on
-//! request). [`render::render`] turns a core [`Operation`](partcopy_core::ops::Operation) into a
+//! request; a [`customer_key::CustomerKey`] for an object encrypted with the customer's own key,
+//! SSE-C). [`render::render`] turns a core [`Operation`](partcopy_core::ops::Operation) into a
 //! signed `http::Request<Bytes>`; [`render::head_object`], [`render::get_object`],
 //! [`render::put_object`] and [`render::get_object_tagging`] are the plain requests. A
 //! [`sign::Signer`] (COS `q-sign-algorithm=sha1`, OSS V1, OSS V4 — the default) adds the
@@ -38,6 +39,7 @@
 
 pub mod cos;
 pub mod credentials;
+pub mod customer_key;
 pub mod documents;
 pub mod encode;
 pub mod endpoint;

@@ -26,6 +26,7 @@ use partcopy_core::ops::{
     ByteRange, CompletedPart, Encryption, MetadataDirective, ObjectMetadata, Operation,
 };
 
+use crate::customer_key::{self, CustomerKey};
 use crate::encode::{push_encoded, KEY, UNRESERVED};
 use crate::endpoint::{oss_region, ObjectAddress, Provider};
 use crate::sign::{Scheme, SignError, SignTarget, Signer};
@@ -73,6 +74,9 @@ pub enum RenderError {
     /// The URL could not be built (should not happen with encoded keys).
     #[error("cannot build the request URL: {0}")]
     Url(String),
+    /// An SSE-C key on an address of a provider without SSE-C (OSS).
+    #[error("{0} has no customer-provided encryption keys (SSE-C)")]
+    CustomerKeyUnsupported(Provider),
     /// Signing failed.
     #[error(transparent)]
     Sign(#[from] SignError),
@@ -175,6 +179,8 @@ impl Renderer {
             } => {
                 let mut d = at_dest(Method::PUT)?;
                 d.copy_source(source, self.copy_source.as_ref())?;
+                d.copy_source_key(&self.source_target)?;
+                d.customer_key()?;
                 if let Some(etag) = source_etag {
                     d.header(
                         d.h("x-cos-copy-source-if-match", "x-oss-copy-source-if-match"),
@@ -223,6 +229,7 @@ impl Renderer {
                 if dest.provider == Provider::Oss {
                     d.query("encoding-type", "url");
                 }
+                d.customer_key()?;
                 d.metadata(metadata)?;
                 d.storage_class(storage_class.as_deref())?;
                 if !tags.is_empty() {
@@ -247,6 +254,8 @@ impl Renderer {
                 d.query("partNumber", &number);
                 d.query("uploadId", upload_id);
                 d.copy_source(source, self.copy_source.as_ref())?;
+                d.copy_source_key(&self.source_target)?;
+                d.customer_key()?;
                 d.header_owned(
                     d.h("x-cos-copy-source-range", "x-oss-copy-source-range"),
                     range_value(range),
@@ -321,6 +330,7 @@ pub fn get_object(
     let mut d = Draft::new(addr, &target, Method::GET)?;
     d.oss_empty_md5 = false;
     d.version();
+    d.customer_key()?;
     if let Some(r) = range {
         check_range(&r)?;
         d.header_owned(RANGE, range_value(&r))?;
@@ -341,6 +351,7 @@ pub fn put_object(
 ) -> Result<http::Request<Bytes>, RenderError> {
     let target = Target::of(addr);
     let mut d = Draft::new(addr, &target, Method::PUT)?;
+    d.customer_key()?;
     d.metadata(metadata)?;
     d.body = body;
     d.md5 = true;
@@ -363,6 +374,7 @@ fn head_draft<'a>(addr: &'a ObjectAddress, target: &'a Target) -> Result<Draft<'
     let mut d = Draft::new(addr, target, Method::HEAD)?;
     d.oss_empty_md5 = false;
     d.version();
+    d.customer_key()?;
     Ok(d)
 }
 
@@ -489,6 +501,29 @@ struct Target {
     bucket_in_host: Option<String>,
     /// The region the signature names (OSS V4's short form for OSS).
     region: String,
+    /// The address's SSE-C key as header values, when it has one.
+    key: Option<KeyValues>,
+}
+
+/// An SSE-C key as header values: the key (marked sensitive) and its MD5.
+#[derive(Debug, Clone)]
+struct KeyValues {
+    key: HeaderValue,
+    md5: HeaderValue,
+}
+
+impl KeyValues {
+    fn of(key: &CustomerKey) -> KeyValues {
+        // Base64 is always a valid header value; were it not, the service would refuse the empty
+        // value, never use another key.
+        let value = |text: &str| HeaderValue::from_str(text).unwrap_or(HeaderValue::from_static(""));
+        let mut secret = value(key.key_base64());
+        secret.set_sensitive(true);
+        KeyValues {
+            key: secret,
+            md5: value(key.key_md5()),
+        }
+    }
 }
 
 impl Target {
@@ -515,6 +550,7 @@ impl Target {
             host: HeaderValue::from_str(&loc.authority).ok(),
             bucket_in_host: loc.bucket_in_host,
             region,
+            key: addr.customer_key.as_ref().map(KeyValues::of),
         }
     }
 }
@@ -559,11 +595,15 @@ impl<'a> Draft<'a> {
         }
     }
 
-    /// Server-side encryption headers for the new object (see [`Encryption`]).
+    /// Server-side encryption headers for the new object (see [`Encryption`]); none when the new
+    /// object has an SSE-C key, which is its encryption.
     fn encryption(&mut self, encryption: Option<&Encryption>) -> Result<(), RenderError> {
         let Some(e) = encryption else {
             return Ok(());
         };
+        if self.addr.customer_key.is_some() {
+            return Ok(());
+        }
         self.header(
             self.h("x-cos-server-side-encryption", "x-oss-server-side-encryption"),
             &e.algorithm,
@@ -579,6 +619,55 @@ impl<'a> Draft<'a> {
         if let (Some(data), Provider::Oss) = (&e.data_algorithm, self.addr.provider) {
             self.header(HeaderName::from_static("x-oss-server-side-data-encryption"), data)?;
         }
+        Ok(())
+    }
+
+    /// The SSE-C headers of this draft's own address, when it has a key.
+    fn customer_key(&mut self) -> Result<(), RenderError> {
+        self.key_headers(
+            self.addr,
+            self.target,
+            [
+                "x-cos-server-side-encryption-customer-algorithm",
+                "x-cos-server-side-encryption-customer-key",
+                "x-cos-server-side-encryption-customer-key-md5",
+            ],
+        )
+    }
+
+    /// The copy-source SSE-C headers: the key of the source (whose shared parts are `source`), when
+    /// it has one.
+    fn copy_source_key(&mut self, source: &Target) -> Result<(), RenderError> {
+        // The source's provider is the draft's (checked by `copy_source`).
+        self.key_headers(
+            self.addr,
+            source,
+            [
+                "x-cos-copy-source-server-side-encryption-customer-algorithm",
+                "x-cos-copy-source-server-side-encryption-customer-key",
+                "x-cos-copy-source-server-side-encryption-customer-key-md5",
+            ],
+        )
+    }
+
+    /// Inserts `target`'s key as the headers `names` (algorithm, key, MD5), when it has one.
+    fn key_headers(
+        &mut self,
+        addr: &ObjectAddress,
+        target: &Target,
+        names: [&'static str; 3],
+    ) -> Result<(), RenderError> {
+        let Some(values) = &target.key else {
+            return Ok(());
+        };
+        if addr.provider != Provider::Cos {
+            return Err(RenderError::CustomerKeyUnsupported(addr.provider));
+        }
+        let [algorithm, key, md5] = names.map(HeaderName::from_static);
+        self.headers
+            .insert(algorithm, HeaderValue::from_static(customer_key::ALGORITHM));
+        self.headers.insert(key, values.key.clone());
+        self.headers.insert(md5, values.md5.clone());
         Ok(())
     }
 
@@ -1122,6 +1211,86 @@ mod tests {
         assert!(matches!(
             render(&bad_value, &cos("s"), &cos("d"), &signer, now()),
             Err(RenderError::InvalidHeader(_))
+        ));
+    }
+
+    #[test]
+    fn sse_c_keys_go_only_where_the_data_is_read_or_written() {
+        let signer = Signer::cos(Credentials::new("AK", "SK"));
+        let (src_key, dst_key) = (CustomerKey::new([1; 32]), CustomerKey::new([2; 32]));
+        let renderer = Renderer::new(
+            cos("s").with_customer_key(src_key.clone()),
+            cos("d").with_customer_key(dst_key.clone()),
+        );
+        let own = "x-cos-server-side-encryption-customer-key";
+        let copy = "x-cos-copy-source-server-side-encryption-customer-key";
+        let keys_of = |op: &Operation| {
+            let r = renderer.render(op, &signer, now()).unwrap();
+            let get = |name: &str| r.headers().get(name).map(|v| v.to_str().unwrap().to_string());
+            if let Some(value) = r.headers().get(own) {
+                assert!(value.is_sensitive(), "{op:?}");
+            }
+            (get(own), get(copy))
+        };
+        let (src, dst) = (
+            Some(src_key.key_base64().to_string()),
+            Some(dst_key.key_base64().to_string()),
+        );
+        assert_eq!(keys_of(&Operation::HeadSource), (src.clone(), None));
+        assert_eq!(keys_of(&Operation::HeadDestination), (dst.clone(), None));
+        assert_eq!(keys_of(&upc()), (dst.clone(), src.clone()));
+        let initiate = Operation::Initiate {
+            metadata: ObjectMetadata::default(),
+            tags: vec![],
+            storage_class: None,
+            encryption: Some(Encryption {
+                algorithm: "AES256".into(),
+                ..Encryption::default()
+            }),
+        };
+        assert_eq!(keys_of(&initiate), (dst.clone(), None));
+        // The destination's key is its encryption: the source's managed one is not asked for too.
+        let r = renderer.render(&initiate, &signer, now()).unwrap();
+        assert!(r.headers().get("x-cos-server-side-encryption").is_none());
+        assert_eq!(
+            r.headers()["x-cos-server-side-encryption-customer-key-md5"],
+            dst_key.key_md5()
+        );
+        assert_eq!(
+            r.headers()["x-cos-server-side-encryption-customer-algorithm"],
+            "AES256"
+        );
+        for op in [
+            Operation::GetSourceTagging,
+            Operation::ListParts {
+                upload_id: "u".into(),
+                marker: None,
+                max_parts: None,
+            },
+            Operation::Complete {
+                upload_id: "u".into(),
+                parts: vec![CompletedPart {
+                    number: 1,
+                    etag: "e".into(),
+                }]
+                .into(),
+            },
+            Operation::Abort {
+                upload_id: "u".into(),
+            },
+        ] {
+            assert_eq!(keys_of(&op), (None, None), "{op:?}");
+        }
+        // OSS has no SSE-C: a key on either end is a typed error, never a request without it.
+        let oss_signer = Signer::oss(OssSignature::V4, Credentials::new("AK", "SK"));
+        let keyed = oss("k").with_customer_key(src_key);
+        assert!(matches!(
+            head_object(&keyed, &oss_signer, now()),
+            Err(RenderError::CustomerKeyUnsupported(Provider::Oss))
+        ));
+        assert!(matches!(
+            render(&upc(), &keyed, &oss("d"), &oss_signer, now()),
+            Err(RenderError::CustomerKeyUnsupported(Provider::Oss))
         ));
     }
 

@@ -10,6 +10,7 @@ use partcopy_core::ops::{
     ByteRange, CompletedPart, Encryption, MetadataDirective, ObjectMetadata, Operation,
 };
 use partcopy_protocol::credentials::Credentials;
+use partcopy_protocol::customer_key::CustomerKey;
 use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider};
 use partcopy_protocol::render::{self, render};
 use partcopy_protocol::sign::{Scheme, Signer};
@@ -26,6 +27,12 @@ fn meta(content_type: &str, user: &[(&str, &str)]) -> ObjectMetadata {
         user: user.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect(),
         ..Default::default()
     }
+}
+
+/// `addr` with the SSE-C key of the 32 bytes counting up from `first`.
+fn ssec(addr: &ObjectAddress, first: u8) -> ObjectAddress {
+    let key = CustomerKey::new(std::array::from_fn(|i| first + i as u8));
+    addr.clone().with_customer_key(key)
 }
 
 fn decoded_pairs(query: &str) -> BTreeMap<String, String> {
@@ -254,6 +261,59 @@ fn check(file: &str, provider: Provider) -> usize {
                 now,
             ),
             "head_version" => render::head_object(&dst.clone().with_version(replace_version), &signer, now),
+            // SSE-C (COS): the generator's source key is bytes 0..31, the destination's 32..63.
+            "head_ssec" => render::head_object(&ssec(&dst, 32), &signer, now),
+            "get_range_ssec" => render::get_object(
+                &ssec(&dst, 32),
+                Some(ByteRange { first: 0, last: 1023 }),
+                &signer,
+                now,
+            ),
+            "put_copy_ssec" => render(
+                &Operation::PutCopy {
+                    source_etag: Some(ETAG.into()),
+                    directive: MetadataDirective::Copy,
+                    metadata: ObjectMetadata::default(),
+                    storage_class: None,
+                    keep_tags: true,
+                    // Asked for by the source's HEAD; the destination's key replaces it.
+                    encryption: Some(kms.clone()),
+                },
+                &ssec(&src, 0),
+                &ssec(&dst, 32),
+                &signer,
+                now,
+            ),
+            "initiate_ssec" => render(
+                &Operation::Initiate {
+                    metadata: ObjectMetadata {
+                        content_type: Some("application/octet-stream".into()),
+                        ..ObjectMetadata::default()
+                    },
+                    tags: vec![],
+                    storage_class: None,
+                    encryption: None,
+                },
+                &src,
+                &ssec(&dst, 32),
+                &signer,
+                now,
+            ),
+            "upload_part_copy_ssec" => render(
+                &Operation::UploadPartCopy {
+                    upload_id: UPLOAD_ID.into(),
+                    part_number: 7,
+                    range: ByteRange {
+                        first: 6_291_456,
+                        last: 7_340_031,
+                    },
+                    source_etag: ETAG.into(),
+                },
+                &ssec(&src, 0),
+                &ssec(&dst, 32),
+                &signer,
+                now,
+            ),
             "initiate_sse" => render(
                 &Operation::Initiate {
                     metadata: ObjectMetadata {

@@ -39,6 +39,17 @@ ETAG = '"9bb58f26192e4ba00f01e2e7b136bbd8"'
 COS_VERSION = "MTg0NDUxOTk2NzQ4NTg4MTg"
 OSS_VERSION = "CAEQNhiBgMDJgZCA0BYiIDc4MGZjZGI2OTBjOTRmNTE5NmU5NmFmZjk1"
 KMS_KEY = "48ba38aa-26c5-11ea-855c-52540085a1b2"
+# SSE-C keys (COS only): the source's is bytes 0..31, the destination's bytes 32..63.
+def _sse_c(raw, prefix=""):
+    import base64
+    import hashlib
+    return {
+        prefix + "SSECustomerAlgorithm": "AES256",
+        prefix + "SSECustomerKey": base64.b64encode(raw).decode(),
+        prefix + "SSECustomerKeyMD5": base64.b64encode(hashlib.md5(raw).digest()).decode(),
+    }
+SSE_C_SOURCE = _sse_c(bytes(range(32)), "CopySource")
+SSE_C_DEST = _sse_c(bytes(range(32, 64)))
 
 KEYS = [
     "plain.txt",
@@ -167,6 +178,19 @@ def cos_cases():
                 ("initiate_sse", lambda: client.create_multipart_upload(
                     Bucket=COS_BUCKET, Key=key, ContentType="application/octet-stream",
                     ServerSideEncryption="cos/kms", SSEKMSKeyId=KMS_KEY)),
+                # SSE-C: the destination's key on HEAD, GET and the writes; the source's on copies.
+                ("head_ssec", lambda: client.head_object(Bucket=COS_BUCKET, Key=key, **SSE_C_DEST)),
+                ("get_range_ssec", lambda: client.get_object(
+                    Bucket=COS_BUCKET, Key=key, Range="bytes=0-1023", **SSE_C_DEST)),
+                ("put_copy_ssec", lambda: client.copy_object(
+                    Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG,
+                    **SSE_C_SOURCE, **SSE_C_DEST)),
+                ("initiate_ssec", lambda: client.create_multipart_upload(
+                    Bucket=COS_BUCKET, Key=key, ContentType="application/octet-stream", **SSE_C_DEST)),
+                ("upload_part_copy_ssec", lambda: client.upload_part_copy(
+                    Bucket=COS_BUCKET, Key=key, PartNumber=7, UploadId=UPLOAD_ID, CopySource=src,
+                    CopySourceRange="bytes=6291456-7340031", CopySourceIfMatch=ETAG,
+                    **SSE_C_SOURCE, **SSE_C_DEST)),
             ]
             for op, call in ops:
                 sink.clear()
