@@ -41,6 +41,7 @@ pub mod ops;
 pub mod request;
 pub mod segments;
 mod server;
+pub mod sse_c;
 pub mod stats;
 pub mod store;
 pub mod xml;

@@ -10,6 +10,7 @@ use crate::config::Limits;
 use crate::dialect::{http_date, iso8601, now_millis, parse_http_date, Provider, ServiceError};
 use crate::request::{decode, host_style, parse_query, HostStyle, Request};
 use crate::segments::Content;
+use crate::sse_c::{self, KeyFor};
 use crate::store::{etags_match, multipart_etag, new_part, simple_etag, Bucket, Object, Part, Store, Upload};
 use crate::xml::{parse_complete, XmlWriter};
 
@@ -251,12 +252,16 @@ const STANDARD_HEADERS: [&str; 6] = [
 ];
 
 /// Whether `name` is one of the server-side encryption headers an object keeps and HEAD returns
-/// (the algorithm, the KMS key id, OSS's data algorithm); SSE-C's per-request key headers are not.
+/// (the algorithm, the KMS key id, OSS's data algorithm, SSE-C's algorithm and key MD5); the SSE-C
+/// key itself is not (see [`sse_c`]; a request's key headers are checked before they are kept).
 fn is_encryption_header(provider: Provider, name: &str) -> bool {
     match provider {
         Provider::Cos => matches!(
             name,
-            "x-cos-server-side-encryption" | "x-cos-server-side-encryption-cos-kms-key-id"
+            "x-cos-server-side-encryption"
+                | "x-cos-server-side-encryption-cos-kms-key-id"
+                | sse_c::ALGORITHM_HEADER
+                | sse_c::KEY_MD5_HEADER
         ),
         Provider::Oss => matches!(
             name,
@@ -329,6 +334,7 @@ fn put_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErro
         return Err(entity_too_large());
     }
     check_content_md5(req)?;
+    sse_c::requested_key(req, KeyFor::Object)?;
     let content = Content::literal(req.body.clone());
     let object = Object {
         etag: simple_etag(req.provider, &content),
@@ -475,6 +481,10 @@ fn object_headers(provider: Provider, object: &Object) -> Vec<(String, String)> 
 fn get_object(ctx: &Context<'_>, store: &Store, head: bool) -> Result<Reply, ServiceError> {
     let req = ctx.req;
     let object = object(store, req)?;
+    sse_c::check_access(
+        &object.headers,
+        sse_c::requested_key(req, KeyFor::Object)?.as_deref(),
+    )?;
     check_conditions(req, object)?;
     let size = object.content.len();
     let range = match req.header("range") {
@@ -592,6 +602,10 @@ fn resolve_source<'s>(ctx: &Context<'_>, store: &'s Store) -> Result<(CopySource
         });
     }
     let object = stored(source_bucket, &source.key, source.version_id.as_deref())?;
+    sse_c::check_access(
+        &object.headers,
+        sse_c::requested_key(req, KeyFor::CopySource)?.as_deref(),
+    )?;
     check_copy_conditions(req, object)?;
     Ok((source, object))
 }
@@ -672,6 +686,7 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
     let provider = req.provider;
     let replace_meta = replaces(req, "metadata")?;
     let replace_tags = replaces(req, "tagging")?;
+    sse_c::requested_key(req, KeyFor::Object)?;
     let (source_address, source) = resolve_source(ctx, store)?;
     // COS documents that a copy onto its own source must use the Replaced directive. (The error
     // code is S3's for the same rule; COS's own is not documented.)
@@ -742,6 +757,7 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
 
 fn initiate(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError> {
     let req = ctx.req;
+    sse_c::requested_key(req, KeyFor::Object)?;
     let id = store.new_upload_id(req.provider);
     let upload = Upload {
         id: id.clone(),
@@ -797,6 +813,8 @@ fn upload_part(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
         return Err(entity_too_large());
     }
     check_content_md5(req)?;
+    let key = sse_c::requested_key(req, KeyFor::Object)?;
+    sse_c::check_access(&upload_mut(store, req)?.headers, key.as_deref())?;
     let content = Content::literal(req.body.clone());
     let part = new_part(req.provider, content);
     let reply = Reply::empty(StatusCode::OK)
@@ -831,7 +849,8 @@ pub(crate) fn upload_part_copy(
     let req = ctx.req;
     let provider = req.provider;
     let number = part_number(ctx)?;
-    upload_mut(store, req)?;
+    let key = sse_c::requested_key(req, KeyFor::Object)?;
+    sse_c::check_access(&upload_mut(store, req)?.headers, key.as_deref())?;
     let (source, object) = resolve_source(ctx, store)?;
     let size = object.content.len();
     let (start, len) = match req.provider_header("copy-source-range") {

@@ -1,6 +1,8 @@
 //! partcopy-protocol against the emulator: core operations rendered and signed by the protocol crate,
 //! sent over HTTP, and the answers parsed back — every operation of a copy job, in both dialects.
 
+mod common;
+
 use std::time::SystemTime;
 
 use bytes::Bytes;
@@ -347,4 +349,150 @@ async fn a_copy_onto_itself_needs_the_replace_directive_on_cos() {
         );
         assert_eq!(after.tags, vec![("team".to_string(), "media".to_string())]);
     }
+}
+
+/// SSE-C (COS): the source's key opens it as a copy source and on HEAD, the destination's key goes
+/// with Initiate and every part and is what the copy is stored under; a missing or wrong key is
+/// refused wherever the data is read or written, and a malformed one is InvalidArgument.
+#[tokio::test]
+async fn customer_keys_guard_reads_and_writes_on_cos() {
+    use partcopy_emulator::sse_c;
+    use partcopy_protocol::customer_key::CustomerKey;
+
+    let emu = Emulator::start(
+        Config::default()
+            .bucket(Provider::Cos, "src-1250000000", "ap-guangzhou")
+            .bucket(Provider::Cos, "dst-1250000000", "ap-guangzhou"),
+    )
+    .await
+    .unwrap();
+    let (source_key, dest_key, wrong) = (
+        CustomerKey::new([1; 32]),
+        CustomerKey::new([2; 32]),
+        CustomerKey::new([3; 32]),
+    );
+    let [algorithm, md5] = sse_c::stored_headers(source_key.key_md5());
+    let info = emu
+        .create_object(
+            "src-1250000000",
+            "k",
+            ObjectSpec::generated(3 * MIB, 4)
+                .header(&algorithm.0, &algorithm.1)
+                .header(&md5.0, &md5.1),
+        )
+        .unwrap();
+    let at = |src: Option<&CustomerKey>, dst: Option<&CustomerKey>| {
+        let mut job = job(
+            &emu,
+            Provider::Cos,
+            ("ap-guangzhou", "src-1250000000", "k"),
+            ("ap-guangzhou", "dst-1250000000", "out"),
+        );
+        if let Some(key) = src {
+            job.source = job.source.clone().with_customer_key(key.clone());
+        }
+        if let Some(key) = dst {
+            job.dest = job.dest.clone().with_customer_key(key.clone());
+        }
+        job
+    };
+    let refused = |result: Result<Reply, partcopy_core::ops::Failure>| {
+        let failure = result.unwrap_err();
+        assert_eq!(failure.status, Some(400), "{failure:?}");
+    };
+    let keyed = at(Some(&source_key), Some(&dest_key));
+
+    // HEAD of the source: only with its key.
+    refused(at(None, None).send(&Operation::HeadSource).await);
+    refused(at(Some(&wrong), None).send(&Operation::HeadSource).await);
+    let Reply::Head(head) = keyed.send(&Operation::HeadSource).await.unwrap() else {
+        panic!("not a head reply")
+    };
+    assert_eq!(head.size, info.size);
+
+    let initiate = Operation::Initiate {
+        metadata: ObjectMetadata::default(),
+        tags: vec![],
+        storage_class: None,
+        encryption: None,
+    };
+    let Reply::Initiated { upload_id, .. } = keyed.send(&initiate).await.unwrap() else {
+        panic!("not initiated")
+    };
+    let part = |number: u32, first: u64, last: u64| Operation::UploadPartCopy {
+        upload_id: upload_id.clone(),
+        part_number: number,
+        range: ByteRange { first, last },
+        source_etag: head.etag.clone(),
+    };
+    // Each part needs both keys, right.
+    refused(at(Some(&source_key), None).send(&part(1, 0, 2 * MIB - 1)).await);
+    refused(
+        at(Some(&source_key), Some(&wrong))
+            .send(&part(1, 0, 2 * MIB - 1))
+            .await,
+    );
+    refused(at(None, Some(&dest_key)).send(&part(1, 0, 2 * MIB - 1)).await);
+    let mut parts = Vec::new();
+    for (number, first, last) in [(1, 0, 2 * MIB - 1), (2, 2 * MIB, info.size - 1)] {
+        let Reply::PartCopied { etag, .. } = keyed.send(&part(number, first, last)).await.unwrap() else {
+            panic!("not a part copy")
+        };
+        parts.push(CompletedPart { number, etag });
+    }
+    keyed
+        .send(&Operation::Complete {
+            upload_id: upload_id.clone(),
+            parts: parts.into(),
+        })
+        .await
+        .unwrap();
+    assert!(emu
+        .same_content(("src-1250000000", "k"), ("dst-1250000000", "out"))
+        .unwrap());
+    let copy = emu.object_info("dst-1250000000", "out").unwrap();
+    assert_eq!(
+        copy.headers.get(sse_c::KEY_MD5_HEADER).map(String::as_str),
+        Some(dest_key.key_md5())
+    );
+    assert!(
+        !copy.headers.values().any(|v| v == dest_key.key_base64()),
+        "the key itself is never stored"
+    );
+    refused(at(None, None).send(&Operation::HeadDestination).await);
+    assert!(matches!(
+        keyed.send(&Operation::HeadDestination).await.unwrap(),
+        Reply::Head(_)
+    ));
+
+    // One PUT-Copy: re-keyed under the destination's key; a key for an unkeyed object is refused.
+    let put_copy = Operation::PutCopy {
+        source_etag: None,
+        directive: MetadataDirective::Copy,
+        metadata: ObjectMetadata::default(),
+        storage_class: None,
+        keep_tags: true,
+        encryption: None,
+    };
+    refused(at(None, Some(&dest_key)).send(&put_copy).await);
+    keyed.send(&put_copy).await.unwrap();
+    emu.create_object("src-1250000000", "plain", ObjectSpec::generated(1000, 5))
+        .unwrap();
+    let mut plain = at(Some(&source_key), None);
+    plain.source.key = "plain".into();
+    refused(plain.send(&put_copy).await);
+
+    // A malformed key: the MD5 is not the key's.
+    let call = common::Call::new(Provider::Cos, http::Method::GET, "src-1250000000", "k")
+        .header("x-cos-server-side-encryption-customer-algorithm", "AES256")
+        .header(
+            "x-cos-server-side-encryption-customer-key",
+            source_key.key_base64(),
+        )
+        .header("x-cos-server-side-encryption-customer-key-MD5", wrong.key_md5())
+        .send(&emu)
+        .await
+        .unwrap();
+    assert_eq!(call.status, http::StatusCode::BAD_REQUEST);
+    assert!(call.text().contains("InvalidArgument"), "{}", call.text());
 }
