@@ -120,6 +120,16 @@ pub struct CpArgs {
     #[arg(long, value_name = "ID")]
     pub src_version_id: Option<String>,
 
+    /// COS: the file holding the source's customer-provided encryption key (SSE-C): 32 raw bytes,
+    /// or their base64. The copy is encrypted with the same key unless --sse-c-key-file names
+    /// another.
+    #[arg(long, value_name = "FILE")]
+    pub src_sse_c_key_file: Option<PathBuf>,
+    /// COS: the file holding the key to encrypt the copy with (SSE-C): 32 raw bytes, or their
+    /// base64.
+    #[arg(long, value_name = "FILE")]
+    pub sse_c_key_file: Option<PathBuf>,
+
     /// HEAD both ends afterwards and compare size, metadata and CRC-64 where given, the tags,
     /// and the storage class when --storage-class is.
     #[arg(long)]

@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::{Instant, SystemTime};
 
+use partcopy_core::checkpoint::Record;
 use partcopy_core::confirm::Evidence;
 use partcopy_core::job::{
     CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, Phase, UploadFate,
@@ -146,7 +147,7 @@ pub async fn copy(
         ..JobConfig::default()
     };
     let checkpoint = match &settings.checkpoint_dir {
-        Some(dir) => Some(checkpoint_path(dir, &spec)?),
+        Some(dir) => Some(checkpoint_path(dir, settings)?),
         None => None,
     };
     let (job, mut journal): (CopyJob, Box<dyn Journal>) = match &checkpoint {
@@ -162,11 +163,19 @@ pub async fn copy(
                 CopyJob::new(spec, job_config).map_err(|e| CliError::Usage(e.to_string()))?
             } else {
                 tracing::info!(path = %path.display(), records = records.len(), "resuming from the checkpoint");
-                CopyJob::resume(records, spec, job_config).map_err(|e| {
-                    CliError::Failed(format!(
+                let key_change = another_key(&records, &spec);
+                CopyJob::resume(records, spec, job_config).map_err(|e| match key_change {
+                    Some((recorded, upload_id)) => CliError::Failed(format!(
+                        "cannot resume from {}: its upload {upload_id} was begun with another SSE-C \
+                         key (MD5 {recorded}), and all its parts must be under one key. Rerun with \
+                         that key to resume, or delete the checkpoint to start afresh (then abort \
+                         upload {upload_id}, which holds the parts copied so far)",
+                        path.display()
+                    )),
+                    None => CliError::Failed(format!(
                         "cannot resume from {}: {e}; delete it to start the copy afresh",
                         path.display()
-                    ))
+                    )),
                 })?
             };
             (job, Box::new(journal))
@@ -316,6 +325,9 @@ fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {
         let endpoint = Endpoint::parse(endpoint).map_err(|e| CliError::Usage(e.to_string()))?;
         address = address.with_endpoint(endpoint);
     }
+    if let Some(key) = &end.customer_key {
+        address = address.with_customer_key(key.clone());
+    }
     Ok(address)
 }
 
@@ -332,22 +344,30 @@ fn signer(settings: &Settings, keys: Credentials) -> Signer {
     }
 }
 
+/// An end as a checkpoint names it: provider, bucket, key, region and version.
+fn describe_end(end: &End) -> String {
+    let mut d = format!("{}@{}", end.url, end.region.as_deref().unwrap_or(""));
+    if let Some(version) = &end.version_id {
+        d.push_str("?versionId=");
+        d.push_str(version);
+    }
+    d
+}
+
+/// What the destination's descriptor adds for its SSE-C key: the key's MD5 (not a secret), so that
+/// a checkpoint's upload, whose parts are all under one key, is never resumed with another.
+const SSE_C_MARK: &str = " sse-c-key-md5=";
+
 /// The job's spec; the source and destination descriptors name provider, bucket, key, region and
-/// version, so a checkpoint can never be resumed into another copy.
+/// version (and the destination's SSE-C key by its MD5), so a checkpoint can never be resumed into
+/// another copy.
 fn job_spec(settings: &Settings, limits: Limits, options: PlanOptions) -> JobSpec {
-    let describe = |end: &End| {
-        let mut d = format!("{}@{}", end.url, end.region.as_deref().unwrap_or(""));
-        if let Some(version) = &end.version_id {
-            d.push_str("?versionId=");
-            d.push_str(version);
-        }
-        d
-    };
-    let mut spec = JobSpec::new(
-        describe(&settings.source),
-        describe(&settings.destination),
-        limits,
-    );
+    let mut destination = describe_end(&settings.destination);
+    if let Some(key) = &settings.destination.customer_key {
+        destination.push_str(SSE_C_MARK);
+        destination.push_str(key.key_md5());
+    }
+    let mut spec = JobSpec::new(describe_end(&settings.source), destination, limits);
     spec.plan = options;
     spec.directive = match settings.directive {
         Directive::Copy => MetadataDirective::Copy,
@@ -363,8 +383,9 @@ fn job_spec(settings: &Settings, limits: Limits, options: PlanOptions) -> JobSpe
     spec
 }
 
-/// `<dir>/<sha256 of source and destination>.ckpt`, creating the directory (0700) if needed.
-fn checkpoint_path(dir: &Path, spec: &JobSpec) -> Result<PathBuf, CliError> {
+/// `<dir>/<sha256 of source and destination>.ckpt`, creating the directory (0700) if needed. The
+/// SSE-C key is not part of the name: a rerun with another key finds the checkpoint and is told.
+fn checkpoint_path(dir: &Path, settings: &Settings) -> Result<PathBuf, CliError> {
     use sha2::{Digest, Sha256};
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
@@ -380,11 +401,28 @@ fn checkpoint_path(dir: &Path, spec: &JobSpec) -> Result<PathBuf, CliError> {
         ))
     })?;
     let mut hash = Sha256::new();
-    hash.update(spec.source.as_bytes());
+    hash.update(describe_end(&settings.source).as_bytes());
     hash.update([0]);
-    hash.update(spec.destination.as_bytes());
+    hash.update(describe_end(&settings.destination).as_bytes());
     let name = format!("{}.ckpt", hex::encode(&hash.finalize()[..16]));
     Ok(dir.join(name))
+}
+
+/// When a checkpoint is for this copy but under another destination SSE-C key (or with one where
+/// there is none now, or none where there is one): the recorded key's MD5 (`none` without one) and
+/// the checkpoint's upload id.
+fn another_key(records: &[Record], spec: &JobSpec) -> Option<(String, String)> {
+    let Some(Record::Header(header)) = records.first() else {
+        return None;
+    };
+    let split = |d: &str| match d.split_once(SSE_C_MARK) {
+        Some((end, md5)) => (end.to_string(), md5.to_string()),
+        None => (d.to_string(), "none".to_string()),
+    };
+    let (recorded_end, recorded_key) = split(&header.destination);
+    let (wanted_end, wanted_key) = split(&spec.destination);
+    (recorded_end == wanted_end && recorded_key != wanted_key)
+        .then(|| (recorded_key, header.upload_id.clone()))
 }
 
 /// HEADs the source through the wire, outside a job (for `--dry-run`).
@@ -663,6 +701,21 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
                 "check {id_var} and {secret_var}, the regions, and that the key may read the source and write the destination"
             )),
             FailureKind::NoSuchBucket => Some("check the bucket names and regions".to_string()),
+            // A HEAD answer has no body: a COS 400 for the source is what an SSE-C object without
+            // its key (or with a wrong one) gets.
+            _ if settings.provider == Provider::Cos
+                && failure.status == Some(400)
+                && matches!(error, DriveError::Job(JobError::Service { operation: OperationKind::HeadSource, .. })) =>
+            {
+                Some(match settings.source.customer_key {
+                    None => "if the source is encrypted with a customer-provided key (SSE-C), give \
+                             it with --src-sse-c-key-file"
+                        .to_string(),
+                    Some(_) => "check that --src-sse-c-key-file holds the source's SSE-C key, and \
+                                that the source is encrypted with one"
+                        .to_string(),
+                })
+            }
             FailureKind::NoSuchKey if settings.source.version_id.is_some() => Some(
                 "check the source key (it is taken verbatim) and --src-version-id: a HEAD cannot \
                  tell a missing key from a missing version"

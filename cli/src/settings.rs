@@ -10,6 +10,7 @@ use crate::args::{CpArgs, Directive, OssSignatureArg};
 use crate::error::CliError;
 use crate::meta::check_meta;
 use crate::url::{parse_object_url, ObjectUrl, Provider};
+use partcopy_protocol::customer_key::CustomerKey;
 
 /// One end of the copy: the object and where its service is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,6 +23,9 @@ pub struct End {
     pub endpoint: Option<String>,
     /// The version to read (source only, `--src-version-id`).
     pub version_id: Option<String>,
+    /// Its SSE-C key (COS only; `--src-sse-c-key-file`, `--sse-c-key-file`). `Debug` shows only
+    /// the key's MD5.
+    pub customer_key: Option<CustomerKey>,
 }
 
 /// Everything one `partcopy cp` needs, checked.
@@ -174,6 +178,14 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
             )));
         }
     }
+    let source_key = read_key(
+        provider,
+        "--src-sse-c-key-file",
+        args.src_sse_c_key_file.as_deref(),
+    )?;
+    // A copy keeps its source's key unless told otherwise, as it keeps a managed encryption.
+    let dest_key = read_key(provider, "--sse-c-key-file", args.sse_c_key_file.as_deref())?
+        .or_else(|| source_key.clone());
     Ok(Settings {
         provider,
         source: End {
@@ -181,12 +193,14 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
             region: src_region,
             endpoint: src_endpoint,
             version_id: args.src_version_id,
+            customer_key: source_key,
         },
         destination: End {
             url: destination,
             region: dst_region,
             endpoint: dst_endpoint,
             version_id: None,
+            customer_key: dest_key,
         },
         part_size: args.part_size,
         threshold: args.threshold,
@@ -205,6 +219,28 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         insecure_skip_verify: args.insecure_skip_verify,
         in_place,
     })
+}
+
+/// The SSE-C key in the file `path` names, for `flag`; never shown in an error.
+fn read_key(
+    provider: Provider,
+    flag: &str,
+    path: Option<&std::path::Path>,
+) -> Result<Option<CustomerKey>, CliError> {
+    let Some(path) = path else {
+        return Ok(None);
+    };
+    if provider == Provider::Oss {
+        return Err(CliError::Usage(format!(
+            "{flag}: OSS has no customer-provided encryption keys (SSE-C), only COS has; OSS \
+             encrypts with its own or KMS keys, and partcopy carries the source's over by itself"
+        )));
+    }
+    let bytes = std::fs::read(path)
+        .map_err(|e| CliError::Usage(format!("{flag}: cannot read {}: {e}", path.display())))?;
+    CustomerKey::parse(&bytes)
+        .map(Some)
+        .map_err(|e| CliError::Usage(format!("{flag}: {}: {e}", path.display())))
 }
 
 fn check_region(region: &str) -> Result<(), CliError> {
