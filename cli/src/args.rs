@@ -41,6 +41,7 @@ Examples:
   partcopy cp oss://src/logs/2024.tar oss://dst/2024.tar --region cn-hangzhou -j 32 --part-size 256MiB
   partcopy cp cos://a-1250000000/k cos://b-1250000000/k --src-region ap-beijing --dst-region ap-shanghai
   partcopy cp oss://b/k oss://b/k2 --region cn-hangzhou --metadata-directive replace --meta owner=alice
+  partcopy cp cos://a-1250000000/k cos://b-1250000000/k --region ap-guangzhou --src-sse-c-key-file k.bin
 Sizes: 64MiB, 5G (powers of 1024), 1GB (powers of 1000), or plain bytes.
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)

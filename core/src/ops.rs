@@ -70,8 +70,10 @@ pub struct ObjectMetadata {
 /// A copy does not inherit its source's encryption: COS documents that a PUT-Copy without the
 /// header is stored unencrypted whatever the source, a new multipart upload has only what Initiate
 /// asks for, and OSS documents no inheritance either. So a job passes the source's on to PUT-Copy
-/// and Initiate; asking for the encryption an object already has is harmless. Keys a customer supplies per request (SSE-C)
-/// are not covered: HEAD of such an object already fails without the key.
+/// and Initiate; asking for the encryption an object already has is harmless. Keys a customer
+/// supplies per request (SSE-C) are not a job's concern: they are secrets that go with every
+/// request for the object's data, so the renderer that signs the requests holds them
+/// (`partcopy-protocol`'s `customer_key`), and HEAD reports no `Encryption` for such an object.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Encryption {
     /// `x-cos-server-side-encryption` (`AES256`, `cos/kms`) or `x-oss-server-side-encryption`
