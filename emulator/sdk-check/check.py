@@ -218,6 +218,50 @@ def cos_suite():
         expect(info["size"] == BIG and info["etag"].endswith(f"-{copies}"), info)
         print(f"     {copies} UploadPartCopy requests", flush=True)
 
+    @check("cos SSE-C: keyed put/head/get, unkeyed HEAD refused, CosS3Client.copy re-keys (multipart)")
+    def _():
+        import base64
+
+        def b64(raw):
+            return base64.b64encode(raw).decode()
+
+        def sse_c(raw, prefix=""):
+            return {prefix + "SSECustomerAlgorithm": "AES256", prefix + "SSECustomerKey": b64(raw),
+                    prefix + "SSECustomerKeyMD5": b64(hashlib.md5(raw).digest())}
+
+        def lower(headers):
+            return {k.lower(): v for k, v in headers.items()}
+
+        src_key, dst_key = bytes(range(32)), bytes(range(32, 64))
+        cos.put_object(Bucket=COS_SRC, Key="sdk/ssec.txt", Body=body, **sse_c(src_key))
+        head = lower(cos.head_object(Bucket=COS_SRC, Key="sdk/ssec.txt", **sse_c(src_key)))
+        expect(head["x-cos-server-side-encryption-customer-key-md5"] == b64(hashlib.md5(src_key).digest()), head)
+        got = cos.get_object(Bucket=COS_SRC, Key="sdk/ssec.txt", Range="bytes=6-9", **sse_c(src_key))
+        expect(got["Body"].get_raw_stream().read() == b"from", "range body")
+        for wrong in ({}, sse_c(dst_key)):
+            try:
+                cos.head_object(Bucket=COS_SRC, Key="sdk/ssec.txt", **wrong)
+                raise AssertionError("HEAD of an SSE-C object without its key succeeded")
+            except CosServiceError as e:
+                expect(e.get_status_code() == 400, e.get_status_code())
+        # Across regions and over 5 GB, the SDK's own copy goes multipart: HEAD with the source's key,
+        # Initiate with the destination's, every part with both.
+        size = 5 * GIB + 1
+        stored = {"x-cos-server-side-encryption-customer-algorithm": "AES256",
+                  "x-cos-server-side-encryption-customer-key-md5": b64(hashlib.md5(src_key).digest())}
+        create(COS_FAR, "big/ssec", size, 77, headers=stored)
+        before = stats()["requests"].get("UploadPartCopy", 0)
+        cos.copy(Bucket=COS_DST, Key="big/ssec-copy",
+                 CopySource={"Bucket": COS_FAR, "Key": "big/ssec", "Region": "ap-beijing"},
+                 PartSize=1024, MAXThread=4, **sse_c(src_key, "CopySource"), **sse_c(dst_key))
+        copies = stats()["requests"].get("UploadPartCopy", 0) - before
+        expect(copies > 1, f"expected a multipart copy, saw {copies} part copies")
+        expect(same((COS_FAR, "big/ssec"), (COS_DST, "big/ssec-copy")), "content")
+        info = object_info(COS_DST, "big/ssec-copy")
+        expect(info["headers"].get("x-cos-server-side-encryption-customer-key-md5")
+               == b64(hashlib.md5(dst_key).digest()), info)
+        expect(b64(dst_key) not in json.dumps(info), "the key itself is stored")
+
 
 # ---------------------------------------------------------------- OSS: oss2 (V1 signatures)
 def oss2_suite():
