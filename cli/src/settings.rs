@@ -236,11 +236,49 @@ fn read_key(
              encrypts with its own or KMS keys, and partcopy carries the source's over by itself"
         )));
     }
-    let bytes = std::fs::read(path)
-        .map_err(|e| CliError::Usage(format!("{flag}: cannot read {}: {e}", path.display())))?;
-    CustomerKey::parse(&bytes)
-        .map(Some)
-        .map_err(|e| CliError::Usage(format!("{flag}: {}: {e}", path.display())))
+    use std::io::Read as _;
+    let cannot_read =
+        |e: std::io::Error| CliError::Usage(format!("{flag}: cannot read {}: {e}", path.display()));
+    let file = std::fs::File::open(path).map_err(cannot_read)?;
+    // A key is 32 bytes, or 44 characters of base64: read a little more than that, never a whole
+    // (perhaps endless) file.
+    let mut bytes = Vec::with_capacity(64);
+    file.take(MAX_KEY_FILE + 1)
+        .read_to_end(&mut bytes)
+        .map_err(cannot_read)?;
+    if bytes.len() as u64 > MAX_KEY_FILE {
+        return Err(CliError::Usage(format!(
+            "{flag}: {} is not a key file: a key is 32 bytes, raw or in base64",
+            path.display()
+        )));
+    }
+    let key = CustomerKey::parse(&bytes)
+        .map_err(|e| CliError::Usage(format!("{flag}: {}: {e}", path.display())))?;
+    warn_if_shared(flag, path);
+    Ok(Some(key))
+}
+
+/// The longest key file read: base64 of 32 bytes with room for line ends and spaces.
+const MAX_KEY_FILE: u64 = 1024;
+
+/// Warns when other users may read the key file (as ssh does for private keys).
+fn warn_if_shared(flag: &str, path: &std::path::Path) {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        if let Ok(meta) = std::fs::metadata(path) {
+            if meta.permissions().mode() & 0o077 != 0 {
+                eprintln!(
+                    "partcopy: warning: {flag}: {} may be read by other users (mode {:o}); \
+                     `chmod 600` it: whoever has the key can read the object",
+                    path.display(),
+                    meta.permissions().mode() & 0o777
+                );
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = (flag, path);
 }
 
 fn check_region(region: &str) -> Result<(), CliError> {

@@ -24,6 +24,7 @@ fn key_file(dir: &TempDir, byte: u8, text: bool) -> (CustomerKey, PathBuf) {
     } else {
         std::fs::write(&path, raw).unwrap();
     }
+    set_mode(&path, 0o644);
     (key, path)
 }
 
@@ -44,6 +45,11 @@ fn dest_key_md5(world: &World, name: &str) -> Option<String> {
         .headers
         .get(KEY_MD5_HEADER)
         .cloned()
+}
+
+fn set_mode(path: &std::path::Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
 }
 
 fn arg(path: &std::path::Path) -> &str {
@@ -129,10 +135,12 @@ fn bad_key_files_and_oss_are_usage_errors_that_never_show_a_key() {
     let short = dir.path().join("short");
     std::fs::write(&short, "c2VjcmV0LWtleS1ieXRlcw==").unwrap();
     let missing = dir.path().join("missing");
+    let endless = PathBuf::from("/dev/zero");
     for (flag, path, says) in [
         ("--sse-c-key-file", &short, "must be 32 bytes"),
         ("--src-sse-c-key-file", &short, "must be 32 bytes"),
         ("--sse-c-key-file", &missing, "cannot read"),
+        ("--sse-c-key-file", &endless, "is not a key file"),
     ] {
         let output = world.cp(COS, "k", &[flag, arg(path)]);
         let stderr = failed(&output, 2);
@@ -140,6 +148,16 @@ fn bad_key_files_and_oss_are_usage_errors_that_never_show_a_key() {
         assert!(stderr.contains(arg(path)), "names the file: {stderr}");
         assert!(!stderr.contains("c2VjcmV0"), "shows the file's bytes: {stderr}");
     }
+    // A key others may read works, with a warning; a private one without.
+    let output = world.cp(COS, "k", &["--sse-c-key-file", arg(&good)]);
+    copied(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("may be read by other users"), "{stderr}");
+    set_mode(&good, 0o600);
+    let output = world.cp(COS, "k", &["--sse-c-key-file", arg(&good)]);
+    copied(&output);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!stderr.contains("warning"), "{stderr}");
     let stderr = failed(
         &world.cp(Provider::Oss, "k", &["--sse-c-key-file", arg(&good)]),
         2,
