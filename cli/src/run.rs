@@ -163,15 +163,9 @@ pub async fn copy(
                 CopyJob::new(spec, job_config).map_err(|e| CliError::Usage(e.to_string()))?
             } else {
                 tracing::info!(path = %path.display(), records = records.len(), "resuming from the checkpoint");
-                let key_change = another_key(&records, &spec);
+                let key_change = another_key(&records, &spec, path);
                 CopyJob::resume(records, spec, job_config).map_err(|e| match key_change {
-                    Some((recorded, upload_id)) => CliError::Failed(format!(
-                        "cannot resume from {}: its upload {upload_id} was begun with another SSE-C \
-                         key (MD5 {recorded}), and all its parts must be under one key. Rerun with \
-                         that key to resume, or delete the checkpoint to start afresh (then abort \
-                         upload {upload_id}, which holds the parts copied so far)",
-                        path.display()
-                    )),
+                    Some(message) => CliError::Failed(message),
                     None => CliError::Failed(format!(
                         "cannot resume from {}: {e}; delete it to start the copy afresh",
                         path.display()
@@ -408,21 +402,42 @@ fn checkpoint_path(dir: &Path, settings: &Settings) -> Result<PathBuf, CliError>
     Ok(dir.join(name))
 }
 
-/// When a checkpoint is for this copy but under another destination SSE-C key (or with one where
-/// there is none now, or none where there is one): the recorded key's MD5 (`none` without one) and
-/// the checkpoint's upload id.
-fn another_key(records: &[Record], spec: &JobSpec) -> Option<(String, String)> {
+/// When a checkpoint is for this copy but its upload was begun under another destination SSE-C key
+/// (or under one where none is given now, or under none where one is): what to tell the user.
+fn another_key(records: &[Record], spec: &JobSpec, path: &Path) -> Option<String> {
     let Some(Record::Header(header)) = records.first() else {
         return None;
     };
     let split = |d: &str| match d.split_once(SSE_C_MARK) {
-        Some((end, md5)) => (end.to_string(), md5.to_string()),
-        None => (d.to_string(), "none".to_string()),
+        Some((end, md5)) => (end.to_string(), Some(md5.to_string())),
+        None => (d.to_string(), None),
     };
     let (recorded_end, recorded_key) = split(&header.destination);
     let (wanted_end, wanted_key) = split(&spec.destination);
-    (recorded_end == wanted_end && recorded_key != wanted_key)
-        .then(|| (recorded_key, header.upload_id.clone()))
+    if recorded_end != wanted_end || recorded_key == wanted_key {
+        return None;
+    }
+    let upload_id = &header.upload_id;
+    let (begun, rerun) = match (&recorded_key, &wanted_key) {
+        (Some(md5), Some(_)) => (
+            format!("with another SSE-C key (MD5 {md5})"),
+            "Rerun with that key as --sse-c-key-file to resume",
+        ),
+        (Some(md5), None) => (
+            format!("with an SSE-C key (MD5 {md5}) and none is given now"),
+            "Rerun with that key as --sse-c-key-file to resume",
+        ),
+        (None, _) => (
+            "without an SSE-C key".to_string(),
+            "Rerun without --sse-c-key-file (and --src-sse-c-key-file, which keys the copy too) to resume",
+        ),
+    };
+    Some(format!(
+        "cannot resume from {}: its upload {upload_id} was begun {begun}, and all its parts must be \
+         under one key. {rerun}, or delete the checkpoint to start afresh (then abort upload \
+         {upload_id}, which holds the parts copied so far)",
+        path.display()
+    ))
 }
 
 /// HEADs the source through the wire, outside a job (for `--dry-run`).
@@ -745,4 +760,51 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
         message.push_str(&hint);
     }
     CliError::Failed(message)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use partcopy_core::checkpoint::Header;
+
+    fn checkpoint(destination: &str) -> Vec<Record> {
+        vec![Record::Header(Header {
+            source: "cos://s-1/k@ap-guangzhou".into(),
+            destination: destination.into(),
+            version_id: None,
+            size: 10,
+            etag: "\"e\"".into(),
+            last_modified: None,
+            upload_id: "U1".into(),
+            part_size: 1 << 20,
+            initiated: None,
+            crc64: None,
+        })]
+    }
+
+    #[test]
+    fn a_checkpoint_under_another_key_is_explained() {
+        let plain = "cos://d-1/k@ap-guangzhou";
+        let keyed = |md5: &str| format!("{plain}{SSE_C_MARK}{md5}");
+        let spec = |destination: &str| JobSpec::new("cos://s-1/k@ap-guangzhou", destination, Limits::COS);
+        let path = Path::new("/tmp/x.ckpt");
+        let told = |recorded: &str, wanted: &str| another_key(&checkpoint(recorded), &spec(wanted), path);
+
+        assert_eq!(told(&keyed("A"), &keyed("A")), None);
+        assert_eq!(told(plain, plain), None);
+        // Another copy altogether is core's to refuse, not a key change.
+        assert_eq!(told("cos://other-1/k@ap-guangzhou", &keyed("A")), None);
+        let other = told(&keyed("A"), &keyed("B")).unwrap();
+        assert!(
+            other.contains("with another SSE-C key (MD5 A)") && other.contains("upload U1"),
+            "{other}"
+        );
+        let dropped = told(&keyed("A"), plain).unwrap();
+        assert!(dropped.contains("(MD5 A) and none is given now"), "{dropped}");
+        let added = told(plain, &keyed("B")).unwrap();
+        assert!(
+            added.contains("without an SSE-C key") && added.contains("Rerun without"),
+            "{added}"
+        );
+    }
 }
