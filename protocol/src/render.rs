@@ -128,6 +128,8 @@ pub struct Renderer {
     dest_target: Target,
     /// The source in the destination's copy-source form; `None` when it cannot be a header value.
     copy_source: Option<HeaderValue>,
+    /// Ask the service not to replace an existing destination (see [`Renderer::forbid_overwrite`]).
+    forbid_overwrite: bool,
 }
 
 impl Renderer {
@@ -139,7 +141,18 @@ impl Renderer {
             copy_source: HeaderValue::try_from(copy_source(&source)).ok(),
             source,
             dest,
+            forbid_overwrite: false,
         }
+    }
+
+    /// The same renderer asking, when `on`, that the writes which create the destination — PUT-Copy,
+    /// Initiate and Complete — fail rather than replace an object already there
+    /// (`x-cos-forbid-overwrite` / `x-oss-forbid-overwrite: true`; both services answer 409 and
+    /// ignore the header in a bucket with versioning).
+    #[must_use]
+    pub fn forbid_overwrite(mut self, on: bool) -> Renderer {
+        self.forbid_overwrite = on;
+        self
     }
 
     /// The source address.
@@ -216,6 +229,7 @@ impl Renderer {
                 }
                 d.storage_class(storage_class.as_deref())?;
                 d.encryption(encryption.as_ref())?;
+                self.no_overwrite(&mut d);
                 d.finish(signer, now)
             }
             Operation::Initiate {
@@ -236,6 +250,7 @@ impl Renderer {
                     d.header(d.h("x-cos-tagging", "x-oss-tagging"), &tagging_header(tags))?;
                 }
                 d.encryption(encryption.as_ref())?;
+                self.no_overwrite(&mut d);
                 d.finish(signer, now)
             }
             Operation::UploadPartCopy {
@@ -293,6 +308,7 @@ impl Renderer {
                 }
                 d.body = Bytes::from(complete_body(parts));
                 d.md5 = true;
+                self.no_overwrite(&mut d);
                 d.finish(signer, now)
             }
             Operation::Abort { upload_id } => {
@@ -300,6 +316,16 @@ impl Renderer {
                 d.query("uploadId", upload_id);
                 d.finish(signer, now)
             }
+        }
+    }
+}
+
+impl Renderer {
+    /// The forbid-overwrite header, when asked for.
+    fn no_overwrite(&self, d: &mut Draft<'_>) {
+        if self.forbid_overwrite {
+            let name = d.h("x-cos-forbid-overwrite", "x-oss-forbid-overwrite");
+            d.headers.insert(name, HeaderValue::from_static("true"));
         }
     }
 }

@@ -12,7 +12,7 @@ use partcopy_core::ops::{
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::customer_key::CustomerKey;
 use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider};
-use partcopy_protocol::render::{self, render};
+use partcopy_protocol::render::{self, render, Renderer};
 use partcopy_protocol::sign::{Scheme, Signer};
 use partcopy_protocol::view::RequestView;
 use serde_json::Value;
@@ -231,26 +231,26 @@ fn check(file: &str, provider: Provider) -> usize {
                 &signer,
                 now,
             ),
-            "complete" => render(
-                &Operation::Complete {
-                    upload_id: UPLOAD_ID.into(),
-                    parts: vec![
-                        CompletedPart {
-                            number: 1,
-                            etag: ETAG.into(),
-                        },
-                        CompletedPart {
-                            number: 2,
-                            etag: ETAG.into(),
-                        },
-                    ]
-                    .into(),
-                },
-                &src,
-                &dst,
-                &signer,
-                now,
-            ),
+            "complete" | "complete_no_overwrite" => Renderer::new(src.clone(), dst.clone())
+                .forbid_overwrite(op == "complete_no_overwrite")
+                .render(
+                    &Operation::Complete {
+                        upload_id: UPLOAD_ID.into(),
+                        parts: vec![
+                            CompletedPart {
+                                number: 1,
+                                etag: ETAG.into(),
+                            },
+                            CompletedPart {
+                                number: 2,
+                                etag: ETAG.into(),
+                            },
+                        ]
+                        .into(),
+                    },
+                    &signer,
+                    now,
+                ),
             "abort" => render(
                 &Operation::Abort {
                     upload_id: UPLOAD_ID.into(),
@@ -284,6 +284,35 @@ fn check(file: &str, provider: Provider) -> usize {
                 &signer,
                 now,
             ),
+            "put_copy_no_overwrite" => Renderer::new(src.clone(), dst.clone())
+                .forbid_overwrite(true)
+                .render(
+                    &Operation::PutCopy {
+                        source_etag: Some(ETAG.into()),
+                        directive: MetadataDirective::Copy,
+                        metadata: ObjectMetadata::default(),
+                        storage_class: None,
+                        keep_tags: true,
+                        encryption: None,
+                    },
+                    &signer,
+                    now,
+                ),
+            "initiate_no_overwrite" => Renderer::new(src.clone(), dst.clone())
+                .forbid_overwrite(true)
+                .render(
+                    &Operation::Initiate {
+                        metadata: ObjectMetadata {
+                            content_type: Some("application/octet-stream".into()),
+                            ..ObjectMetadata::default()
+                        },
+                        tags: vec![],
+                        storage_class: None,
+                        encryption: None,
+                    },
+                    &signer,
+                    now,
+                ),
             "initiate_ssec" => render(
                 &Operation::Initiate {
                     metadata: ObjectMetadata {
@@ -357,10 +386,15 @@ fn check(file: &str, provider: Provider) -> usize {
         // Where we knowingly send more than the SDKs: a Content-MD5 on PUT (alibabacloud-oss-v2 also
         // adds a default Content-Type there), and for COS Content-Type + Content-MD5 + our own XML
         // on Complete.
-        if op == "put" || (provider == Provider::Cos && op == "complete") {
+        if provider == Provider::Cos && op.starts_with("complete") {
+            // Still, the forbid-overwrite header is the SDK's.
+            let name = "x-cos-forbid-overwrite";
+            assert_eq!(ours.headers().get(name), sdk_headers.get(name), "{name}");
+        }
+        if op == "put" || (provider == Provider::Cos && op.starts_with("complete")) {
             continue;
         }
-        if provider == Provider::Oss && op == "complete" {
+        if provider == Provider::Oss && op.starts_with("complete") {
             assert_eq!(
                 ours.body().as_ref(),
                 case["body"].as_str().unwrap().as_bytes(),

@@ -191,6 +191,17 @@ def cos_cases():
                     Bucket=COS_BUCKET, Key=key, PartNumber=7, UploadId=UPLOAD_ID, CopySource=src,
                     CopySourceRange="bytes=6291456-7340031", CopySourceIfMatch=ETAG,
                     **SSE_C_SOURCE, **SSE_C_DEST)),
+                # No overwrite: the SDK has no parameter; entries of Metadata go out as headers.
+                ("put_copy_no_overwrite", lambda: client.copy_object(
+                    Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG,
+                    Metadata={"x-cos-forbid-overwrite": "true"})),
+                ("initiate_no_overwrite", lambda: client.create_multipart_upload(
+                    Bucket=COS_BUCKET, Key=key, ContentType="application/octet-stream",
+                    Metadata={"x-cos-forbid-overwrite": "true"})),
+                ("complete_no_overwrite", lambda: client.complete_multipart_upload(
+                    Bucket=COS_BUCKET, Key=key, UploadId=UPLOAD_ID,
+                    MultipartUpload={"Part": [{"PartNumber": 1, "ETag": ETAG}, {"PartNumber": 2, "ETag": ETAG}]},
+                    Metadata={"x-cos-forbid-overwrite": "true"})),
             ]
             for op, call in ops:
                 sink.clear()
@@ -423,6 +434,15 @@ def oss_v2_cases():
                             bucket=B, key=key, content_type="application/octet-stream",
                             server_side_encryption="KMS", server_side_encryption_key_id=KMS_KEY,
                             server_side_data_encryption="SM4"))),
+                        ("put_copy_no_overwrite", lambda: client.copy_object(oss.CopyObjectRequest(
+                            bucket=B, key=key, source_bucket=OSS_SRC_BUCKET, source_key=key, if_match=ETAG,
+                            forbid_overwrite=True))),
+                        ("initiate_no_overwrite", lambda: client.initiate_multipart_upload(oss.InitiateMultipartUploadRequest(
+                            bucket=B, key=key, content_type="application/octet-stream", forbid_overwrite=True))),
+                        ("complete_no_overwrite", lambda: client.complete_multipart_upload(oss.CompleteMultipartUploadRequest(
+                            bucket=B, key=key, upload_id=UPLOAD_ID, forbid_overwrite=True,
+                            complete_multipart_upload=oss.CompleteMultipartUpload(parts=[
+                                oss.UploadPart(part_number=1, etag=ETAG), oss.UploadPart(part_number=2, etag=ETAG)])))),
                     ]
                     for op, call in ops:
                         rec.sink.clear()
