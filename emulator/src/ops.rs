@@ -324,6 +324,35 @@ fn with_version(reply: Reply, provider: Provider, version: Option<String>) -> Re
     }
 }
 
+/// Refuses a write that would replace the object `req` names when the request forbids it
+/// (`x-*-forbid-overwrite: true`), as both services do in a bucket without versioning (with
+/// versioning the header is ignored: the old object stays as a version). `complete` picks OSS's
+/// detail code for Complete.
+fn check_overwrite(req: &Request, store: &Store, complete: bool) -> Result<(), ServiceError> {
+    let forbidden = req
+        .provider_header("forbid-overwrite")
+        .is_some_and(|v| v.trim().eq_ignore_ascii_case("true"));
+    if !forbidden {
+        return Ok(());
+    }
+    let bucket = store
+        .buckets
+        .get(&req.bucket)
+        .ok_or_else(ServiceError::no_such_bucket)?;
+    if bucket.versioning || !bucket.objects.contains_key(&req.key) {
+        return Ok(());
+    }
+    let mut error = ServiceError::new(
+        StatusCode::CONFLICT,
+        "FileAlreadyExists",
+        "The object already exists, and the request forbids overwriting it.",
+    );
+    if req.provider == Provider::Oss && complete {
+        error.ec = "0042-00000214";
+    }
+    Err(error)
+}
+
 fn quoted(etag: &str) -> String {
     format!("\"{etag}\"")
 }
@@ -335,6 +364,7 @@ fn put_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErro
     }
     check_content_md5(req)?;
     sse_c::requested_key(req, KeyFor::Object)?;
+    check_overwrite(req, store, false)?;
     let content = Content::literal(req.body.clone());
     let object = Object {
         etag: simple_etag(req.provider, &content),
@@ -687,6 +717,7 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
     let replace_meta = replaces(req, "metadata")?;
     let replace_tags = replaces(req, "tagging")?;
     sse_c::requested_key(req, KeyFor::Object)?;
+    check_overwrite(req, store, false)?;
     let (source_address, source) = resolve_source(ctx, store)?;
     // COS documents that a copy onto its own source must use the Replaced directive. (The error
     // code is S3's for the same rule; COS's own is not documented.)
@@ -758,6 +789,7 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
 fn initiate(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError> {
     let req = ctx.req;
     sse_c::requested_key(req, KeyFor::Object)?;
+    check_overwrite(req, store, false)?;
     let id = store.new_upload_id(req.provider);
     let upload = Upload {
         id: id.clone(),
@@ -955,6 +987,8 @@ fn complete(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError>
         && req
             .provider_header("complete-all")
             .is_some_and(|v| v.eq_ignore_ascii_case("yes"));
+    upload_mut(store, req)?;
+    check_overwrite(req, store, true)?;
     let upload = upload_mut(store, req)?;
     let chosen: Vec<(u32, String)> = if complete_all {
         if !req.body.is_empty() {

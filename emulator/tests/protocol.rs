@@ -15,7 +15,7 @@ use partcopy_emulator::{Config, Emulator, FaultKind, FaultPlan, NthFailure, Obje
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::endpoint::{Endpoint, ObjectAddress};
 use partcopy_protocol::provider::Provider as WireProvider;
-use partcopy_protocol::render::render;
+use partcopy_protocol::render::Renderer;
 use partcopy_protocol::response::parse_reply;
 use partcopy_protocol::sign::{OssSignature, Signer};
 
@@ -27,11 +27,16 @@ struct Job<'a> {
     source: ObjectAddress,
     dest: ObjectAddress,
     signer: Signer,
+    /// Render with `Renderer::forbid_overwrite`.
+    forbid_overwrite: bool,
 }
 
 impl Job<'_> {
     async fn send(&self, op: &Operation) -> Result<Reply, partcopy_core::ops::Failure> {
-        let req = render(op, &self.source, &self.dest, &self.signer, SystemTime::now()).unwrap();
+        let req = Renderer::new(self.source.clone(), self.dest.clone())
+            .forbid_overwrite(self.forbid_overwrite)
+            .render(op, &self.signer, SystemTime::now())
+            .unwrap();
         let (parts, body) = req.into_parts();
         let req = http::Request::from_parts(parts, Full::new(body));
         let stream = tokio::net::TcpStream::connect(self.emu.addr()).await.unwrap();
@@ -72,6 +77,7 @@ fn job<'e>(
         source: address(source),
         dest: address(dest),
         signer,
+        forbid_overwrite: false,
     }
 }
 
@@ -495,4 +501,99 @@ async fn customer_keys_guard_reads_and_writes_on_cos() {
         .unwrap();
     assert_eq!(call.status, http::StatusCode::BAD_REQUEST);
     assert!(call.text().contains("InvalidArgument"), "{}", call.text());
+}
+
+/// `x-*-forbid-overwrite: true` (`Renderer::forbid_overwrite`): PUT-Copy, Initiate and Complete
+/// refuse to replace an existing destination with 409 FileAlreadyExists, in both dialects; a
+/// destination that appears between Initiate and Complete is caught at Complete, the upload left
+/// open; without the header the same Complete replaces it; a bucket with versioning ignores it.
+#[tokio::test]
+async fn forbid_overwrite_refuses_to_replace_the_destination() {
+    let emu = Emulator::start(
+        Config::default()
+            .bucket(Provider::Cos, "src-1250000000", "ap-guangzhou")
+            .bucket(Provider::Cos, "dst-1250000000", "ap-guangzhou")
+            .bucket(Provider::Oss, "src", "cn-hangzhou")
+            .bucket(Provider::Oss, "dst", "cn-hangzhou"),
+    )
+    .await
+    .unwrap();
+    for (provider, region, src, dst) in [
+        (Provider::Cos, "ap-guangzhou", "src-1250000000", "dst-1250000000"),
+        (Provider::Oss, "cn-hangzhou", "src", "dst"),
+    ] {
+        let source = emu
+            .create_object(src, "k", ObjectSpec::generated(3 * MIB, 2))
+            .unwrap();
+        let guarded = |key: &str| {
+            let mut job = job(&emu, provider, (region, src, "k"), (region, dst, key));
+            job.forbid_overwrite = true;
+            job
+        };
+        let conflict = |result: Result<Reply, partcopy_core::ops::Failure>| {
+            let failure = result.unwrap_err();
+            assert_eq!(
+                (failure.status, failure.code.as_str()),
+                (Some(409), "FileAlreadyExists"),
+                "{provider:?}"
+            );
+        };
+        let put_copy = Operation::PutCopy {
+            source_etag: None,
+            directive: MetadataDirective::Copy,
+            metadata: ObjectMetadata::default(),
+            storage_class: None,
+            keep_tags: true,
+            encryption: None,
+        };
+        let initiate = Operation::Initiate {
+            metadata: ObjectMetadata::default(),
+            tags: vec![],
+            storage_class: None,
+            encryption: None,
+        };
+        // The destination is free: the first copy goes through; then it is there.
+        let first = guarded("out");
+        first.send(&put_copy).await.unwrap();
+        conflict(first.send(&put_copy).await);
+        conflict(first.send(&initiate).await);
+
+        // Appearing while the upload runs: caught at Complete, the upload left open.
+        let late = guarded("late");
+        let Reply::Initiated { upload_id, .. } = late.send(&initiate).await.unwrap() else {
+            panic!("not initiated")
+        };
+        let Reply::PartCopied { etag, .. } = late
+            .send(&Operation::UploadPartCopy {
+                upload_id: upload_id.clone(),
+                part_number: 1,
+                range: ByteRange {
+                    first: 0,
+                    last: 3 * MIB - 1,
+                },
+                source_etag: format!("\"{}\"", source.etag),
+            })
+            .await
+            .unwrap()
+        else {
+            panic!("not a part copy")
+        };
+        emu.create_object(dst, "late", ObjectSpec::generated(10, 9))
+            .unwrap();
+        let complete = Operation::Complete {
+            upload_id: upload_id.clone(),
+            parts: vec![CompletedPart { number: 1, etag }].into(),
+        };
+        conflict(late.send(&complete).await);
+        assert_eq!(emu.object_info(dst, "late").unwrap().size, 10, "not replaced");
+        assert!(emu.uploads().iter().any(|u| u.upload_id == upload_id));
+        let unguarded = job(&emu, provider, (region, src, "k"), (region, dst, "late"));
+        unguarded.send(&complete).await.unwrap();
+        assert!(emu.same_content((src, "k"), (dst, "late")).unwrap());
+
+        // With versioning the header is ignored.
+        emu.set_versioning(dst, true).unwrap();
+        first.send(&put_copy).await.unwrap();
+        emu.set_versioning(dst, false).unwrap();
+    }
 }
