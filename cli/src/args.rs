@@ -131,6 +131,12 @@ pub struct CpArgs {
     #[arg(long, value_name = "FILE")]
     pub sse_c_key_file: Option<PathBuf>,
 
+    /// Never replace an existing DST: when it exists nothing is copied (exit 0, "skipped"), and the
+    /// service is asked to refuse a DST that appears during the copy (not in a bucket with
+    /// versioning, which keeps the old object as a version anyway).
+    #[arg(long)]
+    pub no_overwrite: bool,
+
     /// HEAD both ends afterwards and compare size, metadata and CRC-64 where given, the tags,
     /// and the storage class when --storage-class is.
     #[arg(long)]

@@ -68,7 +68,7 @@ fn main() -> ExitCode {
     };
     let result = runtime.block_on(run::copy(&settings, credentials, &mut summary));
     match result {
-        Ok(Finished::Copied(summary)) => {
+        Ok(Finished::Copied(summary) | Finished::Skipped(summary)) => {
             if json {
                 println!("{}", summary.to_json());
             } else {

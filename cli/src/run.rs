@@ -36,6 +36,8 @@ pub enum Finished {
     Copied(Box<Summary>),
     /// `--dry-run`: the plan, printed by the caller.
     Planned(DryRun),
+    /// `--no-overwrite` and the destination exists: nothing was copied.
+    Skipped(Box<Summary>),
 }
 
 /// The plan `--dry-run` prints.
@@ -124,7 +126,8 @@ pub async fn copy(
         .pool_max_idle_per_host
         .max(settings.concurrency as usize + 8);
     let transport = Arc::new(HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?);
-    let wire = Arc::new(ProtocolWire::new(source, destination, signer));
+    let wire =
+        Arc::new(ProtocolWire::new(source, destination, signer).forbid_overwrite(settings.no_overwrite));
 
     if settings.dry_run {
         let info = head_source(&transport, &wire).await?;
@@ -137,6 +140,15 @@ pub async fn copy(
     }
 
     let spec = job_spec(settings, limits, options);
+    if settings.no_overwrite && destination_exists(&transport, &wire).await {
+        summary.requests = 1;
+        if let Some(dir) = &settings.checkpoint_dir {
+            summary.requests += drop_checkpoint(&checkpoint_path(dir, settings)?, &transport, &wire).await;
+        }
+        summary.status = "skipped";
+        summary.elapsed_ms = started.elapsed().as_millis() as u64;
+        return Ok(Finished::Skipped(Box::new(summary.clone())));
+    }
     let job_config = JobConfig {
         concurrency: settings.concurrency,
         max_attempts: settings.max_attempts,
@@ -440,6 +452,63 @@ fn another_key(records: &[Record], spec: &JobSpec, path: &Path) -> Option<String
     ))
 }
 
+/// `--no-overwrite`: whether a HEAD finds the destination. Only a found object counts; when the
+/// HEAD cannot tell (no permission to HEAD, a 5xx), the copy goes ahead and the service's
+/// forbid-overwrite header guards the writes.
+async fn destination_exists(transport: &HyperTransport, wire: &ProtocolWire) -> bool {
+    match send_once(transport, wire, &Operation::HeadDestination).await {
+        Ok(Reply::Head(_)) => true,
+        Ok(_) => false,
+        Err(failure) => {
+            if failure.kind != FailureKind::NoSuchKey {
+                tracing::info!(
+                    failure = %describe(&failure),
+                    "cannot tell whether the destination exists; the service will refuse to overwrite it"
+                );
+            }
+            false
+        }
+    }
+}
+
+/// A copy skipped by `--no-overwrite` leaves no checkpoint behind: an earlier run's upload (which
+/// can no longer complete without replacing the destination) is aborted and the file removed.
+/// Returns the requests sent.
+async fn drop_checkpoint(path: &Path, transport: &HyperTransport, wire: &ProtocolWire) -> u64 {
+    if !path.exists() {
+        return 0;
+    }
+    let mut sent = 0;
+    if let Ok((_, records)) = FileJournal::open(path) {
+        if let Some(Record::Header(header)) = records.first() {
+            let op = Operation::Abort {
+                upload_id: header.upload_id.clone(),
+            };
+            sent = 1;
+            match send_once(transport, wire, &op).await {
+                Ok(_) => eprintln!(
+                    "partcopy: the destination exists; aborted upload {} of an earlier run",
+                    header.upload_id
+                ),
+                Err(failure) if failure.kind == FailureKind::NoSuchUpload => {}
+                Err(failure) => eprintln!(
+                    "partcopy: warning: aborting upload {} of an earlier run failed ({}); it may \
+                     remain and hold storage",
+                    header.upload_id,
+                    describe(&failure)
+                ),
+            }
+        }
+    }
+    if let Err(e) = std::fs::remove_file(path) {
+        eprintln!(
+            "partcopy: warning: cannot remove the checkpoint {}: {e}",
+            path.display()
+        );
+    }
+    sent
+}
+
 /// HEADs the source through the wire, outside a job (for `--dry-run`).
 async fn head_source(transport: &HyperTransport, wire: &ProtocolWire) -> Result<SourceInfo, CliError> {
     let op = Operation::HeadSource;
@@ -737,6 +806,12 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
                     .to_string(),
             ),
             FailureKind::NoSuchKey => Some("check the source key (it is taken verbatim)".to_string()),
+            _ if settings.no_overwrite && failure.status == Some(409) => Some(
+                "the destination appeared while copying, and the service refused to replace it \
+                 (--no-overwrite); a rerun finds it and skips the copy, aborting any upload kept \
+                 for resuming"
+                    .to_string(),
+            ),
             _ if matches!(error, DriveError::Job(e) if matches!(e.upload(), Some(UploadFate::Kept { .. }))) => {
                 Some("run the same command again to resume".to_string())
             }

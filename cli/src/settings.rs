@@ -59,6 +59,8 @@ pub struct Settings {
     pub storage_class: Option<String>,
     /// `--verify`.
     pub verify: bool,
+    /// `--no-overwrite`.
+    pub no_overwrite: bool,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `--oss-signature`.
@@ -111,6 +113,13 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         return Err(CliError::Usage(
             "SRC and DST are the same object and nothing would change: to rewrite it in place, \
              give --storage-class, or --metadata-directive replace with --meta / --content-type"
+                .to_string(),
+        ));
+    }
+    if in_place && args.no_overwrite {
+        return Err(CliError::Usage(
+            "SRC and DST are the same object, which exists: a copy in place always replaces it, so \
+             it cannot be combined with --no-overwrite"
                 .to_string(),
         ));
     }
@@ -213,6 +222,7 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         meta,
         storage_class: args.storage_class,
         verify: args.verify,
+        no_overwrite: args.no_overwrite,
         dry_run: args.dry_run,
         oss_signature: args.oss_signature,
         no_progress: args.no_progress,

@@ -7,7 +7,7 @@ use crate::size::format_size;
 /// What `--json` prints (fields as DESIGN.md lists them, plus `error` on failure).
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
-    /// `copied`, `failed` or `planned` (dry run).
+    /// `copied`, `failed`, `planned` (dry run) or `skipped` (`--no-overwrite` and DST exists).
     pub status: &'static str,
     /// `single` or `multipart`.
     pub mode: Option<&'static str>,
@@ -65,6 +65,12 @@ impl Summary {
 
     /// The summary for people.
     pub fn to_text(&self) -> String {
+        if self.status == "skipped" {
+            return format!(
+                "skipped {} -> {}: the destination exists and --no-overwrite keeps it ({} requests)",
+                self.source, self.destination, self.requests
+            );
+        }
         let size = self.size.map(format_size).unwrap_or_else(|| "?".into());
         let how = match (self.mode, self.parts, self.part_size) {
             (Some("multipart"), Some(parts), Some(part_size)) => {

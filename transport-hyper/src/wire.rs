@@ -29,6 +29,14 @@ impl ProtocolWire {
         }
     }
 
+    /// The same wire asking the service, when `on`, not to replace an existing destination
+    /// (see [`Renderer::forbid_overwrite`]).
+    #[must_use]
+    pub fn forbid_overwrite(mut self, on: bool) -> Self {
+        self.renderer = self.renderer.forbid_overwrite(on);
+        self
+    }
+
     /// The source address.
     pub fn source(&self) -> &ObjectAddress {
         self.renderer.source()
