@@ -251,6 +251,19 @@ pub async fn copy(
             if let DriveError::Job(JobError::Cancelled { upload }) = &error {
                 return Err(interrupted(settings, upload, checkpoint.as_deref()));
             }
+            if refused_own_copy(
+                settings,
+                &error,
+                &transport,
+                &wire,
+                checkpoint.as_deref(),
+                summary,
+            )
+            .await
+            {
+                summary.elapsed_ms = started.elapsed().as_millis() as u64;
+                return Ok(Finished::Copied(Box::new(summary.clone())));
+            }
             return Err(describe_failure(settings, &error, detail));
         }
     };
@@ -469,6 +482,89 @@ async fn destination_exists(transport: &HyperTransport, wire: &ProtocolWire) -> 
             false
         }
     }
+}
+
+/// `--no-overwrite`: whether a write the service refused (409) was refused because of this copy's
+/// own earlier attempt — a PUT-Copy or Complete that took effect but whose answer was lost, so that
+/// its retry found the destination there. Only after a retry, and only when HEADs show the
+/// destination with the source's size and CRC-64; then the copy is done (`summary` filled,
+/// `"confirmed": "crc64"`), a kept upload is aborted and the checkpoint removed.
+async fn refused_own_copy(
+    settings: &Settings,
+    error: &DriveError,
+    transport: &HyperTransport,
+    wire: &ProtocolWire,
+    checkpoint: Option<&Path>,
+    summary: &mut Summary,
+) -> bool {
+    let DriveError::Job(JobError::Service {
+        operation,
+        failure,
+        attempts,
+        upload,
+    }) = error
+    else {
+        return false;
+    };
+    let single = match operation {
+        OperationKind::PutCopy => true,
+        OperationKind::Complete => false,
+        _ => return false,
+    };
+    if !settings.no_overwrite || failure.status != Some(409) || *attempts < 2 {
+        return false;
+    }
+    let head = |op: Operation| async move {
+        match send_once(transport, wire, &op).await {
+            Ok(Reply::Head(info)) => Some(*info),
+            _ => None,
+        }
+    };
+    let (Some(source), Some(dest)) = (
+        head(Operation::HeadSource).await,
+        head(Operation::HeadDestination).await,
+    ) else {
+        return false;
+    };
+    summary.requests += 2;
+    let same = source.size == dest.size && source.crc64.is_some() && source.crc64 == dest.crc64;
+    if !same {
+        return false;
+    }
+    eprintln!(
+        "partcopy: {operation} was refused because the destination exists, but it holds the \
+         source's content (same size and CRC-64): an earlier attempt of this copy, whose answer was \
+         lost, wrote it. The copy is done."
+    );
+    if let UploadFate::Kept { upload_id } = upload {
+        let abort = Operation::Abort {
+            upload_id: upload_id.clone(),
+        };
+        summary.requests += 1;
+        if let Err(failure) = send_once(transport, wire, &abort).await {
+            if failure.kind != FailureKind::NoSuchUpload {
+                eprintln!(
+                    "partcopy: warning: aborting upload {upload_id} failed ({}); it may remain and \
+                     hold storage",
+                    describe(&failure)
+                );
+            }
+        }
+    }
+    if let Some(path) = checkpoint.filter(|p| p.exists()) {
+        if let Err(e) = std::fs::remove_file(path) {
+            eprintln!(
+                "partcopy: warning: cannot remove the checkpoint {}: {e}",
+                path.display()
+            );
+        }
+    }
+    summary.status = "copied";
+    summary.mode = Some(if single { "single" } else { "multipart" });
+    summary.size = Some(dest.size);
+    summary.etag = Some(dest.etag);
+    summary.confirmed = Some("crc64");
+    true
 }
 
 /// A copy skipped by `--no-overwrite` leaves no checkpoint behind: an earlier run's upload (which

@@ -165,3 +165,46 @@ fn a_destination_that_appears_mid_copy_is_not_replaced() {
         }
     }
 }
+
+/// A PUT-Copy that took effect but whose answer was lost: its retry is refused (409, the object is
+/// there), and partcopy recognises the object as this copy (size and CRC-64 of the source) instead
+/// of failing. A refusal on the first attempt is never taken for this copy's own.
+#[test]
+fn a_refusal_caused_by_a_lost_answer_is_recognised() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        world.object(provider, "lost", 1000, 8);
+        world.emu.reset_stats();
+        world.emu.set_faults(only(Api::CopyObject, lose_first_answer()));
+        let output = world.cp(provider, "lost", &["--no-overwrite", "--verify"]);
+        world.emu.set_faults(FaultPlan::default());
+        let summary = copied(&output);
+        assert_eq!(summary["confirmed"], "crc64", "{provider:?}");
+        assert_eq!(summary["mode"], "single");
+        assert!(world.same(provider, "lost"));
+        assert!(String::from_utf8_lossy(&output.stderr).contains("an earlier attempt of this copy"));
+
+        // The same content, but already there before: refused at once, a failure (one attempt).
+        world.object(provider, "twin", 1000, 8);
+        world
+            .emu
+            .create_object(dst, "twin", ObjectSpec::generated(1000, 8))
+            .unwrap();
+        world.emu.set_faults(only(
+            Api::HeadObject,
+            OpFaults {
+                fail_nth: vec![partcopy_emulator::NthFailure {
+                    n: 1,
+                    kind: partcopy_emulator::FaultKind::InternalError,
+                }],
+                ..OpFaults::default()
+            },
+        ));
+        world.emu.reset_stats();
+        let output = world.cp(provider, "twin", &["--no-overwrite", "--max-attempts", "1"]);
+        world.emu.set_faults(FaultPlan::default());
+        let stderr = failed(&output, 1);
+        assert!(stderr.contains("HTTP 409"), "{provider:?}: {stderr}");
+    }
+}
