@@ -99,6 +99,7 @@ fn fail(error: &CliError, summary: Option<Summary>, json: bool) -> ExitCode {
 fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary, json: bool) {
     summary.status = "planned";
     summary.size = Some(dry.size);
+    summary.would_skip = dry.would_skip;
     let range = |p: &PartSpec| format!("bytes={}-{}", p.range.first, p.range.last);
     // None for a single copy.
     let (first, last) = (dry.plan.parts().next(), dry.plan.parts().next_back());
@@ -132,6 +133,11 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
                 println!("last:      part {} {}", last.number, range(last));
             }
         }
+    }
+    match dry.would_skip {
+        Some(true) => println!("skip:      yes, the destination exists (--no-overwrite)"),
+        Some(false) => println!("skip:      no, the destination was not found (--no-overwrite)"),
+        None => {}
     }
 }
 

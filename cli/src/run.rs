@@ -47,6 +47,8 @@ pub struct DryRun {
     pub size: u64,
     /// The plan.
     pub plan: Plan,
+    /// With `--no-overwrite`: whether DST exists, so that the copy would be skipped.
+    pub would_skip: Option<bool>,
 }
 
 /// The provider's limits as core knows them.
@@ -79,6 +81,7 @@ pub fn base_summary(settings: &Settings) -> Summary {
         error: None,
         first_range: None,
         last_range: None,
+        would_skip: None,
     }
 }
 
@@ -133,9 +136,14 @@ pub async fn copy(
         let info = head_source(&transport, &wire).await?;
         let plan = plan(info.size, &limits, &options)
             .map_err(|e| CliError::Failed(format!("cannot plan the copy: {e}")))?;
+        let would_skip = match settings.no_overwrite {
+            true => Some(destination_exists(&transport, &wire).await),
+            false => None,
+        };
         return Ok(Finished::Planned(DryRun {
             size: info.size,
             plan,
+            would_skip,
         }));
     }
 

@@ -55,6 +55,9 @@ pub struct Summary {
     /// Dry run: the last part's source range.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub last_range: Option<String>,
+    /// Dry run with `--no-overwrite`: whether DST exists, so that the copy would be skipped.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub would_skip: Option<bool>,
 }
 
 impl Summary {
@@ -121,6 +124,7 @@ mod tests {
             error: None,
             first_range: None,
             last_range: None,
+            would_skip: None,
         };
         let value: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
         for field in [

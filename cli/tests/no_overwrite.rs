@@ -208,3 +208,36 @@ fn a_refusal_caused_by_a_lost_answer_is_recognised() {
         assert!(stderr.contains("HTTP 409"), "{provider:?}: {stderr}");
     }
 }
+
+/// `--dry-run --no-overwrite` says whether the copy would be skipped, and copies nothing.
+#[test]
+fn a_dry_run_says_whether_it_would_skip() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        world.object(provider, "dry", 100, 2);
+        let plan = |args: &[&str]| -> serde_json::Value {
+            let output = world.cp(provider, "dry", args);
+            assert_eq!(
+                output.status.code(),
+                Some(0),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            serde_json::from_slice(&output.stdout).unwrap()
+        };
+        let absent = plan(&["--dry-run", "--no-overwrite"]);
+        assert_eq!(
+            (&absent["status"], &absent["would_skip"]),
+            (&"planned".into(), &false.into())
+        );
+        assert!(plan(&["--dry-run"]).get("would_skip").is_none());
+        world
+            .emu
+            .create_object(dst, "dry", ObjectSpec::generated(5, 1))
+            .unwrap();
+        let present = plan(&["--dry-run", "--no-overwrite"]);
+        assert_eq!(present["would_skip"], true, "{provider:?}");
+        assert_eq!(world.emu.object_info(dst, "dry").unwrap().size, 5);
+    }
+}
