@@ -130,6 +130,8 @@ pub struct Renderer {
     copy_source: Option<HeaderValue>,
     /// Ask the service not to replace an existing destination (see [`Renderer::forbid_overwrite`]).
     forbid_overwrite: bool,
+    /// The destination's canned ACL (see [`Renderer::acl`]).
+    acl: Option<String>,
 }
 
 impl Renderer {
@@ -142,7 +144,18 @@ impl Renderer {
             source,
             dest,
             forbid_overwrite: false,
+            acl: None,
         }
+    }
+
+    /// The same renderer giving the destination a canned ACL (COS `x-cos-acl`: `default`,
+    /// `private`, `public-read`; OSS `x-oss-object-acl`: also `public-read-write`), sent where each
+    /// service takes it for a new object: COS on PUT-Copy and Initiate, OSS on PUT-Copy and Complete.
+    /// `None` sends nothing, and the copy gets the bucket's ACL whatever the source's.
+    #[must_use]
+    pub fn acl(mut self, acl: Option<String>) -> Renderer {
+        self.acl = acl;
+        self
     }
 
     /// The same renderer asking, when `on`, that the writes which create the destination — PUT-Copy,
@@ -230,6 +243,7 @@ impl Renderer {
                 d.storage_class(storage_class.as_deref())?;
                 d.encryption(encryption.as_ref())?;
                 self.no_overwrite(&mut d);
+                self.canned_acl(&mut d, true)?;
                 d.finish(signer, now)
             }
             Operation::Initiate {
@@ -251,6 +265,7 @@ impl Renderer {
                 }
                 d.encryption(encryption.as_ref())?;
                 self.no_overwrite(&mut d);
+                self.canned_acl(&mut d, dest.provider == Provider::Cos)?;
                 d.finish(signer, now)
             }
             Operation::UploadPartCopy {
@@ -309,6 +324,7 @@ impl Renderer {
                 d.body = Bytes::from(complete_body(parts));
                 d.md5 = true;
                 self.no_overwrite(&mut d);
+                self.canned_acl(&mut d, dest.provider == Provider::Oss)?;
                 d.finish(signer, now)
             }
             Operation::Abort { upload_id } => {
@@ -321,6 +337,15 @@ impl Renderer {
 }
 
 impl Renderer {
+    /// The canned-ACL header, when one is asked for and `here` (this request is where the
+    /// provider takes it).
+    fn canned_acl(&self, d: &mut Draft<'_>, here: bool) -> Result<(), RenderError> {
+        match &self.acl {
+            Some(acl) if here => d.header(d.h("x-cos-acl", "x-oss-object-acl"), acl),
+            _ => Ok(()),
+        }
+    }
+
     /// The forbid-overwrite header, when asked for.
     fn no_overwrite(&self, d: &mut Draft<'_>) {
         if self.forbid_overwrite {
@@ -1317,6 +1342,65 @@ mod tests {
         assert!(matches!(
             render(&upc(), &keyed, &oss("d"), &oss_signer, now()),
             Err(RenderError::CustomerKeyUnsupported(Provider::Oss))
+        ));
+    }
+
+    #[test]
+    fn a_canned_acl_goes_where_each_provider_takes_it() {
+        let initiate = Operation::Initiate {
+            metadata: ObjectMetadata::default(),
+            tags: vec![],
+            storage_class: None,
+            encryption: None,
+        };
+        let complete = Operation::Complete {
+            upload_id: "u".into(),
+            parts: vec![CompletedPart {
+                number: 1,
+                etag: "e".into(),
+            }]
+            .into(),
+        };
+        let put_copy = Operation::PutCopy {
+            source_etag: None,
+            directive: MetadataDirective::Copy,
+            metadata: ObjectMetadata::default(),
+            storage_class: None,
+            keep_tags: true,
+            encryption: None,
+        };
+        let cases = [
+            (
+                cos("s"),
+                cos("d"),
+                Signer::cos(Credentials::new("AK", "SK")),
+                "x-cos-acl",
+                [true, true, false],
+            ),
+            (
+                oss("s"),
+                oss("d"),
+                Signer::oss(OssSignature::V4, Credentials::new("AK", "SK")),
+                "x-oss-object-acl",
+                [true, false, true],
+            ),
+        ];
+        for (source, dest, signer, name, wanted) in cases {
+            let renderer = Renderer::new(source, dest).acl(Some("private".into()));
+            for (op, wanted) in [&put_copy, &initiate, &complete].into_iter().zip(wanted) {
+                let r = renderer.render(op, &signer, now()).unwrap();
+                assert_eq!(r.headers().contains_key(name), wanted, "{name} {op:?}");
+            }
+            for op in [upc(), Operation::HeadDestination] {
+                let r = renderer.render(&op, &signer, now()).unwrap();
+                assert!(!r.headers().contains_key(name), "{op:?}");
+            }
+        }
+        let bad = Renderer::new(cos("s"), cos("d")).acl(Some("a\nb".into()));
+        let signer = Signer::cos(Credentials::new("AK", "SK"));
+        assert!(matches!(
+            bad.render(&initiate, &signer, now()),
+            Err(RenderError::InvalidHeader(_))
         ));
     }
 

@@ -231,8 +231,9 @@ fn check(file: &str, provider: Provider) -> usize {
                 &signer,
                 now,
             ),
-            "complete" | "complete_no_overwrite" => Renderer::new(src.clone(), dst.clone())
+            "complete" | "complete_no_overwrite" | "complete_acl" => Renderer::new(src.clone(), dst.clone())
                 .forbid_overwrite(op == "complete_no_overwrite")
+                .acl((op == "complete_acl").then(|| "private".into()))
                 .render(
                     &Operation::Complete {
                         upload_id: UPLOAD_ID.into(),
@@ -284,8 +285,9 @@ fn check(file: &str, provider: Provider) -> usize {
                 &signer,
                 now,
             ),
-            "put_copy_no_overwrite" => Renderer::new(src.clone(), dst.clone())
-                .forbid_overwrite(true)
+            "put_copy_no_overwrite" | "put_copy_acl" => Renderer::new(src.clone(), dst.clone())
+                .forbid_overwrite(op == "put_copy_no_overwrite")
+                .acl((op == "put_copy_acl").then(|| "public-read".into()))
                 .render(
                     &Operation::PutCopy {
                         source_etag: Some(ETAG.into()),
@@ -298,8 +300,9 @@ fn check(file: &str, provider: Provider) -> usize {
                     &signer,
                     now,
                 ),
-            "initiate_no_overwrite" => Renderer::new(src.clone(), dst.clone())
-                .forbid_overwrite(true)
+            "initiate_no_overwrite" | "initiate_acl" => Renderer::new(src.clone(), dst.clone())
+                .forbid_overwrite(op == "initiate_no_overwrite")
+                .acl((op == "initiate_acl").then(|| "private".into()))
                 .render(
                     &Operation::Initiate {
                         metadata: ObjectMetadata {

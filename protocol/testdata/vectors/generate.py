@@ -202,6 +202,11 @@ def cos_cases():
                     Bucket=COS_BUCKET, Key=key, UploadId=UPLOAD_ID,
                     MultipartUpload={"Part": [{"PartNumber": 1, "ETag": ETAG}, {"PartNumber": 2, "ETag": ETAG}]},
                     Metadata={"x-cos-forbid-overwrite": "true"})),
+                # A canned ACL: COS takes it on PUT-Copy and Initiate.
+                ("put_copy_acl", lambda: client.copy_object(
+                    Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG, ACL="public-read")),
+                ("initiate_acl", lambda: client.create_multipart_upload(
+                    Bucket=COS_BUCKET, Key=key, ContentType="application/octet-stream", ACL="private")),
             ]
             for op, call in ops:
                 sink.clear()
@@ -441,6 +446,14 @@ def oss_v2_cases():
                             bucket=B, key=key, content_type="application/octet-stream", forbid_overwrite=True))),
                         ("complete_no_overwrite", lambda: client.complete_multipart_upload(oss.CompleteMultipartUploadRequest(
                             bucket=B, key=key, upload_id=UPLOAD_ID, forbid_overwrite=True,
+                            complete_multipart_upload=oss.CompleteMultipartUpload(parts=[
+                                oss.UploadPart(part_number=1, etag=ETAG), oss.UploadPart(part_number=2, etag=ETAG)])))),
+                        # A canned ACL: OSS takes it on CopyObject and Complete.
+                        ("put_copy_acl", lambda: client.copy_object(oss.CopyObjectRequest(
+                            bucket=B, key=key, source_bucket=OSS_SRC_BUCKET, source_key=key, if_match=ETAG,
+                            acl="public-read"))),
+                        ("complete_acl", lambda: client.complete_multipart_upload(oss.CompleteMultipartUploadRequest(
+                            bucket=B, key=key, upload_id=UPLOAD_ID, acl="private",
                             complete_multipart_upload=oss.CompleteMultipartUpload(parts=[
                                 oss.UploadPart(part_number=1, etag=ETAG), oss.UploadPart(part_number=2, etag=ETAG)])))),
                     ]
