@@ -136,6 +136,9 @@ pub struct ObjectInfo {
     /// Its version id, in a bucket with versioning.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub version_id: Option<String>,
+    /// The canned ACL its write asked for, if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub acl: Option<String>,
     /// The normalized segment list.
     pub segments: Vec<SegmentInfo>,
 }
@@ -164,6 +167,7 @@ fn info(bucket: &str, key: &str, object: &Object) -> ObjectInfo {
         headers: object.headers.clone(),
         tags: object.tags.clone(),
         version_id: object.version_id.clone(),
+        acl: object.acl.clone(),
         segments: object
             .content
             .normalized()
@@ -233,6 +237,7 @@ impl Shared {
             tags,
             last_modified: now_millis(),
             version_id: None,
+            acl: None,
         };
         target.put(key, object);
         let object = target.get(key, None).expect("just stored");

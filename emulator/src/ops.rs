@@ -353,6 +353,29 @@ fn check_overwrite(req: &Request, store: &Store, complete: bool) -> Result<(), S
     Err(error)
 }
 
+/// The canned ACL a write asks for (`x-cos-acl` / `x-oss-object-acl`), checked against the
+/// provider's values for objects.
+///
+/// # Errors
+/// InvalidArgument for any other value.
+fn acl_from(req: &Request) -> Result<Option<String>, ServiceError> {
+    let (name, allowed): (&str, &[&str]) = match req.provider {
+        Provider::Cos => ("x-cos-acl", &["default", "private", "public-read"]),
+        Provider::Oss => (
+            "x-oss-object-acl",
+            &["default", "private", "public-read", "public-read-write"],
+        ),
+    };
+    match req.header(name) {
+        None => Ok(None),
+        Some(acl) if allowed.contains(&acl) => Ok(Some(acl.to_string())),
+        Some(acl) => Err(ServiceError::invalid_argument(format!(
+            "{name} must be one of {}, not {acl:?}.",
+            allowed.join(", ")
+        ))),
+    }
+}
+
 fn quoted(etag: &str) -> String {
     format!("\"{etag}\"")
 }
@@ -365,6 +388,7 @@ fn put_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErro
     check_content_md5(req)?;
     sse_c::requested_key(req, KeyFor::Object)?;
     check_overwrite(req, store, false)?;
+    let acl = acl_from(req)?;
     let content = Content::literal(req.body.clone());
     let object = Object {
         etag: simple_etag(req.provider, &content),
@@ -373,6 +397,7 @@ fn put_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErro
         last_modified: now_millis(),
         content,
         version_id: None,
+        acl,
     };
     let reply = Reply::empty(StatusCode::OK)
         .header("etag", quoted(&object.etag))
@@ -770,6 +795,8 @@ fn copy_object(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceErr
         last_modified: now_millis(),
         content,
         version_id: None,
+        // A copy gets the ACL its request asks for, not the source's.
+        acl: acl_from(req)?,
     };
     let mut xml = XmlWriter::new();
     xml.open("CopyObjectResult")
@@ -798,6 +825,10 @@ fn initiate(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError>
         headers: metadata_from(req),
         tags: tags_from(req),
         parts: BTreeMap::new(),
+        acl: match req.provider {
+            Provider::Cos => acl_from(req)?,
+            Provider::Oss => None,
+        },
     };
     bucket_mut(store, &req.bucket)?.uploads.insert(id.clone(), upload);
     let url = req.param("encoding-type") == Some("url");
@@ -1043,6 +1074,10 @@ fn complete(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError>
         return Err(ServiceError::entity_too_small());
     }
     let content = Content::concat(parts.iter().map(|p| &p.content));
+    let acl = match provider {
+        Provider::Cos => upload.acl.clone(),
+        Provider::Oss => acl_from(req)?,
+    };
     let object = Object {
         etag: multipart_etag(provider, parts.iter().map(|p| &p.digest)),
         headers: upload.headers.clone(),
@@ -1050,6 +1085,7 @@ fn complete(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError>
         last_modified: now_millis(),
         content,
         version_id: None,
+        acl,
     };
     let upload_id = upload.id.clone();
     let url = req.param("encoding-type") == Some("url");

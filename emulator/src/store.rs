@@ -23,6 +23,9 @@ pub struct Object {
     pub last_modified: i64,
     /// Its version id, in a bucket with versioning (set by [`Bucket::put`]).
     pub version_id: Option<String>,
+    /// The canned ACL its write asked for (`x-cos-acl` / `x-oss-object-acl`), if any; without
+    /// one the object has the bucket's.
+    pub acl: Option<String>,
 }
 
 /// One uploaded part of a multipart upload.
@@ -52,6 +55,8 @@ pub struct Upload {
     pub headers: BTreeMap<String, String>,
     /// Tags given at Initiate.
     pub tags: Vec<(String, String)>,
+    /// The canned ACL given at Initiate (COS; OSS takes it at Complete).
+    pub acl: Option<String>,
     /// Parts by number.
     pub parts: BTreeMap<u32, Part>,
 }

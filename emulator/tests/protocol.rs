@@ -29,12 +29,15 @@ struct Job<'a> {
     signer: Signer,
     /// Render with `Renderer::forbid_overwrite`.
     forbid_overwrite: bool,
+    /// Render with `Renderer::acl`.
+    acl: Option<String>,
 }
 
 impl Job<'_> {
     async fn send(&self, op: &Operation) -> Result<Reply, partcopy_core::ops::Failure> {
         let req = Renderer::new(self.source.clone(), self.dest.clone())
             .forbid_overwrite(self.forbid_overwrite)
+            .acl(self.acl.clone())
             .render(op, &self.signer, SystemTime::now())
             .unwrap();
         let (parts, body) = req.into_parts();
@@ -78,6 +81,7 @@ fn job<'e>(
         dest: address(dest),
         signer,
         forbid_overwrite: false,
+        acl: None,
     }
 }
 
@@ -595,5 +599,103 @@ async fn forbid_overwrite_refuses_to_replace_the_destination() {
         emu.set_versioning(dst, true).unwrap();
         first.send(&put_copy).await.unwrap();
         emu.set_versioning(dst, false).unwrap();
+    }
+}
+
+/// A canned ACL reaches the copy whichever request each service takes it on (COS Initiate, OSS
+/// Complete, both PUT-Copy); a value the provider does not know is InvalidArgument; without one
+/// the copy has none of its own (the source's is not carried).
+#[tokio::test]
+async fn a_canned_acl_reaches_the_copy() {
+    let emu = Emulator::start(
+        Config::default()
+            .bucket(Provider::Cos, "src-1250000000", "ap-guangzhou")
+            .bucket(Provider::Cos, "dst-1250000000", "ap-guangzhou")
+            .bucket(Provider::Oss, "src", "cn-hangzhou")
+            .bucket(Provider::Oss, "dst", "cn-hangzhou"),
+    )
+    .await
+    .unwrap();
+    for (provider, region, src, dst, unknown) in [
+        (
+            Provider::Cos,
+            "ap-guangzhou",
+            "src-1250000000",
+            "dst-1250000000",
+            "public-read-write",
+        ),
+        (Provider::Oss, "cn-hangzhou", "src", "dst", "public"),
+    ] {
+        let source = emu
+            .create_object(src, "k", ObjectSpec::generated(2 * MIB, 3))
+            .unwrap();
+        let with_acl = |key: &str, acl: Option<&str>| {
+            let mut job = job(&emu, provider, (region, src, "k"), (region, dst, key));
+            job.acl = acl.map(str::to_string);
+            job
+        };
+        let put_copy = Operation::PutCopy {
+            source_etag: None,
+            directive: MetadataDirective::Copy,
+            metadata: ObjectMetadata::default(),
+            storage_class: None,
+            keep_tags: true,
+            encryption: None,
+        };
+        with_acl("single", Some("public-read"))
+            .send(&put_copy)
+            .await
+            .unwrap();
+        assert_eq!(
+            emu.object_info(dst, "single").unwrap().acl.as_deref(),
+            Some("public-read")
+        );
+        with_acl("plain", None).send(&put_copy).await.unwrap();
+        assert_eq!(emu.object_info(dst, "plain").unwrap().acl, None);
+        let refused = with_acl("bad", Some(unknown)).send(&put_copy).await.unwrap_err();
+        assert_eq!(
+            (refused.status, refused.code.as_str()),
+            (Some(400), "InvalidArgument")
+        );
+
+        let job = with_acl("multi", Some("private"));
+        let Reply::Initiated { upload_id, .. } = job
+            .send(&Operation::Initiate {
+                metadata: ObjectMetadata::default(),
+                tags: vec![],
+                storage_class: None,
+                encryption: None,
+            })
+            .await
+            .unwrap()
+        else {
+            panic!("not initiated")
+        };
+        let Reply::PartCopied { etag, .. } = job
+            .send(&Operation::UploadPartCopy {
+                upload_id: upload_id.clone(),
+                part_number: 1,
+                range: ByteRange {
+                    first: 0,
+                    last: 2 * MIB - 1,
+                },
+                source_etag: format!("\"{}\"", source.etag),
+            })
+            .await
+            .unwrap()
+        else {
+            panic!("not a part copy")
+        };
+        job.send(&Operation::Complete {
+            upload_id,
+            parts: vec![CompletedPart { number: 1, etag }].into(),
+        })
+        .await
+        .unwrap();
+        assert_eq!(
+            emu.object_info(dst, "multi").unwrap().acl.as_deref(),
+            Some("private"),
+            "{provider:?}"
+        );
     }
 }
