@@ -116,6 +116,12 @@ pub struct CpArgs {
     #[arg(long, value_name = "C")]
     pub storage_class: Option<String>,
 
+    /// Canned ACL of the destination: default, private or public-read (COS); also
+    /// public-read-write (OSS). Without it the copy gets the bucket's ACL: the source's is not
+    /// carried.
+    #[arg(long, value_name = "ACL")]
+    pub acl: Option<String>,
+
     /// Copy this version of the source (a bucket with versioning) instead of its current one;
     /// onto the source's own key, this restores it
     #[arg(long, value_name = "ID")]

@@ -129,8 +129,11 @@ pub async fn copy(
         .pool_max_idle_per_host
         .max(settings.concurrency as usize + 8);
     let transport = Arc::new(HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?);
-    let wire =
-        Arc::new(ProtocolWire::new(source, destination, signer).forbid_overwrite(settings.no_overwrite));
+    let wire = Arc::new(
+        ProtocolWire::new(source, destination, signer)
+            .forbid_overwrite(settings.no_overwrite)
+            .acl(settings.acl.clone()),
+    );
 
     if settings.dry_run {
         let info = head_source(&transport, &wire).await?;

@@ -57,6 +57,8 @@ pub struct Settings {
     pub meta: Vec<(String, String)>,
     /// `--storage-class`.
     pub storage_class: Option<String>,
+    /// `--acl`, checked against the provider's canned ACLs.
+    pub acl: Option<String>,
     /// `--verify`.
     pub verify: bool,
     /// `--no-overwrite`.
@@ -187,6 +189,19 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
             )));
         }
     }
+    if let Some(acl) = &args.acl {
+        let allowed: &[&str] = match provider {
+            Provider::Cos => &["default", "private", "public-read"],
+            Provider::Oss => &["default", "private", "public-read", "public-read-write"],
+        };
+        if !allowed.contains(&acl.as_str()) {
+            return Err(CliError::Usage(format!(
+                "--acl '{acl}' is not one of {}'s canned ACLs for objects: {}",
+                provider.name(),
+                allowed.join(", ")
+            )));
+        }
+    }
     let source_key = read_key(
         provider,
         "--src-sse-c-key-file",
@@ -221,6 +236,7 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         content_type: args.content_type,
         meta,
         storage_class: args.storage_class,
+        acl: args.acl,
         verify: args.verify,
         no_overwrite: args.no_overwrite,
         dry_run: args.dry_run,

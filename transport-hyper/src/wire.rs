@@ -37,6 +37,13 @@ impl ProtocolWire {
         self
     }
 
+    /// The same wire giving the destination a canned ACL (see [`Renderer::acl`]).
+    #[must_use]
+    pub fn acl(mut self, acl: Option<String>) -> Self {
+        self.renderer = self.renderer.acl(acl);
+        self
+    }
+
     /// The source address.
     pub fn source(&self) -> &ObjectAddress {
         self.renderer.source()
