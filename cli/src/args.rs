@@ -55,7 +55,7 @@ pub struct CpArgs {
     #[arg(value_name = "SRC")]
     pub source: String,
     /// Destination object, in the same cloud as the source; the source itself rewrites it in place
-    /// (with --storage-class or --metadata-directive replace).
+    /// (with --storage-class, --acl or --metadata-directive replace).
     #[arg(value_name = "DST")]
     pub destination: String,
 

@@ -111,10 +111,15 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
     // changes: its metadata or its storage class. (An older version copied onto its own key
     // restores it: that is not in place.)
     let in_place = source == destination && args.src_version_id.is_none();
-    if in_place && args.metadata_directive == Directive::Copy && args.storage_class.is_none() {
+    if in_place
+        && args.metadata_directive == Directive::Copy
+        && args.storage_class.is_none()
+        && args.acl.is_none()
+    {
         return Err(CliError::Usage(
             "SRC and DST are the same object and nothing would change: to rewrite it in place, \
-             give --storage-class, or --metadata-directive replace with --meta / --content-type"
+             give --storage-class, --acl, or --metadata-directive replace with --meta / \
+             --content-type"
                 .to_string(),
         ));
     }

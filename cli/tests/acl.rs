@@ -48,3 +48,28 @@ fn an_unknown_acl_is_a_usage_error() {
     world.object(Provider::Oss, "k", 10, 1);
     copied(&world.cp(Provider::Oss, "k", &["--acl", "public-read-write"]));
 }
+
+/// In place, an ACL is a change worth a copy: the object is rewritten with the new ACL and its
+/// content, single and multipart.
+#[test]
+fn an_acl_alone_rewrites_an_object_in_place() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, _) = buckets(provider);
+        let multipart = smallest_parts(provider);
+        for (key, size, extra) in [
+            ("acl-here", 500, &[][..]),
+            ("acl-here-multi", 3 * min_part_bytes(provider) + 1, &multipart[..]),
+        ] {
+            world.object(provider, key, size, 3);
+            let before = world.emu.object_info(src, key).unwrap();
+            let args = [extra, &["--acl", "public-read", "--verify"]].concat();
+            let output = world.command_to(provider, key, src, key, &args).output().unwrap();
+            copied(&output);
+            let after = world.emu.object_info(src, key).unwrap();
+            assert_eq!(after.acl.as_deref(), Some("public-read"), "{provider:?} {key}");
+            assert_eq!((after.size, &after.crc64), (before.size, &before.crc64));
+            assert_eq!(after.segments, before.segments);
+        }
+    }
+}

@@ -11,6 +11,12 @@
 //! `Content-Length` on every PUT/POST/DELETE, OSS's `Content-MD5` on every request but object
 //! HEAD/GET, and
 //! `encoding-type=url` where the SDKs ask for it.
+//!
+//! What a job's requests carry beyond its operations comes from the addresses and the renderer:
+//! an address's SSE-C key ([`ObjectAddress::with_customer_key`](crate::endpoint::ObjectAddress::with_customer_key))
+//! goes with every request that reads or writes that object's data, and
+//! [`Renderer::forbid_overwrite`] and [`Renderer::acl`] add their headers to the writes that create
+//! the destination.
 
 use std::time::SystemTime;
 
