@@ -108,7 +108,7 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         }
     }
     // The same object at both ends rewrites it in place, which only makes sense when something
-    // changes: its metadata or its storage class. (An older version copied onto its own key
+    // changes: its metadata, its storage class or its ACL. (An older version copied onto its own key
     // restores it: that is not in place.)
     let in_place = source == destination && args.src_version_id.is_none();
     if in_place
