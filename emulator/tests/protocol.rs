@@ -420,12 +420,7 @@ async fn customer_keys_guard_reads_and_writes_on_cos() {
     };
     assert_eq!(head.size, info.size);
 
-    let initiate = Operation::Initiate {
-        metadata: ObjectMetadata::default(),
-        tags: vec![],
-        storage_class: None,
-        encryption: None,
-    };
+    let initiate = plain_initiate();
     let Reply::Initiated { upload_id, .. } = keyed.send(&initiate).await.unwrap() else {
         panic!("not initiated")
     };
@@ -476,14 +471,7 @@ async fn customer_keys_guard_reads_and_writes_on_cos() {
     ));
 
     // One PUT-Copy: re-keyed under the destination's key; a key for an unkeyed object is refused.
-    let put_copy = Operation::PutCopy {
-        source_etag: None,
-        directive: MetadataDirective::Copy,
-        metadata: ObjectMetadata::default(),
-        storage_class: None,
-        keep_tags: true,
-        encryption: None,
-    };
+    let put_copy = plain_put_copy();
     refused(at(None, Some(&dest_key)).send(&put_copy).await);
     keyed.send(&put_copy).await.unwrap();
     emu.create_object("src-1250000000", "plain", ObjectSpec::generated(1000, 5))
@@ -513,15 +501,7 @@ async fn customer_keys_guard_reads_and_writes_on_cos() {
 /// open; without the header the same Complete replaces it; a bucket with versioning ignores it.
 #[tokio::test]
 async fn forbid_overwrite_refuses_to_replace_the_destination() {
-    let emu = Emulator::start(
-        Config::default()
-            .bucket(Provider::Cos, "src-1250000000", "ap-guangzhou")
-            .bucket(Provider::Cos, "dst-1250000000", "ap-guangzhou")
-            .bucket(Provider::Oss, "src", "cn-hangzhou")
-            .bucket(Provider::Oss, "dst", "cn-hangzhou"),
-    )
-    .await
-    .unwrap();
+    let emu = two_buckets_each().await;
     for (provider, region, src, dst) in [
         (Provider::Cos, "ap-guangzhou", "src-1250000000", "dst-1250000000"),
         (Provider::Oss, "cn-hangzhou", "src", "dst"),
@@ -542,20 +522,8 @@ async fn forbid_overwrite_refuses_to_replace_the_destination() {
                 "{provider:?}"
             );
         };
-        let put_copy = Operation::PutCopy {
-            source_etag: None,
-            directive: MetadataDirective::Copy,
-            metadata: ObjectMetadata::default(),
-            storage_class: None,
-            keep_tags: true,
-            encryption: None,
-        };
-        let initiate = Operation::Initiate {
-            metadata: ObjectMetadata::default(),
-            tags: vec![],
-            storage_class: None,
-            encryption: None,
-        };
+        let put_copy = plain_put_copy();
+        let initiate = plain_initiate();
         // The destination is free: the first copy goes through; then it is there.
         let first = guarded("out");
         first.send(&put_copy).await.unwrap();
@@ -564,30 +532,13 @@ async fn forbid_overwrite_refuses_to_replace_the_destination() {
 
         // Appearing while the upload runs: caught at Complete, the upload left open.
         let late = guarded("late");
-        let Reply::Initiated { upload_id, .. } = late.send(&initiate).await.unwrap() else {
-            panic!("not initiated")
+        let complete = initiate_one_part(&late, &source).await;
+        let Operation::Complete { upload_id, .. } = &complete else {
+            unreachable!()
         };
-        let Reply::PartCopied { etag, .. } = late
-            .send(&Operation::UploadPartCopy {
-                upload_id: upload_id.clone(),
-                part_number: 1,
-                range: ByteRange {
-                    first: 0,
-                    last: 3 * MIB - 1,
-                },
-                source_etag: format!("\"{}\"", source.etag),
-            })
-            .await
-            .unwrap()
-        else {
-            panic!("not a part copy")
-        };
+        let upload_id = upload_id.clone();
         emu.create_object(dst, "late", ObjectSpec::generated(10, 9))
             .unwrap();
-        let complete = Operation::Complete {
-            upload_id: upload_id.clone(),
-            parts: vec![CompletedPart { number: 1, etag }].into(),
-        };
         conflict(late.send(&complete).await);
         assert_eq!(emu.object_info(dst, "late").unwrap().size, 10, "not replaced");
         assert!(emu.uploads().iter().any(|u| u.upload_id == upload_id));
@@ -607,15 +558,7 @@ async fn forbid_overwrite_refuses_to_replace_the_destination() {
 /// the copy has none of its own (the source's is not carried).
 #[tokio::test]
 async fn a_canned_acl_reaches_the_copy() {
-    let emu = Emulator::start(
-        Config::default()
-            .bucket(Provider::Cos, "src-1250000000", "ap-guangzhou")
-            .bucket(Provider::Cos, "dst-1250000000", "ap-guangzhou")
-            .bucket(Provider::Oss, "src", "cn-hangzhou")
-            .bucket(Provider::Oss, "dst", "cn-hangzhou"),
-    )
-    .await
-    .unwrap();
+    let emu = two_buckets_each().await;
     for (provider, region, src, dst, unknown) in [
         (
             Provider::Cos,
@@ -634,14 +577,7 @@ async fn a_canned_acl_reaches_the_copy() {
             job.acl = acl.map(str::to_string);
             job
         };
-        let put_copy = Operation::PutCopy {
-            source_etag: None,
-            directive: MetadataDirective::Copy,
-            metadata: ObjectMetadata::default(),
-            storage_class: None,
-            keep_tags: true,
-            encryption: None,
-        };
+        let put_copy = plain_put_copy();
         with_acl("single", Some("public-read"))
             .send(&put_copy)
             .await
@@ -659,43 +595,74 @@ async fn a_canned_acl_reaches_the_copy() {
         );
 
         let job = with_acl("multi", Some("private"));
-        let Reply::Initiated { upload_id, .. } = job
-            .send(&Operation::Initiate {
-                metadata: ObjectMetadata::default(),
-                tags: vec![],
-                storage_class: None,
-                encryption: None,
-            })
-            .await
-            .unwrap()
-        else {
-            panic!("not initiated")
-        };
-        let Reply::PartCopied { etag, .. } = job
-            .send(&Operation::UploadPartCopy {
-                upload_id: upload_id.clone(),
-                part_number: 1,
-                range: ByteRange {
-                    first: 0,
-                    last: 2 * MIB - 1,
-                },
-                source_etag: format!("\"{}\"", source.etag),
-            })
-            .await
-            .unwrap()
-        else {
-            panic!("not a part copy")
-        };
-        job.send(&Operation::Complete {
-            upload_id,
-            parts: vec![CompletedPart { number: 1, etag }].into(),
-        })
-        .await
-        .unwrap();
+        let complete = initiate_one_part(&job, &source).await;
+        job.send(&complete).await.unwrap();
         assert_eq!(
             emu.object_info(dst, "multi").unwrap().acl.as_deref(),
             Some("private"),
             "{provider:?}"
         );
+    }
+}
+
+/// An emulator with a source and a destination bucket per provider, all in one region each.
+async fn two_buckets_each() -> Emulator {
+    Emulator::start(
+        Config::default()
+            .bucket(Provider::Cos, "src-1250000000", "ap-guangzhou")
+            .bucket(Provider::Cos, "dst-1250000000", "ap-guangzhou")
+            .bucket(Provider::Oss, "src", "cn-hangzhou")
+            .bucket(Provider::Oss, "dst", "cn-hangzhou"),
+    )
+    .await
+    .unwrap()
+}
+
+/// A PUT-Copy with every default.
+fn plain_put_copy() -> Operation {
+    Operation::PutCopy {
+        source_etag: None,
+        directive: MetadataDirective::Copy,
+        metadata: ObjectMetadata::default(),
+        storage_class: None,
+        keep_tags: true,
+        encryption: None,
+    }
+}
+
+/// An Initiate with every default.
+fn plain_initiate() -> Operation {
+    Operation::Initiate {
+        metadata: ObjectMetadata::default(),
+        tags: vec![],
+        storage_class: None,
+        encryption: None,
+    }
+}
+
+/// Initiates an upload for `job` and copies the whole `source` as its one part; returns the
+/// Complete that would finish it.
+async fn initiate_one_part(job: &Job<'_>, source: &partcopy_emulator::ObjectInfo) -> Operation {
+    let Reply::Initiated { upload_id, .. } = job.send(&plain_initiate()).await.unwrap() else {
+        panic!("not initiated")
+    };
+    let Reply::PartCopied { etag, .. } = job
+        .send(&Operation::UploadPartCopy {
+            upload_id: upload_id.clone(),
+            part_number: 1,
+            range: ByteRange {
+                first: 0,
+                last: source.size - 1,
+            },
+            source_etag: format!("\"{}\"", source.etag),
+        })
+        .await
+        .unwrap()
+    else {
+        panic!("not a part copy")
+    };
+    Operation::Complete {
+        upload_id,
+        parts: vec![CompletedPart { number: 1, etag }].into(),
     }
 }

@@ -1109,14 +1109,7 @@ mod tests {
                 keep_tags: false,
                 encryption: None,
             },
-            Operation::PutCopy {
-                source_etag: None,
-                directive: MetadataDirective::Copy,
-                metadata: ObjectMetadata::default(),
-                storage_class: None,
-                keep_tags: true,
-                encryption: None,
-            },
+            plain_put_copy(),
             Operation::Initiate {
                 metadata: ObjectMetadata::default(),
                 tags: vec![("k".into(), "v".into())],
@@ -1324,14 +1317,7 @@ mod tests {
                 marker: None,
                 max_parts: None,
             },
-            Operation::Complete {
-                upload_id: "u".into(),
-                parts: vec![CompletedPart {
-                    number: 1,
-                    etag: "e".into(),
-                }]
-                .into(),
-            },
+            one_part_complete(),
             Operation::Abort {
                 upload_id: "u".into(),
             },
@@ -1351,30 +1337,43 @@ mod tests {
         ));
     }
 
-    #[test]
-    fn a_canned_acl_goes_where_each_provider_takes_it() {
-        let initiate = Operation::Initiate {
-            metadata: ObjectMetadata::default(),
-            tags: vec![],
-            storage_class: None,
-            encryption: None,
-        };
-        let complete = Operation::Complete {
-            upload_id: "u".into(),
-            parts: vec![CompletedPart {
-                number: 1,
-                etag: "e".into(),
-            }]
-            .into(),
-        };
-        let put_copy = Operation::PutCopy {
+    /// A PUT-Copy with every default.
+    fn plain_put_copy() -> Operation {
+        Operation::PutCopy {
             source_etag: None,
             directive: MetadataDirective::Copy,
             metadata: ObjectMetadata::default(),
             storage_class: None,
             keep_tags: true,
             encryption: None,
-        };
+        }
+    }
+
+    /// An Initiate with every default.
+    fn plain_initiate() -> Operation {
+        Operation::Initiate {
+            metadata: ObjectMetadata::default(),
+            tags: vec![],
+            storage_class: None,
+            encryption: None,
+        }
+    }
+
+    /// A Complete of upload `u` with one part.
+    fn one_part_complete() -> Operation {
+        Operation::Complete {
+            upload_id: "u".into(),
+            parts: vec![CompletedPart {
+                number: 1,
+                etag: "e".into(),
+            }]
+            .into(),
+        }
+    }
+
+    #[test]
+    fn a_canned_acl_goes_where_each_provider_takes_it() {
+        let (initiate, complete, put_copy) = (plain_initiate(), one_part_complete(), plain_put_copy());
         let cases = [
             (
                 cos("s"),
