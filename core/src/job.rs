@@ -60,16 +60,20 @@ use crate::ops::{
 use crate::plan::{self, Limits, Plan, PlanError, PlanOptions};
 use crate::retry::{Backoff, Jitter};
 
-/// Whether a multipart destination gets the source's tags.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+/// Which tags the destination gets.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 #[non_exhaustive]
 pub enum TagsHandling {
-    /// Follow the metadata directive: with [`MetadataDirective::Copy`] GET the source's tags and
-    /// pass them to Initiate; with `Replace`, no tags.
+    /// Follow the metadata directive: with [`MetadataDirective::Copy`] the source's (a PUT-Copy
+    /// keeps them; a multipart copy GETs them and passes them to Initiate); with `Replace`, none.
     #[default]
     FollowDirective,
-    /// Never GET the source's tags (for credentials without that permission): no tags.
+    /// Never GET the source's tags (for credentials without that permission): a multipart copy
+    /// gets none (a PUT-Copy still follows the directive).
     Skip,
+    /// Exactly these tags, as (key, value), whatever the directive (an empty list: none): a
+    /// PUT-Copy replaces the source's with them, a multipart copy passes them to Initiate.
+    Set(Vec<(String, String)>),
 }
 
 /// What to copy, where, and how: everything that identifies the copy.
@@ -90,7 +94,7 @@ pub struct JobSpec {
     pub metadata: ObjectMetadata,
     /// Storage class of the destination, if set.
     pub storage_class: Option<String>,
-    /// Whether a multipart destination gets the source's tags.
+    /// Which tags the destination gets.
     pub tags: TagsHandling,
     /// The destination is the source itself: the copy rewrites one object in place, to change its
     /// storage class or metadata. Both services demand the replace directive for a PUT-Copy onto
@@ -1130,13 +1134,18 @@ impl CopyJob {
     }
 
     fn start_multipart(&mut self, now: Duration) {
-        let fetch_tags =
-            self.spec.directive == MetadataDirective::Copy && self.spec.tags == TagsHandling::FollowDirective;
-        if fetch_tags {
-            self.enter(Stage::Tagging, Some(Operation::GetSourceTagging), now);
-        } else {
-            self.tags.clear();
-            self.enter_initiate(now);
+        match (&self.spec.tags, self.spec.directive) {
+            (TagsHandling::FollowDirective, MetadataDirective::Copy) => {
+                self.enter(Stage::Tagging, Some(Operation::GetSourceTagging), now);
+            }
+            (TagsHandling::Set(tags), _) => {
+                self.tags = tags.clone();
+                self.enter_initiate(now);
+            }
+            _ => {
+                self.tags.clear();
+                self.enter_initiate(now);
+            }
         }
     }
 
@@ -1190,12 +1199,17 @@ impl CopyJob {
                 (MetadataDirective::Replace, self.spec.metadata.clone(), false)
             }
         };
+        let (keep_tags, tags) = match &self.spec.tags {
+            TagsHandling::Set(tags) => (false, tags.clone()),
+            _ => (keep_tags, Vec::new()),
+        };
         let op = Operation::PutCopy {
             source_etag: self.source.as_ref().map(|s| s.etag.clone()),
             directive,
             metadata,
             storage_class: self.storage_class(),
             keep_tags,
+            tags,
             encryption: self.encryption(),
         };
         self.enter(Stage::PutCopy, Some(op), now);

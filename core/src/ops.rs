@@ -112,6 +112,9 @@ pub enum Operation {
         /// [`JobSpec::in_place`](crate::job::JobSpec::in_place)), where a `Copy` is sent as a
         /// `Replace` that restates the source's metadata and keeps its tags.
         keep_tags: bool,
+        /// With `keep_tags` false, the tags the copy gets instead (`x-*-tagging`), as (key, value);
+        /// empty for none.
+        tags: Vec<(String, String)>,
         /// Encryption of the destination (the source's), if any.
         encryption: Option<Encryption>,
     },

@@ -172,6 +172,39 @@ fn skipping_tags_sends_no_tagging_request() {
     )));
 }
 
+/// Set tags: a multipart copy passes them to Initiate without reading the source's, and a PUT-Copy
+/// replaces the source's with them, under either metadata directive.
+#[test]
+fn set_tags_replace_the_sources_tags() {
+    let wanted = vec![("team".to_string(), "a b".to_string())];
+    for directive in [MetadataDirective::Copy, MetadataDirective::Replace] {
+        let tagged = || {
+            let mut spec = spec();
+            spec.directive = directive;
+            spec.tags = TagsHandling::Set(wanted.clone());
+            spec
+        };
+        let mut service = Service::new(25);
+        let mut job = CopyJob::new(tagged(), config(false)).unwrap();
+        let run = finish(&mut job, &mut service);
+        assert!(run.result.clone().unwrap().is_ok());
+        assert_eq!(count(&run, |op| *op == Operation::GetSourceTagging), 0);
+        assert!(run.sent.iter().any(|(_, op)| matches!(
+            op,
+            Operation::Initiate { tags, .. } if *tags == wanted
+        )));
+
+        let mut service = Service::new(5);
+        let mut job = CopyJob::new(tagged(), config(false)).unwrap();
+        let run = finish(&mut job, &mut service);
+        assert!(run.result.clone().unwrap().is_ok());
+        assert!(run.sent.iter().any(|(_, op)| matches!(
+            op,
+            Operation::PutCopy { keep_tags: false, tags, .. } if *tags == wanted
+        )));
+    }
+}
+
 #[test]
 fn replace_sends_the_replacement_metadata() {
     let mut service = Service::new(5);
@@ -189,6 +222,7 @@ fn replace_sends_the_replacement_metadata() {
             metadata: spec.metadata,
             storage_class: Some("ARCHIVE".into()),
             keep_tags: false,
+            tags: vec![],
             encryption: None,
         }
     );

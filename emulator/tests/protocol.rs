@@ -250,6 +250,7 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
                 keep_tags: true,
+                tags: vec![],
                 encryption: None,
             })
             .await
@@ -274,6 +275,7 @@ async fn a_copy_job_runs_through_protocol_and_emulator() {
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
                 keep_tags: true,
+                tags: vec![],
                 encryption: None,
             })
             .await
@@ -329,6 +331,7 @@ async fn a_copy_onto_itself_needs_the_replace_directive_on_cos() {
             },
             storage_class: Some("ARCHIVE".into()),
             keep_tags: true,
+            tags: vec![],
             encryption: None,
         };
         let refused = job.send(&copy(MetadataDirective::Copy)).await;
@@ -626,6 +629,7 @@ fn plain_put_copy() -> Operation {
         metadata: ObjectMetadata::default(),
         storage_class: None,
         keep_tags: true,
+        tags: vec![],
         encryption: None,
     }
 }

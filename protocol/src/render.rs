@@ -207,6 +207,7 @@ impl Renderer {
                 metadata,
                 storage_class,
                 keep_tags,
+                tags,
                 encryption,
             } => {
                 let mut d = at_dest(Method::PUT)?;
@@ -244,6 +245,9 @@ impl Renderer {
                         Provider::Oss => {
                             d.header(HeaderName::from_static("x-oss-tagging-directive"), "REPLACE")?
                         }
+                    }
+                    if !tags.is_empty() {
+                        d.header(d.h("x-cos-tagging", "x-oss-tagging"), &tagging_header(tags))?;
                     }
                 }
                 d.storage_class(storage_class.as_deref())?;
@@ -998,6 +1002,7 @@ mod tests {
             metadata: metadata.clone(),
             storage_class: Some("IA".into()),
             keep_tags,
+            tags: vec![],
             encryption: None,
         };
         let cos_signer = Signer::cos(Credentials::new("AK", "SK"));
@@ -1052,6 +1057,7 @@ mod tests {
                     metadata: ObjectMetadata::default(),
                     storage_class: None,
                     keep_tags: true,
+                    tags: vec![],
                     encryption: encryption.clone(),
                 },
                 Operation::Initiate {
@@ -1107,6 +1113,7 @@ mod tests {
                 },
                 storage_class: Some("STANDARD".into()),
                 keep_tags: false,
+                tags: vec![],
                 encryption: None,
             },
             plain_put_copy(),
@@ -1345,6 +1352,7 @@ mod tests {
             metadata: ObjectMetadata::default(),
             storage_class: None,
             keep_tags: true,
+            tags: vec![],
             encryption: None,
         }
     }

@@ -327,6 +327,7 @@ mod tests {
             metadata: ObjectMetadata::default(),
             storage_class: None,
             keep_tags: true,
+            tags: vec![],
             encryption: None,
         }
     }

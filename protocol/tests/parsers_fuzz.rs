@@ -140,6 +140,7 @@ fn operations() -> Vec<Operation> {
             metadata: ObjectMetadata::default(),
             storage_class: None,
             keep_tags: false,
+            tags: vec![],
             encryption: None,
         },
         Operation::Initiate {

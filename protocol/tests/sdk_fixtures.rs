@@ -81,6 +81,7 @@ fn check(provider: Provider, case: &Value, body: &[u8]) {
                 metadata: ObjectMetadata::default(),
                 storage_class: None,
                 keep_tags: true,
+                tags: vec![],
                 encryption: None,
             };
             assert_eq!(

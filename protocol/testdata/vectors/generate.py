@@ -207,6 +207,10 @@ def cos_cases():
                     Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG, ACL="public-read")),
                 ("initiate_acl", lambda: client.create_multipart_upload(
                     Bucket=COS_BUCKET, Key=key, ContentType="application/octet-stream", ACL="private")),
+                # New tags on a PUT-Copy: the tagging directive through Metadata (no parameter).
+                ("put_copy_tags", lambda: client.copy_object(
+                    Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG,
+                    Tagging="k1=v1&k%202=v%262", Metadata={"x-cos-tagging-directive": "Replaced"})),
             ]
             for op, call in ops:
                 sink.clear()
@@ -456,6 +460,9 @@ def oss_v2_cases():
                             bucket=B, key=key, upload_id=UPLOAD_ID, acl="private",
                             complete_multipart_upload=oss.CompleteMultipartUpload(parts=[
                                 oss.UploadPart(part_number=1, etag=ETAG), oss.UploadPart(part_number=2, etag=ETAG)])))),
+                        ("put_copy_tags", lambda: client.copy_object(oss.CopyObjectRequest(
+                            bucket=B, key=key, source_bucket=OSS_SRC_BUCKET, source_key=key, if_match=ETAG,
+                            tagging="k1=v1&k%202=v%262", tagging_directive="REPLACE"))),
                     ]
                     for op, call in ops:
                         rec.sink.clear()
