@@ -55,7 +55,7 @@ pub struct CpArgs {
     #[arg(value_name = "SRC")]
     pub source: String,
     /// Destination object, in the same cloud as the source; the source itself rewrites it in place
-    /// (with --storage-class, --acl or --metadata-directive replace).
+    /// (with --storage-class, --acl, --tag or --metadata-directive replace).
     #[arg(value_name = "DST")]
     pub destination: String,
 
@@ -115,6 +115,11 @@ pub struct CpArgs {
     /// Storage class of the destination, e.g. STANDARD_IA (COS) or IA (OSS).
     #[arg(long, value_name = "C")]
     pub storage_class: Option<String>,
+
+    /// A tag of the destination, KEY=VALUE (repeatable, at most 10): the copy gets exactly these
+    /// tags instead of the source's, under either metadata directive.
+    #[arg(long = "tag", value_name = "K=V", value_parser = crate::tags::parse_tag)]
+    pub tags: Vec<(String, String)>,
 
     /// Canned ACL of the destination: default, private or public-read (COS); also
     /// public-read-write (OSS). Without it the copy gets the bucket's ACL: the source's is not

@@ -23,6 +23,7 @@ mod run;
 mod settings;
 mod size;
 mod summary;
+mod tags;
 mod url;
 
 use std::process::ExitCode;

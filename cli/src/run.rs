@@ -8,7 +8,7 @@ use std::time::{Instant, SystemTime};
 use partcopy_core::checkpoint::Record;
 use partcopy_core::confirm::Evidence;
 use partcopy_core::job::{
-    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, Phase, UploadFate,
+    CopyJob, CopyMode, JobConfig, JobError, JobSpec, OperationKind, Outcome, Phase, TagsHandling, UploadFate,
 };
 use partcopy_core::ops::{
     Failure, FailureKind, MetadataDirective, ObjectMetadata, Operation, Reply, SourceInfo,
@@ -409,6 +409,9 @@ fn job_spec(settings: &Settings, limits: Limits, options: PlanOptions) -> JobSpe
         ..ObjectMetadata::default()
     };
     spec.storage_class = settings.storage_class.clone();
+    if let Some(tags) = &settings.tags {
+        spec.tags = TagsHandling::Set(tags.clone());
+    }
     spec.in_place = settings.in_place;
     spec
 }
@@ -660,9 +663,10 @@ async fn verify(
     // In place the source is now the copy: compare with the source as the job found it (its HEAD
     // before copying). Its tags from before are not known, so under Copy they are not compared.
     let in_place = settings.in_place;
-    let compare_tags = !(in_place && settings.directive == Directive::Copy);
+    // Tags asked for with --tag are what the destination should have, in place too.
+    let compare_tags = settings.tags.is_some() || !(in_place && settings.directive == Directive::Copy);
     // Under Replace the destination should have no tags: the source's are not needed.
-    let copy_tags = settings.directive == Directive::Copy && compare_tags;
+    let copy_tags = settings.directive == Directive::Copy && compare_tags && settings.tags.is_none();
     let (source, dest, source_tags, dest_tags) = tokio::join!(
         async {
             if in_place {
@@ -672,7 +676,12 @@ async fn verify(
             }
         },
         send_once(transport, wire, &Operation::HeadDestination),
-        tags_if(copy_tags, transport, wire),
+        async {
+            match &settings.tags {
+                Some(tags) => Ok(Reply::Tagging(tags.clone())),
+                None => tags_if(copy_tags, transport, wire).await,
+            }
+        },
         tags_if(compare_tags, transport, &dest_wire),
     );
     let head = |r: Result<Reply, Failure>, which: &str| match r {

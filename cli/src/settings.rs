@@ -59,6 +59,8 @@ pub struct Settings {
     pub storage_class: Option<String>,
     /// `--acl`, checked against the provider's canned ACLs.
     pub acl: Option<String>,
+    /// `--tag`, checked and sorted: the copy's tags instead of the source's (`None` without any).
+    pub tags: Option<Vec<(String, String)>>,
     /// `--verify`.
     pub verify: bool,
     /// `--no-overwrite`.
@@ -115,10 +117,11 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         && args.metadata_directive == Directive::Copy
         && args.storage_class.is_none()
         && args.acl.is_none()
+        && args.tags.is_empty()
     {
         return Err(CliError::Usage(
             "SRC and DST are the same object and nothing would change: to rewrite it in place, \
-             give --storage-class, --acl, or --metadata-directive replace with --meta / \
+             give --storage-class, --acl, --tag, or --metadata-directive replace with --meta / \
              --content-type"
                 .to_string(),
         ));
@@ -242,6 +245,10 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         meta,
         storage_class: args.storage_class,
         acl: args.acl,
+        tags: match args.tags.is_empty() {
+            true => None,
+            false => Some(crate::tags::check_tags(args.tags)?),
+        },
         verify: args.verify,
         no_overwrite: args.no_overwrite,
         dry_run: args.dry_run,
