@@ -39,7 +39,8 @@ pub enum MetadataDirective {
     Copy,
     /// Use the metadata given in the job (COS `Replaced`, OSS `REPLACE`), and no tags: a PUT-Copy
     /// sends the tagging directive `Replaced` / `REPLACE` with none, as a multipart copy passes no
-    /// tags to Initiate.
+    /// tags to Initiate. (Tags set with [`TagsHandling::Set`](crate::job::TagsHandling::Set) are
+    /// given under either directive.)
     Replace,
 }
 
@@ -106,11 +107,12 @@ pub enum Operation {
         metadata: ObjectMetadata,
         /// Storage class of the destination, if set.
         storage_class: Option<String>,
-        /// Keep the source's tags (both services' default); `false` replaces them with none
+        /// Keep the source's tags (both services' default); `false` replaces them with `tags`
         /// (the tagging directive `Replaced` / `REPLACE`). The job keeps them under
         /// [`MetadataDirective::Copy`] and drops them under `Replace`, except in place (see
         /// [`JobSpec::in_place`](crate::job::JobSpec::in_place)), where a `Copy` is sent as a
-        /// `Replace` that restates the source's metadata and keeps its tags.
+        /// `Replace` that restates the source's metadata and keeps its tags; tags set with
+        /// [`TagsHandling::Set`](crate::job::TagsHandling::Set) always replace them.
         keep_tags: bool,
         /// With `keep_tags` false, the tags the copy gets instead (`x-*-tagging`), as (key, value);
         /// empty for none.
