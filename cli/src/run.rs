@@ -150,7 +150,6 @@ pub async fn copy(
         }));
     }
 
-    let spec = job_spec(settings, limits, options);
     if settings.no_overwrite && destination_exists(&transport, &wire).await {
         summary.requests = 1;
         if let Some(dir) = &settings.checkpoint_dir {
@@ -160,6 +159,7 @@ pub async fn copy(
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(Finished::Skipped(Box::new(summary.clone())));
     }
+    let spec = job_spec(settings, limits, options);
     let job_config = JobConfig {
         concurrency: settings.concurrency,
         max_attempts: settings.max_attempts,
@@ -551,27 +551,11 @@ async fn refused_own_copy(
          lost, wrote it. The copy is done."
     );
     if let UploadFate::Kept { upload_id } = upload {
-        let abort = Operation::Abort {
-            upload_id: upload_id.clone(),
-        };
         summary.requests += 1;
-        if let Err(failure) = send_once(transport, wire, &abort).await {
-            if failure.kind != FailureKind::NoSuchUpload {
-                eprintln!(
-                    "partcopy: warning: aborting upload {upload_id} failed ({}); it may remain and \
-                     hold storage",
-                    describe(&failure)
-                );
-            }
-        }
+        abort_leftover(transport, wire, upload_id).await;
     }
     if let Some(path) = checkpoint.filter(|p| p.exists()) {
-        if let Err(e) = std::fs::remove_file(path) {
-            eprintln!(
-                "partcopy: warning: cannot remove the checkpoint {}: {e}",
-                path.display()
-            );
-        }
+        remove_checkpoint(path);
     }
     summary.status = "copied";
     summary.mode = Some(if single { "single" } else { "multipart" });
@@ -591,32 +575,47 @@ async fn drop_checkpoint(path: &Path, transport: &HyperTransport, wire: &Protoco
     let mut sent = 0;
     if let Ok((_, records)) = FileJournal::open(path) {
         if let Some(Record::Header(header)) = records.first() {
-            let op = Operation::Abort {
-                upload_id: header.upload_id.clone(),
-            };
             sent = 1;
-            match send_once(transport, wire, &op).await {
-                Ok(_) => eprintln!(
+            if abort_leftover(transport, wire, &header.upload_id).await {
+                eprintln!(
                     "partcopy: the destination exists; aborted upload {} of an earlier run",
                     header.upload_id
-                ),
-                Err(failure) if failure.kind == FailureKind::NoSuchUpload => {}
-                Err(failure) => eprintln!(
-                    "partcopy: warning: aborting upload {} of an earlier run failed ({}); it may \
-                     remain and hold storage",
-                    header.upload_id,
-                    describe(&failure)
-                ),
+                );
             }
         }
     }
+    remove_checkpoint(path);
+    sent
+}
+
+/// Aborts an upload this copy no longer needs; whether it was aborted. One already gone is no
+/// matter; any other failure is warned about, as the upload may remain and hold storage.
+async fn abort_leftover(transport: &HyperTransport, wire: &ProtocolWire, upload_id: &str) -> bool {
+    let abort = Operation::Abort {
+        upload_id: upload_id.to_string(),
+    };
+    match send_once(transport, wire, &abort).await {
+        Ok(_) => true,
+        Err(failure) if failure.kind == FailureKind::NoSuchUpload => false,
+        Err(failure) => {
+            eprintln!(
+                "partcopy: warning: aborting upload {upload_id} failed ({}); it may remain and \
+                 hold storage",
+                describe(&failure)
+            );
+            false
+        }
+    }
+}
+
+/// Removes a checkpoint the copy is done with, warning when it cannot.
+fn remove_checkpoint(path: &Path) {
     if let Err(e) = std::fs::remove_file(path) {
         eprintln!(
             "partcopy: warning: cannot remove the checkpoint {}: {e}",
             path.display()
         );
     }
-    sent
 }
 
 /// HEADs the source through the wire, outside a job (for `--dry-run`).
@@ -666,7 +665,7 @@ async fn verify(
     // Tags asked for with --tag are what the destination should have, in place too.
     let compare_tags = settings.tags.is_some() || !(in_place && settings.directive == Directive::Copy);
     // Under Replace the destination should have no tags: the source's are not needed.
-    let copy_tags = settings.directive == Directive::Copy && compare_tags && settings.tags.is_none();
+    let copy_tags = settings.directive == Directive::Copy && compare_tags;
     let (source, dest, source_tags, dest_tags) = tokio::join!(
         async {
             if in_place {

@@ -38,9 +38,9 @@ impl KeyFor {
     fn names(self) -> [&'static str; 3] {
         match self {
             KeyFor::Object => [
-                "x-cos-server-side-encryption-customer-algorithm",
+                ALGORITHM_HEADER,
                 "x-cos-server-side-encryption-customer-key",
-                "x-cos-server-side-encryption-customer-key-md5",
+                KEY_MD5_HEADER,
             ],
             KeyFor::CopySource => [
                 "x-cos-copy-source-server-side-encryption-customer-algorithm",

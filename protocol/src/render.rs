@@ -686,7 +686,6 @@ impl<'a> Draft<'a> {
     /// The SSE-C headers of this draft's own address, when it has a key.
     fn customer_key(&mut self) -> Result<(), RenderError> {
         self.key_headers(
-            self.addr,
             self.target,
             [
                 "x-cos-server-side-encryption-customer-algorithm",
@@ -701,7 +700,6 @@ impl<'a> Draft<'a> {
     fn copy_source_key(&mut self, source: &Target) -> Result<(), RenderError> {
         // The source's provider is the draft's (checked by `copy_source`).
         self.key_headers(
-            self.addr,
             source,
             [
                 "x-cos-copy-source-server-side-encryption-customer-algorithm",
@@ -712,17 +710,12 @@ impl<'a> Draft<'a> {
     }
 
     /// Inserts `target`'s key as the headers `names` (algorithm, key, MD5), when it has one.
-    fn key_headers(
-        &mut self,
-        addr: &ObjectAddress,
-        target: &Target,
-        names: [&'static str; 3],
-    ) -> Result<(), RenderError> {
+    fn key_headers(&mut self, target: &Target, names: [&'static str; 3]) -> Result<(), RenderError> {
         let Some(values) = &target.key else {
             return Ok(());
         };
-        if addr.provider != Provider::Cos {
-            return Err(RenderError::CustomerKeyUnsupported(addr.provider));
+        if self.addr.provider != Provider::Cos {
+            return Err(RenderError::CustomerKeyUnsupported(self.addr.provider));
         }
         let [algorithm, key, md5] = names.map(HeaderName::from_static);
         self.headers
