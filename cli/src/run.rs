@@ -969,6 +969,7 @@ mod tests {
             part_size: 1 << 20,
             initiated: None,
             crc64: None,
+            options: None,
         })]
     }
 

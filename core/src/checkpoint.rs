@@ -13,13 +13,13 @@
 //! tag: u8 ('H' or 'P') | payload length: u32 | payload | CRC-32 (IEEE) of tag, length and payload: u32
 //! header payload: format version u8 (3) | source str | destination str | version id opt-str |
 //!                 size u64 | etag str | last-modified opt-str | upload id str | part size u64 |
-//!                 initiated opt-str | source CRC-64 opt-u64
+//!                 initiated opt-str | source CRC-64 opt-u64 | options opt-str
 //! part payload:   number u32 | etag str
 //! str = length u32 + UTF-8 bytes; opt-str = 0u8, or 1u8 + str; opt-u64 = 0u8, or 1u8 + u64
 //! ```
 //!
-//! Earlier headers still decode: version 1 ends after the part size (`initiated` and `crc64`
-//! `None`), version 2 after `initiated` (`crc64` `None`).
+//! Earlier headers still decode: version 1 ends after the part size (`initiated`, `crc64` and
+//! `options` `None`), version 2 after `initiated`, version 3 after the CRC-64.
 //!
 //! [`decode_journal`] reads records until the first one that is incomplete or fails its checksum
 //! (a torn or corrupt tail, which it drops and reports), so a crash mid-write loses at most the
@@ -52,6 +52,11 @@ pub struct Header {
     /// whose earlier run may have completed uses it to recognise the copy (the object it HEADs is
     /// then the copy, not the source the checkpoint describes).
     pub crc64: Option<u64>,
+    /// A fingerprint of the options the upload was begun with (the new object's metadata,
+    /// storage class, tags and the caller's extra options), opaque; a resume under other options
+    /// starts over. `None` in checkpoints written before it was recorded (format versions 1 to 3),
+    /// which resume without the check.
+    pub options: Option<String>,
 }
 
 /// One checkpoint record.
@@ -88,11 +93,13 @@ pub enum JournalError {
 
 const TAG_HEADER: u8 = b'H';
 const TAG_PART: u8 = b'P';
-const FORMAT_VERSION: u8 = 3;
+const FORMAT_VERSION: u8 = 4;
 /// The first format, whose header has no `initiated` and no `crc64`.
 const FORMAT_VERSION_1: u8 = 1;
 /// The second format, whose header has no `crc64`.
 const FORMAT_VERSION_2: u8 = 2;
+/// The third format, whose header has no `options`.
+const FORMAT_VERSION_3: u8 = 3;
 /// Largest payload accepted: far more than any real header needs, and a guard against a corrupt
 /// length field.
 const MAX_PAYLOAD: usize = 1 << 20;
@@ -111,11 +118,12 @@ pub fn encode_into(record: &Record, out: &mut Vec<u8>) {
     out.reserve(
         9 + match record {
             Record::Header(h) => {
-                105 + h.source.len()
+                110 + h.source.len()
                     + h.destination.len()
                     + h.etag.len()
                     + h.upload_id.len()
                     + h.initiated.as_ref().map_or(0, String::len)
+                    + h.options.as_ref().map_or(0, String::len)
             }
             Record::Part { etag, .. } => 8 + etag.len(),
         },
@@ -145,6 +153,7 @@ pub fn encode_into(record: &Record, out: &mut Vec<u8>) {
                     out.extend_from_slice(&crc.to_le_bytes());
                 }
             }
+            put_opt(out, h.options.as_deref());
         }
         Record::Part { number, etag } => {
             out.extend_from_slice(&number.to_le_bytes());
@@ -244,6 +253,11 @@ fn decode_one(bytes: &[u8]) -> Result<(Record, usize), Damage> {
                 None
             } else {
                 reader.opt_u64()?
+            },
+            options: if version <= FORMAT_VERSION_3 {
+                None
+            } else {
+                reader.opt_string()?
             },
         })
     } else {
@@ -374,11 +388,15 @@ mod tests {
             part_size: 8 << 20,
             initiated: Some("Sat, 21 Nov 2026 10:00:01 GMT".into()),
             crc64: Some(0x0123_4567_89AB_CDEF),
+            options: Some("9:directive4:copy\n4:tags6:follow\n".into()),
         })
     }
 
-    /// `encode(&header())`, format version 3.
-    const HEADER_BYTES: &str = "48a8000000031a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d310000800000000000011d0000005361742c203231204e6f7620323032362031303a30303a303120474d5401efcdab896745230162b1f3a7";
+    /// `encode(&header())`, format version 4.
+    const HEADER_BYTES: &str = "48ce000000041a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d310000800000000000011d0000005361742c203231204e6f7620323032362031303a30303a303120474d5401efcdab89674523010121000000393a646972656374697665343a636f70790a343a74616773363a666f6c6c6f770a258b3c97";
+
+    /// A header as format version 3 wrote it: `header()` without `options`.
+    const HEADER_V3_BYTES: &str = "48a8000000031a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d310000800000000000011d0000005361742c203231204e6f7620323032362031303a30303a303120474d5401efcdab896745230162b1f3a7";
 
     /// A header as format version 2 wrote it: `header()` without `crc64`.
     const HEADER_V2_BYTES: &str = "489f000000021a000000636f733a2f2f7372632d313235303030303030302f6120622b6317000000636f733a2f2f6473742d313235303030303030302fc3a90015cd5b0700000000050000002261626322011d0000005361742c203231204e6f7620323032362031303a30303a303020474d5403000000752d310000800000000000011d0000005361742c203231204e6f7620323032362031303a30303a303120474d5485708d9c";
@@ -435,9 +453,10 @@ mod tests {
         assert_eq!(hex(&header_bytes), HEADER_BYTES);
     }
 
-    /// Journals of format versions 1 (no `initiated`, no `crc64`) and 2 (no `crc64`) still resume.
+    /// Journals of format versions 1 (no `initiated`, `crc64` or `options`), 2 (no `crc64` or
+    /// `options`) and 3 (no `options`) still resume.
     #[test]
-    fn version_1_and_2_headers_decode_without_what_they_lack() {
+    fn earlier_headers_decode_without_what_they_lack() {
         let bytes = |hex: &str| -> Vec<u8> {
             (0..hex.len())
                 .step_by(2)
@@ -447,6 +466,12 @@ mod tests {
         let Record::Header(mut expected) = header() else {
             unreachable!()
         };
+        expected.options = None;
+        let v3 = bytes(HEADER_V3_BYTES);
+        assert_eq!(
+            decode_journal(&v3),
+            Ok((vec![Record::Header(expected.clone())], v3.len()))
+        );
         expected.crc64 = None;
         let v2 = bytes(HEADER_V2_BYTES);
         assert_eq!(
@@ -461,11 +486,11 @@ mod tests {
         );
         // A version from the future is refused, not misread.
         let mut future = encode(&header());
-        future[5] = 4;
+        future[5] = 5;
         let crc_at = future.len() - 4;
         let crc = crc32(&future[..crc_at]);
         future[crc_at..].copy_from_slice(&crc.to_le_bytes());
-        assert_eq!(decode_journal(&future), Err(JournalError::UnsupportedVersion(4)));
+        assert_eq!(decode_journal(&future), Err(JournalError::UnsupportedVersion(5)));
     }
 
     #[test]

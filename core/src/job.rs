@@ -53,6 +53,7 @@ use std::time::Duration;
 
 use crate::checkpoint::{Header, Record};
 use crate::confirm::{self, Doubt, Evidence};
+use crate::fingerprint;
 use crate::ops::{
     CompletedPart, Encryption, Failure, FailureKind, ListedPart, MetadataDirective, ObjectMetadata,
     Operation, Reply, SourceInfo,
@@ -105,6 +106,12 @@ pub struct JobSpec {
     /// nothing else: Initiate carries the metadata and tags anyway, and the object stays as it was
     /// until Complete.
     pub in_place: bool,
+    /// Options of the new object that the caller renders into Initiate itself, as (name, value):
+    /// say, a canned ACL. The job sends nothing for them; it records them in the checkpoint with
+    /// its own Initiate options (metadata, storage class, tags), so that a resume under other ones
+    /// starts over ([`RestartReason::OptionsChanged`]) instead of completing an object with the
+    /// first run's.
+    pub extra_options: Vec<(String, String)>,
 }
 
 impl JobSpec {
@@ -121,6 +128,7 @@ impl JobSpec {
             storage_class: None,
             tags: TagsHandling::FollowDirective,
             in_place: false,
+            extra_options: Vec::new(),
         }
     }
 }
@@ -225,6 +233,10 @@ pub enum RestartReason {
     PlanChanged,
     /// The upload no longer exists (aborted or expired).
     UploadGone,
+    /// The options Initiate fixes for the new object (metadata, storage class, tags,
+    /// [`JobSpec::extra_options`]) differ from the checkpoint's: continuing would give the object
+    /// the first run's.
+    OptionsChanged,
 }
 
 impl fmt::Display for RestartReason {
@@ -233,6 +245,9 @@ impl fmt::Display for RestartReason {
             RestartReason::SourceChanged => "the source changed since the checkpoint",
             RestartReason::PlanChanged => "the plan differs from the checkpoint's",
             RestartReason::UploadGone => "the checkpoint's upload no longer exists",
+            RestartReason::OptionsChanged => {
+                "the new object's options (metadata, storage class, tags or ACL) differ from the checkpoint's"
+            }
         })
     }
 }
@@ -760,9 +775,10 @@ impl CopyJob {
     /// A job that continues the copy recorded in `records` (as decoded from its journal).
     ///
     /// Only the records after the last header count. The first poll HEADs the source; if it still
-    /// matches the header and the plan is unchanged, the job lists the upload's parts (following
-    /// every page) and copies only what neither the listing nor the records show done. Otherwise
-    /// it aborts the old upload and starts over, saying so in [`Outcome::restart`].
+    /// matches the header and the plan and the new object's options are unchanged, the job lists
+    /// the upload's parts (following every page) and copies only what neither the listing nor the
+    /// records show done. Otherwise it aborts the old upload and starts over, saying so in
+    /// [`Outcome::restart`].
     ///
     /// # Errors
     /// [`ResumeError::NoHeader`] when the records hold no header, [`ResumeError::DifferentJob`]
@@ -1556,6 +1572,14 @@ impl CopyJob {
             self.restart_with(RestartReason::SourceChanged, Some(old), now);
         } else if !plan_kept {
             self.restart_with(RestartReason::PlanChanged, Some(old), now);
+        } else if checkpoint
+            .header
+            .options
+            .as_ref()
+            .is_some_and(|recorded| *recorded != fingerprint::initiate_options(&self.spec))
+        {
+            // A checkpoint written before options were recorded (`None`) resumes as it always did.
+            self.restart_with(RestartReason::OptionsChanged, Some(old), now);
         } else {
             self.listed.clear();
             self.list_marker = None;
@@ -1880,6 +1904,7 @@ impl CopyJob {
             part_size: self.plan.as_ref().and_then(Plan::part_size).unwrap_or(0),
             initiated: self.initiated.clone(),
             crc64: source.crc64,
+            options: Some(fingerprint::initiate_options(&self.spec)),
         };
         self.queue.push_back(Step::Persist(Record::Header(header)));
     }

@@ -60,6 +60,7 @@
 
 pub mod checkpoint;
 pub mod confirm;
+mod fingerprint;
 pub mod job;
 pub mod ops;
 pub mod plan;

@@ -22,6 +22,7 @@ fn header() -> impl Strategy<Value = Record> {
         any::<u64>(),
         prop::option::of(text()),
         prop::option::of(any::<u64>()),
+        prop::option::of(text()),
     )
         .prop_map(
             |(
@@ -35,6 +36,7 @@ fn header() -> impl Strategy<Value = Record> {
                 part_size,
                 initiated,
                 crc64,
+                options,
             )| {
                 Record::Header(Header {
                     source,
@@ -47,6 +49,7 @@ fn header() -> impl Strategy<Value = Record> {
                     part_size,
                     initiated,
                     crc64,
+                    options,
                 })
             },
         )

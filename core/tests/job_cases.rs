@@ -729,6 +729,91 @@ fn resume_with_another_part_size_starts_over() {
     assert_eq!((outcome.parts, outcome.part_size), (5, Some(20)));
 }
 
+/// Initiate fixed the first run's storage class, metadata and tags: a rerun asking for others
+/// aborts the old upload and starts over with them, rather than finishing an object with the
+/// first run's. Unchanged options resume, and so does a header from before options were recorded.
+#[test]
+fn resume_with_other_initiate_options_starts_over_with_them() {
+    type Change = fn(&mut JobSpec);
+    let changes: [(&str, Change); 4] = [
+        ("storage class", |s| s.storage_class = Some("ARCHIVE".into())),
+        ("metadata", |s| {
+            s.directive = MetadataDirective::Replace;
+            s.metadata.user = vec![("k".into(), "v".into())];
+        }),
+        ("tags", |s| {
+            s.tags = TagsHandling::Set(vec![("t".into(), "1".into())])
+        }),
+        ("extra", |s| {
+            s.extra_options = vec![("acl".into(), "private".into())]
+        }),
+    ];
+    for (what, change) in &changes {
+        let mut service = Service::new(95);
+        let records = interrupted(&mut service, spec(), 2);
+        let Record::Header(old) = &records[0] else {
+            panic!("{records:?}")
+        };
+        let mut other = spec();
+        change(&mut other);
+        let mut job = CopyJob::resume(records.clone(), other.clone(), config(true)).unwrap();
+        let run = finish(&mut job, &mut service);
+        let outcome = run.result.clone().unwrap().unwrap();
+        let restart = outcome.restart.expect(what);
+        assert_eq!(restart.reason, RestartReason::OptionsChanged, "{what}");
+        assert_eq!(restart.old_upload_id, old.upload_id, "{what}");
+        assert_eq!(outcome.resumed_parts, 0, "{what}");
+        assert!(!service.uploads.contains_key(&old.upload_id), "{what}: aborted");
+        let initiate = run
+            .ops()
+            .into_iter()
+            .find(|op| matches!(op, Operation::Initiate { .. }))
+            .cloned()
+            .expect(what);
+        let Operation::Initiate {
+            metadata,
+            tags,
+            storage_class,
+            ..
+        } = initiate
+        else {
+            unreachable!()
+        };
+        assert_eq!(storage_class, other.storage_class, "{what}");
+        if other.directive == MetadataDirective::Replace {
+            assert_eq!(metadata.user, other.metadata.user, "{what}");
+        }
+        if let TagsHandling::Set(wanted) = &other.tags {
+            assert_eq!(&tags, wanted, "{what}");
+        }
+        // The new journal records the new options: the same rerun now resumes.
+        let Record::Header(new) = &run.records[0] else {
+            panic!("{:?}", run.records)
+        };
+        assert_ne!(new.options, old.options, "{what}");
+    }
+
+    // The same options resume.
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    let mut job = CopyJob::resume(records.clone(), spec(), config(true)).unwrap();
+    let outcome = finish(&mut job, &mut service).result.unwrap().unwrap();
+    assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
+
+    // A checkpoint from before options were recorded resumes whatever they are now.
+    let mut service = Service::new(95);
+    let mut records = interrupted(&mut service, spec(), 2);
+    let Record::Header(header) = &mut records[0] else {
+        panic!("{records:?}")
+    };
+    header.options = None;
+    let mut other = spec();
+    other.storage_class = Some("ARCHIVE".into());
+    let mut job = CopyJob::resume(records, other, config(true)).unwrap();
+    let outcome = finish(&mut job, &mut service).result.unwrap().unwrap();
+    assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
+}
+
 #[test]
 fn resume_of_a_vanished_upload_starts_over_cleanly() {
     let mut service = Service::new(95);

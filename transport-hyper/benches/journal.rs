@@ -27,6 +27,7 @@ fn bench(c: &mut Criterion) {
             part_size: 1 << 20,
             initiated: Some("Sat, 21 Nov 2026 22:00:01 GMT".into()),
             crc64: Some(0x1234_5678_9ABC_DEF0),
+            options: Some("9:directive4:copy\n4:tags6:follow\n".into()),
         }))
         .unwrap();
     let etag = "\"9a0364b9e99bb480dd25e1f0284c8555\"".to_string();

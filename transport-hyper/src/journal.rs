@@ -511,6 +511,7 @@ mod tests {
             part_size: 10,
             initiated: None,
             crc64: None,
+            options: None,
         })
     }
 

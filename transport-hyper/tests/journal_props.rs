@@ -21,6 +21,7 @@ fn header() -> Record {
         part_size: 1 << 20,
         initiated: Some("Sat, 21 Nov 2026 22:00:01 GMT".into()),
         crc64: Some(7),
+        options: None,
     })
 }
 

@@ -1,0 +1,134 @@
+//! What a checkpoint records of the options a multipart upload was begun with.
+//!
+//! Initiate Multipart Upload fixes the new object's metadata, storage class and tags (and whatever
+//! the caller renders into it, such as a COS ACL): Complete cannot change them. A resumed job whose
+//! options differ from its checkpoint's would finish an object with the first run's options, so
+//! the job records a fingerprint of them in the [`Header`](crate::checkpoint::Header) and a resume
+//! under different ones starts over ([`RestartReason::OptionsChanged`]).
+//!
+//! The fingerprint is built from the spec (what the user asked for), not from what Initiate carried:
+//! what comes from the source (its metadata and encryption under the copy directive) is pinned by
+//! the source's ETag, which a resume checks anyway.
+//!
+//! [`RestartReason::OptionsChanged`]: crate::job::RestartReason::OptionsChanged
+
+use crate::job::{JobSpec, TagsHandling};
+use crate::ops::MetadataDirective;
+
+/// The fingerprint of `spec`'s Initiate options: a canonical text, each item `name` and `value`
+/// length-prefixed (`<len>:<text>`), so that no two different option sets share one. It is stable
+/// across versions of this crate: changing it makes every earlier checkpoint start over.
+pub(crate) fn initiate_options(spec: &JobSpec) -> String {
+    let mut out = String::new();
+    let mut put = |name: &str, value: &str| {
+        for text in [name, value] {
+            out.push_str(&text.len().to_string());
+            out.push(':');
+            out.push_str(text);
+        }
+        out.push('\n');
+    };
+    match spec.directive {
+        MetadataDirective::Copy => put("directive", "copy"),
+        MetadataDirective::Replace => {
+            put("directive", "replace");
+            let m = &spec.metadata;
+            for (name, value) in [
+                ("content-type", &m.content_type),
+                ("cache-control", &m.cache_control),
+                ("content-disposition", &m.content_disposition),
+                ("content-encoding", &m.content_encoding),
+                ("content-language", &m.content_language),
+                ("expires", &m.expires),
+            ] {
+                if let Some(value) = value {
+                    put(name, value);
+                }
+            }
+            for (key, value) in &m.user {
+                put("meta", key);
+                put("meta-value", value);
+            }
+        }
+    }
+    if let Some(class) = &spec.storage_class {
+        put("storage-class", class);
+    }
+    match &spec.tags {
+        TagsHandling::FollowDirective => put("tags", "follow"),
+        TagsHandling::Skip => put("tags", "skip"),
+        TagsHandling::Set(tags) => {
+            put("tags", "set");
+            for (key, value) in tags {
+                put("tag", key);
+                put("tag-value", value);
+            }
+        }
+    }
+    for (name, value) in &spec.extra_options {
+        put("extra", name);
+        put("extra-value", value);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::Limits;
+
+    fn spec() -> JobSpec {
+        JobSpec::new("s", "d", Limits::COS)
+    }
+
+    /// The text is pinned: a change here makes every checkpoint written before it start over.
+    #[test]
+    fn the_fingerprint_is_stable() {
+        assert_eq!(initiate_options(&spec()), "9:directive4:copy\n4:tags6:follow\n");
+        let mut s = spec();
+        s.directive = MetadataDirective::Replace;
+        s.metadata.content_type = Some("text/plain".into());
+        s.metadata.user = vec![("a".into(), "1".into())];
+        s.storage_class = Some("ARCHIVE".into());
+        s.tags = TagsHandling::Set(vec![("k".into(), "v".into())]);
+        s.extra_options = vec![("acl".into(), "private".into())];
+        assert_eq!(
+            initiate_options(&s),
+            "9:directive7:replace\n12:content-type10:text/plain\n4:meta1:a\n10:meta-value1:1\n\
+             13:storage-class7:ARCHIVE\n4:tags3:set\n3:tag1:k\n9:tag-value1:v\n\
+             5:extra3:acl\n11:extra-value7:private\n"
+        );
+    }
+
+    /// Every option the spec holds for Initiate changes the fingerprint, and values cannot be
+    /// shifted between items to forge another set.
+    #[test]
+    fn each_option_changes_it() {
+        let base = initiate_options(&spec());
+        let changes: [fn(&mut JobSpec); 5] = [
+            |s| s.directive = MetadataDirective::Replace,
+            |s| s.storage_class = Some("STANDARD_IA".into()),
+            |s| s.tags = TagsHandling::Skip,
+            |s| s.tags = TagsHandling::Set(Vec::new()),
+            |s| s.extra_options = vec![("acl".into(), "private".into())],
+        ];
+        for change in &changes {
+            let mut s = spec();
+            change(&mut s);
+            assert_ne!(initiate_options(&s), base);
+        }
+        let mut a = spec();
+        a.directive = MetadataDirective::Replace;
+        let mut b = a.clone();
+        a.metadata.user = vec![("a".into(), "b:c".into())];
+        b.metadata.user = vec![("a:b".into(), "c".into())];
+        assert_ne!(initiate_options(&a), initiate_options(&b));
+        let mut c = a.clone();
+        c.metadata.user = vec![("a".into(), "b".into()), ("c".into(), String::new())];
+        assert_ne!(initiate_options(&a), initiate_options(&c));
+        // Replacement metadata is not sent under the copy directive: it does not count there.
+        let mut d = spec();
+        d.metadata.content_type = Some("text/plain".into());
+        assert_eq!(initiate_options(&d), base);
+    }
+}
