@@ -77,6 +77,7 @@ pub fn base_summary(settings: &Settings) -> Summary {
         retries: 0,
         verified: None,
         confirmed: None,
+        restarted: None,
         uncertain_initiates: None,
         error: None,
         first_range: None,
@@ -342,6 +343,7 @@ fn fill_summary(summary: &mut Summary, outcome: &Outcome) {
     summary.requests = outcome.requests;
     summary.retries = outcome.retries;
     summary.confirmed = outcome.confirmed.map(Evidence::name);
+    summary.restarted = outcome.restart.as_ref().map(|r| r.reason.name());
     summary.uncertain_initiates = (outcome.uncertain_initiates > 0).then_some(outcome.uncertain_initiates);
 }
 
@@ -413,6 +415,11 @@ fn job_spec(settings: &Settings, limits: Limits, options: PlanOptions) -> JobSpe
         spec.tags = TagsHandling::Set(tags.clone());
     }
     spec.in_place = settings.in_place;
+    // COS takes the ACL on Initiate (OSS on Complete, which a resumed run sends with its own):
+    // pinned with the job's own Initiate options, a resume under another starts over.
+    if let (Provider::Cos, Some(acl)) = (settings.provider, &settings.acl) {
+        spec.extra_options.push(("acl".to_string(), acl.clone()));
+    }
     spec
 }
 

@@ -42,6 +42,10 @@ pub struct Summary {
     /// `crc64` or `modified_after_initiate`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub confirmed: Option<&'static str>,
+    /// A checkpoint was found but not resumed, and the copy started over: why —
+    /// `source_changed`, `plan_changed`, `upload_gone` or `options_changed` (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub restarted: Option<&'static str>,
     /// Initiate attempts whose answer never arrived (or was a 5xx) before one succeeded: each may
     /// have left an empty multipart upload at the destination (absent when none).
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -120,6 +124,7 @@ mod tests {
             retries: 1,
             verified: None,
             confirmed: None,
+            restarted: None,
             uncertain_initiates: None,
             error: None,
             first_range: None,

@@ -1,5 +1,5 @@
 //! Resumable copies end to end: rerunning resumes (across List Parts pages), a source changed
-//! between runs or an upload that is gone starts over and says so, an upload completed by a run
+//! between runs, other options for the new object or an upload that is gone starts over and says so, an upload completed by a run
 //! that never heard back is recognised and not copied again, a damaged checkpoint header is a
 //! clear error naming the file, a torn tail is ignored, and Ctrl-C exits 130 saying how to resume.
 
@@ -132,6 +132,85 @@ fn a_source_changed_between_runs_aborts_the_old_upload_and_starts_over() {
         assert!(world.same(provider, "changed"), "{provider:?}: the new version");
         assert_eq!(world.open_uploads(provider), 0);
         assert!(dir.files().is_empty());
+    }
+}
+
+/// Initiate fixed the first run's storage class (and, on COS, ACL): a rerun asking for another
+/// aborts the old upload and starts over, so that the copy gets what the rerun asked for rather
+/// than the first run's. OSS takes the ACL on Complete, so there a new ACL alone resumes.
+#[test]
+fn a_rerun_with_other_object_options_starts_over_with_them() {
+    let world = World::new();
+    let dir = TempDir::new("resume-options");
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        let class_header = format!("{}-storage-class", provider.prefix());
+        let (first_class, second_class) = match provider {
+            Provider::Cos => ("STANDARD_IA", "ARCHIVE"),
+            Provider::Oss => ("IA", "Archive"),
+        };
+        let size = 10 * min_part_bytes(provider);
+        world.object(provider, "options", size, 5);
+        let base = args(provider, &dir, "1");
+        let first = [&base[..], &["--storage-class", first_class, "--acl", "private"]].concat();
+        let old_upload = interrupted_run(&world, provider, "options", &first, 4);
+
+        // Another ACL: COS restarts (Initiate took it), OSS resumes (Complete takes it).
+        let acl = [
+            &base[..],
+            &["--storage-class", first_class, "--acl", "public-read"],
+        ]
+        .concat();
+        if provider == Provider::Oss {
+            world.emu.set_faults(part_copies_fail_from(3));
+            failed(&world.cp(provider, "options", &acl), 1);
+            assert_eq!(world.emu.uploads()[0].upload_id, old_upload, "resumed");
+            world.emu.set_faults(FaultPlan::default());
+            world.emu.reset_stats();
+        } else {
+            let output = world.cp(provider, "options", &acl);
+            let summary = copied(&output);
+            assert_eq!(summary["restarted"], "options_changed", "{provider:?}");
+            let info = world.emu.object_info(dst, "options").unwrap();
+            assert_eq!(info.acl.as_deref(), Some("public-read"));
+            // Start again from an interrupted first run for the storage class.
+            interrupted_run(&world, provider, "options", &first, 4);
+        }
+
+        let second = [
+            &base[..],
+            &["--storage-class", second_class, "--acl", "public-read"],
+        ]
+        .concat();
+        let output = world.cp(provider, "options", &second);
+        let summary = copied(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            stderr.contains("did not resume: the new object's options (metadata, storage class, tags or ACL) differ from the checkpoint's"),
+            "{provider:?}: {stderr}"
+        );
+        assert!(stderr.contains("was aborted"), "{stderr}");
+        assert_eq!(summary["restarted"], "options_changed", "{provider:?}");
+        assert_eq!(summary["resumed_parts"], 0);
+        assert_eq!(world.count(Api::AbortMultipartUpload), 1);
+        assert_eq!(world.count(Api::UploadPartCopy), 10);
+        assert!(world.same(provider, "options"));
+        let info = world.emu.object_info(dst, "options").unwrap();
+        assert_eq!(
+            info.headers.get(&class_header).map(String::as_str),
+            Some(second_class),
+            "{provider:?}: {:?}",
+            info.headers
+        );
+        assert_eq!(info.acl.as_deref(), Some("public-read"), "{provider:?}");
+        assert_eq!(world.open_uploads(provider), 0);
+        assert!(dir.files().is_empty());
+
+        // The same options twice resume as before (and `restarted` is absent).
+        interrupted_run(&world, provider, "options", &second, 4);
+        let summary = copied(&world.cp(provider, "options", &second));
+        assert!(summary.get("restarted").is_none(), "{summary}");
+        assert_eq!(summary["resumed_parts"], 4);
     }
 }
 

@@ -239,6 +239,19 @@ pub enum RestartReason {
     OptionsChanged,
 }
 
+impl RestartReason {
+    /// A short machine-readable name: `source_changed`, `plan_changed`, `upload_gone` or
+    /// `options_changed`.
+    pub fn name(self) -> &'static str {
+        match self {
+            RestartReason::SourceChanged => "source_changed",
+            RestartReason::PlanChanged => "plan_changed",
+            RestartReason::UploadGone => "upload_gone",
+            RestartReason::OptionsChanged => "options_changed",
+        }
+    }
+}
+
 impl fmt::Display for RestartReason {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(match self {
