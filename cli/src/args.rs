@@ -141,6 +141,10 @@ pub struct CpArgs {
     /// base64.
     #[arg(long, value_name = "FILE")]
     pub sse_c_key_file: Option<PathBuf>,
+    /// COS: store the copy without a customer key (decrypted), though --src-sse-c-key-file opens
+    /// the source; the bucket's default encryption, if any, still applies.
+    #[arg(long, conflicts_with = "sse_c_key_file")]
+    pub no_sse_c: bool,
 
     /// Never replace an existing DST: when it exists nothing is copied (exit 0, "skipped"), and the
     /// service is asked to refuse a DST that appears during the copy (not in a bucket with

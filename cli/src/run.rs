@@ -475,7 +475,7 @@ fn another_key(records: &[Record], spec: &JobSpec, path: &Path) -> Option<String
         ),
         (None, _) => (
             "without an SSE-C key".to_string(),
-            "Rerun without --sse-c-key-file (and --src-sse-c-key-file, which keys the copy too) to resume",
+            "Rerun without --sse-c-key-file (with --no-sse-c if the source needs --src-sse-c-key-file) to resume",
         ),
     };
     Some(format!(

@@ -109,20 +109,41 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
             ));
         }
     }
+    let source_key = read_key(
+        provider,
+        "--src-sse-c-key-file",
+        args.src_sse_c_key_file.as_deref(),
+    )?;
+    if args.no_sse_c && source_key.is_none() {
+        return Err(CliError::Usage(
+            "--no-sse-c stores a copy of an SSE-C source decrypted: give the source's key with \
+             --src-sse-c-key-file (a copy of a source without one has no customer key anyway)"
+                .to_string(),
+        ));
+    }
+    // A copy keeps its source's key unless told otherwise, as it keeps a managed encryption.
+    let dest_key = match read_key(provider, "--sse-c-key-file", args.sse_c_key_file.as_deref())? {
+        Some(key) => Some(key),
+        None if args.no_sse_c => None,
+        None => source_key.clone(),
+    };
     // The same object at both ends rewrites it in place, which only makes sense when something
-    // changes: its metadata, its storage class or its ACL. (An older version copied onto its own key
-    // restores it: that is not in place.)
+    // changes: its metadata, its storage class, its ACL, its tags or its customer key. (An older
+    // version copied onto its own key restores it: that is not in place.)
     let in_place = source == destination && args.src_version_id.is_none();
+    let rekeyed =
+        source_key.as_ref().map(CustomerKey::key_md5) != dest_key.as_ref().map(CustomerKey::key_md5);
     if in_place
         && args.metadata_directive == Directive::Copy
         && args.storage_class.is_none()
         && args.acl.is_none()
         && args.tags.is_empty()
+        && !rekeyed
     {
         return Err(CliError::Usage(
             "SRC and DST are the same object and nothing would change: to rewrite it in place, \
-             give --storage-class, --acl, --tag, or --metadata-directive replace with --meta / \
-             --content-type"
+             give --storage-class, --acl, --tag, another --sse-c-key-file (or --no-sse-c), or \
+             --metadata-directive replace with --meta / --content-type"
                 .to_string(),
         ));
     }
@@ -210,14 +231,6 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
             )));
         }
     }
-    let source_key = read_key(
-        provider,
-        "--src-sse-c-key-file",
-        args.src_sse_c_key_file.as_deref(),
-    )?;
-    // A copy keeps its source's key unless told otherwise, as it keeps a managed encryption.
-    let dest_key = read_key(provider, "--sse-c-key-file", args.sse_c_key_file.as_deref())?
-        .or_else(|| source_key.clone());
     Ok(Settings {
         provider,
         source: End {

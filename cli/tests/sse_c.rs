@@ -125,6 +125,115 @@ fn encrypted_sources_copy_under_the_right_key() {
     );
 }
 
+/// `--no-sse-c`: the copy of an SSE-C source is stored decrypted (readable without a key), single
+/// and multipart; it needs the source's key, and conflicts with `--sse-c-key-file`.
+#[test]
+fn no_sse_c_stores_a_decrypted_copy() {
+    let world = World::new();
+    let dir = TempDir::new("sse-c-decrypt");
+    let (source_key, source_file) = key_file(&dir, 3, false);
+    let (_, other_file) = key_file(&dir, 4, false);
+    let multipart = smallest_parts(COS);
+    for (name, size, parts) in [
+        ("decrypt-single", 3000, &[][..]),
+        ("decrypt-multi", 4 * MIB + 5, &multipart[..]),
+    ] {
+        encrypted_source(&world, name, size, &source_key);
+        let args = [
+            parts,
+            &[
+                "--src-sse-c-key-file",
+                arg(&source_file),
+                "--no-sse-c",
+                "--verify",
+            ],
+        ]
+        .concat();
+        let summary = copied(&world.cp(COS, name, &args));
+        assert_eq!(summary["verified"], true, "{name}");
+        assert!(world.same(COS, name), "{name}");
+        assert_eq!(dest_key_md5(&world, name), None, "{name}: stored without a key");
+    }
+    world.emu.reset_stats();
+    let stderr = failed(&world.cp(COS, "decrypt-single", &["--no-sse-c"]), 2);
+    assert!(stderr.contains("--src-sse-c-key-file"), "{stderr}");
+    let args = [
+        "--src-sse-c-key-file",
+        arg(&source_file),
+        "--no-sse-c",
+        "--sse-c-key-file",
+        arg(&other_file),
+    ];
+    let stderr = failed(&world.cp(COS, "decrypt-single", &args), 2);
+    assert!(stderr.contains("cannot be used with"), "{stderr}");
+    assert_eq!(world.count(Api::HeadObject), 0, "nothing sent");
+}
+
+/// In place, a new key (or none) is a change worth a rewrite: rotating an object's key and
+/// decrypting it, single and multipart; the same key alone is still "nothing would change".
+#[test]
+fn an_object_is_rekeyed_or_decrypted_in_place() {
+    let world = World::new();
+    let dir = TempDir::new("sse-c-in-place");
+    let (old_key, old_file) = key_file(&dir, 5, false);
+    let (new_key, new_file) = key_file(&dir, 6, true);
+    let multipart = smallest_parts(COS);
+    let stored_md5 = |name: &str| {
+        world
+            .emu
+            .object_info(COS_SRC, name)
+            .unwrap()
+            .headers
+            .get(KEY_MD5_HEADER)
+            .cloned()
+    };
+    for (name, size, parts) in [
+        ("rekey-single", 3000, &[][..]),
+        ("rekey-multi", 4 * MIB + 5, &multipart[..]),
+    ] {
+        encrypted_source(&world, name, size, &old_key);
+        let before = world.emu.object_info(COS_SRC, name).unwrap();
+        let in_place = |extra: &[&str]| {
+            let args = [
+                parts,
+                &["--src-sse-c-key-file", arg(&old_file)],
+                extra,
+                &["--verify"],
+            ]
+            .concat();
+            world
+                .command_to(COS, name, COS_SRC, name, &args)
+                .output()
+                .unwrap()
+        };
+        let stderr = failed(&in_place(&[]), 2);
+        assert!(stderr.contains("nothing would change"), "{stderr}");
+        assert!(stderr.contains("--no-sse-c"), "{stderr}");
+
+        let summary = copied(&in_place(&["--sse-c-key-file", arg(&new_file)]));
+        assert_eq!(summary["verified"], true, "{name}");
+        assert_eq!(stored_md5(name).as_deref(), Some(new_key.key_md5()), "{name}");
+        let after = world.emu.object_info(COS_SRC, name).unwrap();
+        assert_eq!((after.size, &after.crc64), (before.size, &before.crc64), "{name}");
+
+        // Now under the new key: decrypt it in place.
+        let args = [
+            parts,
+            &["--src-sse-c-key-file", arg(&new_file), "--no-sse-c", "--verify"],
+        ]
+        .concat();
+        let output = world
+            .command_to(COS, name, COS_SRC, name, &args)
+            .output()
+            .unwrap();
+        assert_eq!(copied(&output)["verified"], true, "{name}");
+        assert_eq!(stored_md5(name), None, "{name}");
+        let after = world.emu.object_info(COS_SRC, name).unwrap();
+        assert_eq!((after.size, &after.crc64), (before.size, &before.crc64), "{name}");
+        assert_eq!(world.open_uploads(COS), 0);
+    }
+}
+
 #[test]
 fn bad_key_files_and_oss_are_usage_errors_that_never_show_a_key() {
     let world = World::new();
