@@ -1,6 +1,6 @@
 //! COS objects encrypted with customer-provided keys (SSE-C): `--src-sse-c-key-file` opens the
-//! source, `--sse-c-key-file` keys the copy (the source's key by default), single and multipart;
-//! a missing or wrong key fails with a hint, OSS and bad key files are usage errors, the key never
+//! source, `--sse-c-key-file` keys the copy (the source's key by default, none with `--no-sse-c`),
+//! single and multipart, elsewhere and in place; a missing or wrong key fails with a hint, OSS and bad key files are usage errors, the key never
 //! shows, and a checkpoint's upload is never resumed under another key.
 
 mod harness;
