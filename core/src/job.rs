@@ -1555,7 +1555,17 @@ impl CopyJob {
         };
         let old = checkpoint.header.upload_id.clone();
         let plan_kept = part_size == Some(checkpoint.header.part_size);
-        if same_source == Some(false) && self.spec.in_place && plan_kept {
+        // A checkpoint written before options were recorded (`None`) resumes as it always did.
+        let options_kept = checkpoint
+            .header
+            .options
+            .as_ref()
+            .is_none_or(|recorded| *recorded == fingerprint::initiate_options(&self.spec));
+        if same_source == Some(false) && self.spec.in_place && plan_kept && !options_kept {
+            // In place, the "changed" object may be this copy, completed by the earlier run with
+            // its options, or another: either way only a new copy gives it the options asked for.
+            self.restart_with(RestartReason::OptionsChanged, Some(old), now);
+        } else if same_source == Some(false) && self.spec.in_place && plan_kept {
             // In place, the "changed" source may be this copy, completed by the earlier run: list
             // the upload first. Still there: the source did change (restart, in `reconcile`).
             // Gone with every part journaled: the object is judged against the source as
@@ -1585,13 +1595,7 @@ impl CopyJob {
             self.restart_with(RestartReason::SourceChanged, Some(old), now);
         } else if !plan_kept {
             self.restart_with(RestartReason::PlanChanged, Some(old), now);
-        } else if checkpoint
-            .header
-            .options
-            .as_ref()
-            .is_some_and(|recorded| *recorded != fingerprint::initiate_options(&self.spec))
-        {
-            // A checkpoint written before options were recorded (`None`) resumes as it always did.
+        } else if !options_kept {
             self.restart_with(RestartReason::OptionsChanged, Some(old), now);
         } else {
             self.listed.clear();

@@ -1093,6 +1093,19 @@ fn resume_in_place_after_a_stop_past_complete_copies_nothing_again() {
         assert_eq!(outcome.confirmed, Some(evidence));
         assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
         assert_resumed_by_confirming(&run);
+        // Asked for other options now, the completed copy (with the first run's) is not taken:
+        // the object is copied in place again, with the new ones.
+        let mut other = spec.clone();
+        other.storage_class = Some("ARCHIVE".into());
+        let mut job = CopyJob::resume(records.clone(), other, config(true)).unwrap();
+        let run = finish(&mut job, &mut service.clone());
+        let outcome = run.result.clone().unwrap().unwrap();
+        assert_eq!(outcome.confirmed, None);
+        assert_eq!(outcome.restart.unwrap().reason, RestartReason::OptionsChanged);
+        assert!(run.ops().iter().any(|op| matches!(
+            op,
+            Operation::Initiate { storage_class: Some(class), .. } if class == "ARCHIVE"
+        )));
         // Not in place, the same journal and service mean the source changed: start over.
         spec.in_place = false;
         let mut job = CopyJob::resume(records, spec, config(true)).unwrap();
