@@ -32,7 +32,55 @@ Exit status: 0 copied; 1 the copy failed; 2 bad usage or input; 130 interrupted 
 pub enum Command {
     /// Copy one object to another place in the same cloud, server-side.
     #[command(after_help = CP_EXAMPLES)]
-    Cp(CpArgs),
+    Cp(Box<CpArgs>),
+    /// Abort a multipart upload: free the parts an interrupted or abandoned copy left at DST.
+    #[command(after_help = ABORT_EXAMPLES)]
+    Abort(AbortArgs),
+}
+
+const ABORT_EXAMPLES: &str = "\
+Examples:
+  partcopy abort cos://dst-1250000000/big.iso 1700000000a1b2c3 --region ap-guangzhou
+  partcopy abort oss://dst/2024.tar 0004B9894A22E5B1888A1E29F823**** --region cn-hangzhou
+partcopy names the upload of a copy it kept (a failure with --checkpoint-dir, Ctrl-C) in its
+messages and in --json (\"upload_id\"). A checkpoint whose upload is aborted starts over when the
+copy is run again.
+Credentials come from the environment:
+  COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
+  OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
+Exit status: 0 aborted; 1 the service refused or no such upload; 2 bad usage or input.";
+
+/// `partcopy abort` options.
+#[derive(Debug, Args)]
+pub struct AbortArgs {
+    /// The object the upload was to create: cos://<bucket>-<appid>/<key> or oss://<bucket>/<key>.
+    #[arg(value_name = "DST")]
+    pub destination: String,
+    /// The multipart upload's id.
+    #[arg(value_name = "UPLOAD_ID")]
+    pub upload_id: String,
+    /// Region of DST (e.g. ap-guangzhou, cn-hangzhou).
+    #[arg(long, value_name = "R")]
+    pub region: Option<String>,
+    /// Service endpoint override; an IP or localhost makes path-style requests.
+    #[arg(long, value_name = "URL")]
+    pub endpoint: Option<String>,
+    /// Most attempts when the service answers with a server error or the connection fails.
+    #[arg(long, value_name = "N", default_value_t = 3,
+          value_parser = clap::value_parser!(u32).range(1..=100))]
+    pub max_attempts: u32,
+    /// Longest time one request may take, its answer included.
+    #[arg(long, value_name = "DURATION", default_value = "60s", value_parser = parse_duration)]
+    pub request_timeout: std::time::Duration,
+    /// OSS signing version.
+    #[arg(long, value_enum, value_name = "v4|v1", default_value_t = OssSignatureArg::V4)]
+    pub oss_signature: OssSignatureArg,
+    /// Print one JSON object on stdout.
+    #[arg(long)]
+    pub json: bool,
+    /// Accept any TLS certificate (local test endpoints only; warns every time).
+    #[arg(long, hide = true)]
+    pub insecure_skip_verify: bool,
 }
 
 const CP_EXAMPLES: &str = "\
@@ -243,7 +291,9 @@ mod tests {
         ])
         .unwrap();
         assert_eq!(cli.verbose, 2);
-        let Command::Cp(cp) = cli.command;
+        let Command::Cp(cp) = cli.command else {
+            panic!("not cp")
+        };
         assert_eq!(cp.part_size, Some(64 << 20));
         assert_eq!(cp.threshold, Some(1_000_000_000));
         assert_eq!(cp.concurrency, 32);

@@ -114,8 +114,10 @@ proptest! {
     ) {
         let argv = ["partcopy", "cp"].into_iter().map(String::from).chain(words);
         if let Ok(cli) = Cli::try_parse_from(argv) {
-            let Command::Cp(args) = cli.command;
-            if let Err(error) = from_args(args) {
+            let Command::Cp(args) = cli.command else {
+                unreachable!("argv starts with cp")
+            };
+            if let Err(error) = from_args(*args) {
                 prop_assert_eq!(error.exit_code(), 2);
                 prop_assert!(!error.to_string().is_empty());
             }

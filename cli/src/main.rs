@@ -11,6 +11,7 @@
 // URLs there are meant literally, not as HTML or links.
 #![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 
+mod abort;
 mod args;
 mod credentials;
 mod duration;
@@ -41,7 +42,60 @@ fn main() -> ExitCode {
     // clap exits with status 2 on a usage error, 0 for --help and --version.
     let cli = Cli::try_parse().unwrap_or_else(|error| error.exit());
     init_logging(cli.verbose);
-    let Command::Cp(args) = cli.command;
+    match cli.command {
+        Command::Cp(args) => cp(*args),
+        Command::Abort(args) => abort(args),
+    }
+}
+
+/// `partcopy abort DST UPLOAD_ID`.
+fn abort(args: args::AbortArgs) -> ExitCode {
+    let plan = match abort::check(&args) {
+        Ok(plan) => plan,
+        Err(error) => {
+            eprintln!("partcopy: {error}");
+            return ExitCode::from(error.exit_code());
+        }
+    };
+    let mut summary = abort::AbortSummary {
+        status: "failed",
+        destination: plan.url().to_string(),
+        upload_id: plan.upload_id.clone(),
+        requests: 0,
+        error: None,
+    };
+    let result = match credentials::load(plan.url().provider, |name| std::env::var(name).ok()) {
+        Err(error) => Err(error.into()),
+        Ok(credentials) => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+            Ok(runtime) => runtime.block_on(abort::abort(&args, &plan, credentials, &mut summary)),
+            Err(e) => Err(CliError::Failed(format!("cannot start the async runtime: {e}"))),
+        },
+    };
+    let code = match &result {
+        Ok(()) => {
+            if !args.json {
+                println!("aborted upload {} of {}", plan.upload_id, plan.url());
+            }
+            ExitCode::SUCCESS
+        }
+        Err(error) => {
+            eprintln!("partcopy: {error}");
+            summary.error = Some(error.to_string());
+            ExitCode::from(error.exit_code())
+        }
+    };
+    if args.json {
+        println!(
+            "{}",
+            serde_json::to_string(&summary)
+                .unwrap_or_else(|e| format!("{{\"status\":\"failed\",\"error\":\"{e}\"}}"))
+        );
+    }
+    code
+}
+
+/// `partcopy cp SRC DST`.
+fn cp(args: args::CpArgs) -> ExitCode {
     let json = args.json;
     let settings = match settings::from_args(args) {
         Ok(settings) => settings,

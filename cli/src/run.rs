@@ -113,16 +113,12 @@ pub async fn copy(
     })?;
     let source = address(settings.provider, &settings.source)?;
     let destination = address(settings.provider, &settings.destination)?;
-    let signer = signer(settings, credentials);
+    let signer = signer(settings.provider, settings.oss_signature, credentials);
     let mut config = HyperConfig::default();
     config.insecure_skip_verify = settings.insecure_skip_verify;
     config.request_timeout = settings.request_timeout;
     if settings.insecure_skip_verify {
-        eprintln!(
-            "partcopy: WARNING: --insecure-skip-verify: TLS certificates are NOT checked; anyone on \
-             the network path can impersonate the service and read the signed requests. Use it only \
-             with a local test endpoint."
-        );
+        warn_insecure();
     }
     // Keep a pooled connection for every request of the window: with fewer, each round of part
     // copies closes the surplus connections and opens new ones (measured by `cargo xtask bench`).
@@ -347,7 +343,16 @@ fn fill_summary(summary: &mut Summary, outcome: &Outcome) {
     summary.uncertain_initiates = (outcome.uncertain_initiates > 0).then_some(outcome.uncertain_initiates);
 }
 
-fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {
+/// The warning `--insecure-skip-verify` prints every time.
+pub(crate) fn warn_insecure() {
+    eprintln!(
+        "partcopy: WARNING: --insecure-skip-verify: TLS certificates are NOT checked; anyone on the \
+         network path can impersonate the service and read the signed requests. Use it only with a \
+         local test endpoint."
+    );
+}
+
+pub(crate) fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {
     let region = end.region.clone().unwrap_or_default();
     let mut address = ObjectAddress::new(provider, region, &end.url.bucket, &end.url.key);
     if let Some(version) = &end.version_id {
@@ -363,11 +368,11 @@ fn address(provider: Provider, end: &End) -> Result<ObjectAddress, CliError> {
     Ok(address)
 }
 
-fn signer(settings: &Settings, keys: Credentials) -> Signer {
-    match settings.provider {
+pub(crate) fn signer(provider: Provider, oss_signature: OssSignatureArg, keys: Credentials) -> Signer {
+    match provider {
         Provider::Cos => Signer::cos(keys),
         Provider::Oss => Signer::oss(
-            match settings.oss_signature {
+            match oss_signature {
                 OssSignatureArg::V4 => OssSignature::V4,
                 OssSignatureArg::V1 => OssSignature::V1,
             },
@@ -481,7 +486,7 @@ fn another_key(records: &[Record], spec: &JobSpec, path: &Path) -> Option<String
     Some(format!(
         "cannot resume from {}: its upload {upload_id} was begun {begun}, and all its parts must be \
          under one key. {rerun}, or delete the checkpoint to start afresh (then abort upload \
-         {upload_id}, which holds the parts copied so far)",
+         {upload_id}, which holds the parts copied so far, with partcopy abort)",
         path.display()
     ))
 }
@@ -637,7 +642,11 @@ async fn head_source(transport: &HyperTransport, wire: &ProtocolWire) -> Result<
     }
 }
 
-async fn send_once(transport: &HyperTransport, wire: &impl Wire, op: &Operation) -> Result<Reply, Failure> {
+pub(crate) async fn send_once(
+    transport: &HyperTransport,
+    wire: &impl Wire,
+    op: &Operation,
+) -> Result<Reply, Failure> {
     let request = wire.request(op, SystemTime::now())?;
     let response = transport.send(request).await.map_err(|e| e.to_failure())?;
     wire.reply(op, &response)
@@ -875,6 +884,37 @@ pub fn describe(failure: &Failure) -> String {
     text
 }
 
+/// The `partcopy abort` command line that gives up `upload_id` of this copy's destination.
+fn abort_command(settings: &Settings, upload_id: &str) -> String {
+    let end = &settings.destination;
+    let mut command = format!(
+        "partcopy abort {} {}",
+        shell_word(&end.url.to_string()),
+        shell_word(upload_id)
+    );
+    if let Some(region) = &end.region {
+        command.push_str(&format!(" --region {}", shell_word(region)));
+    }
+    if let Some(endpoint) = &end.endpoint {
+        command.push_str(&format!(" --endpoint {}", shell_word(endpoint)));
+    }
+    command
+}
+
+/// `word` as a POSIX shell reads it back: as is when it holds only characters no shell treats
+/// specially, else single-quoted.
+fn shell_word(word: &str) -> String {
+    let plain = !word.is_empty()
+        && word
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"/._:@%+=,-".contains(&b));
+    if plain {
+        word.to_string()
+    } else {
+        format!("'{}'", word.replace('\'', "'\\''"))
+    }
+}
+
 /// The message for a copy stopped by Ctrl-C: what became of the upload, and how to go on.
 fn interrupted(settings: &Settings, upload: &UploadFate, checkpoint: Option<&Path>) -> CliError {
     let mut message = format!(
@@ -885,9 +925,10 @@ fn interrupted(settings: &Settings, upload: &UploadFate, checkpoint: Option<&Pat
         (_, UploadFate::None) => {
             message.push_str("\n  no multipart upload was left behind: run the command again to copy")
         }
-        (Some(path), UploadFate::Kept { .. }) => message.push_str(&format!(
-            "\n  run the same command again to resume (checkpoint: {})",
-            path.display()
+        (Some(path), UploadFate::Kept { upload_id }) => message.push_str(&format!(
+            "\n  run the same command again to resume (checkpoint: {}), or give the copy up with: {}",
+            path.display(),
+            abort_command(settings, upload_id)
         )),
         _ => message.push_str(
             "\n  nothing was kept: run the command again to start over (with --checkpoint-dir DIR, \
@@ -900,6 +941,13 @@ fn interrupted(settings: &Settings, upload: &UploadFate, checkpoint: Option<&Pat
 /// The message for a failed copy: what failed, what the service said, and what to do.
 fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<String>) -> CliError {
     let (id_var, secret_var, _) = crate::credentials::variables(settings.provider);
+    let kept = match error {
+        DriveError::Job(e) => match e.upload() {
+            Some(UploadFate::Kept { upload_id }) => Some(upload_id.as_str()),
+            _ => None,
+        },
+        _ => None,
+    };
     let hint = match error {
         DriveError::Job(JobError::Service { failure, .. })
         | DriveError::Job(JobError::SourceNotFound { failure, .. }) => match failure.kind {
@@ -934,10 +982,12 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
                  for resuming"
                     .to_string(),
             ),
-            _ if matches!(error, DriveError::Job(e) if matches!(e.upload(), Some(UploadFate::Kept { .. }))) => {
-                Some("run the same command again to resume".to_string())
-            }
-            _ => None,
+            _ => kept.map(|upload_id| {
+                format!(
+                    "run the same command again to resume, or give the copy up with: {}",
+                    abort_command(settings, upload_id)
+                )
+            }),
         },
         DriveError::Job(JobError::SourceChanged { .. }) => {
             Some("the source was overwritten while it was being copied; run the command again to copy its new version".to_string())
@@ -978,6 +1028,18 @@ mod tests {
             crc64: None,
             options: None,
         })]
+    }
+
+    #[test]
+    fn shell_words_read_back_as_given() {
+        assert_eq!(
+            shell_word("cos://b-1250000000/a/b.iso"),
+            "cos://b-1250000000/a/b.iso"
+        );
+        assert_eq!(shell_word("oss://b/a b"), "'oss://b/a b'");
+        assert_eq!(shell_word("it's"), "'it'\\''s'");
+        assert_eq!(shell_word("$(rm -rf ~)"), "'$(rm -rf ~)'");
+        assert_eq!(shell_word(""), "''");
     }
 
     #[test]

@@ -332,7 +332,7 @@ fn warn_if_shared(flag: &str, path: &std::path::Path) {
     let _ = (flag, path);
 }
 
-fn check_region(region: &str) -> Result<(), CliError> {
+pub(crate) fn check_region(region: &str) -> Result<(), CliError> {
     let ok = !region.is_empty()
         && region
             .bytes()
@@ -347,7 +347,7 @@ fn check_region(region: &str) -> Result<(), CliError> {
     }
 }
 
-fn check_endpoint(endpoint: &str) -> Result<(), CliError> {
+pub(crate) fn check_endpoint(endpoint: &str) -> Result<(), CliError> {
     let rest = endpoint
         .strip_prefix("http://")
         .or_else(|| endpoint.strip_prefix("https://"));
@@ -374,8 +374,10 @@ mod tests {
     fn settings(extra: &[&str]) -> Result<Settings, CliError> {
         let mut argv = vec!["partcopy", "cp"];
         argv.extend_from_slice(extra);
-        let Command::Cp(args) = Cli::try_parse_from(argv).unwrap().command;
-        from_args(args)
+        let Command::Cp(args) = Cli::try_parse_from(argv).unwrap().command else {
+            panic!("not cp")
+        };
+        from_args(*args)
     }
 
     #[test]

@@ -119,6 +119,25 @@ impl World {
         command
     }
 
+    /// `partcopy <args>` with the provider's credentials in the environment (and nothing else
+    /// added): for the subcommands other than `cp`.
+    pub fn partcopy(&self, provider: Provider, args: &[&str]) -> Command {
+        let keys = self.emu.credentials(provider);
+        let (id_var, secret_var) = match provider {
+            Provider::Cos => ("COS_SECRET_ID", "COS_SECRET_KEY"),
+            Provider::Oss => ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET"),
+        };
+        let mut command = Command::new(env!("CARGO_BIN_EXE_partcopy"));
+        command
+            .args(args)
+            .env_remove("RUST_LOG")
+            .env_remove("COS_SESSION_TOKEN")
+            .env_remove("OSS_SESSION_TOKEN")
+            .env(id_var, &keys.access_key_id)
+            .env(secret_var, &keys.secret);
+        command
+    }
+
     /// Creates the source object `key` with generated content.
     pub fn object(&self, provider: Provider, key: &str, size: u64, seed: u64) {
         self.emu

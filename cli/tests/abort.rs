@@ -1,0 +1,236 @@
+//! `partcopy abort DST UPLOAD_ID`: aborts the upload a failed copy kept (both clouds), after which
+//! the copy run again starts over; an upload that is not there is exit 1 saying so; server errors
+//! are retried; bad input is exit 2 with nothing sent.
+
+mod harness;
+
+use harness::*;
+use partcopy_emulator::{Api, FaultKind, FaultPlan, NthFailure, OpFaults, Provider};
+use serde_json::Value;
+
+/// A multipart copy of `key` that fails after two parts, keeping its upload and checkpoint in
+/// `dir`; returns the upload id.
+fn kept_upload(world: &World, provider: Provider, key: &str, dir: &TempDir) -> String {
+    world.object(provider, key, 6 * min_part_bytes(provider), 9);
+    world.emu.set_faults(only(
+        Api::UploadPartCopy,
+        OpFaults {
+            fail_nth: (3..100)
+                .map(|n| NthFailure {
+                    n,
+                    kind: FaultKind::InternalError,
+                })
+                .collect(),
+            ..OpFaults::default()
+        },
+    ));
+    world.emu.reset_stats();
+    let args = [
+        &smallest_parts(provider)[..],
+        &["-j", "1", "--max-attempts", "1", "--checkpoint-dir", dir.arg()],
+    ]
+    .concat();
+    let output = world.cp(provider, key, &args);
+    let stderr = failed(&output, 1);
+    world.emu.set_faults(FaultPlan::default());
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let upload_id = summary["upload_id"].as_str().unwrap().to_string();
+    assert_eq!(world.open_uploads(provider), 1);
+    // The failure says how to give the copy up.
+    let command = format!(
+        "give the copy up with: partcopy abort {} {upload_id} --region {} --endpoint {}",
+        url(provider, buckets(provider).1, key),
+        region(provider),
+        world.emu.endpoint()
+    );
+    assert!(stderr.contains(&command), "{stderr}");
+    upload_id
+}
+
+fn abort(
+    world: &World,
+    provider: Provider,
+    key: &str,
+    upload_id: &str,
+    extra: &[&str],
+) -> std::process::Output {
+    let dst = url(provider, buckets(provider).1, key);
+    let endpoint = world.emu.endpoint();
+    let args = [
+        &[
+            "abort",
+            dst.as_str(),
+            upload_id,
+            "--region",
+            region(provider),
+            "--endpoint",
+            endpoint.as_str(),
+        ][..],
+        extra,
+    ]
+    .concat();
+    world.partcopy(provider, &args).output().unwrap()
+}
+
+#[test]
+fn abort_frees_a_kept_upload_and_the_copy_then_starts_over() {
+    let world = World::new();
+    let dir = TempDir::new("abort-kept");
+    for provider in [Provider::Cos, Provider::Oss] {
+        let upload_id = kept_upload(&world, provider, "kept", &dir);
+        world.emu.reset_stats();
+        let output = abort(&world, provider, "kept", &upload_id, &[]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(
+            stdout.contains(&format!("aborted upload {upload_id} of")),
+            "{stdout}"
+        );
+        assert_eq!(world.count(Api::AbortMultipartUpload), 1);
+        assert_eq!(world.open_uploads(provider), 0, "{provider:?}");
+
+        // Again: the upload is not there any more.
+        let stderr = failed(&abort(&world, provider, "kept", &upload_id, &["--json"]), 1);
+        assert!(stderr.contains(&format!("no upload {upload_id} at")), "{stderr}");
+        assert!(stderr.contains("already aborted or completed"), "{stderr}");
+
+        // The checkpoint's upload is gone: the copy starts over and completes.
+        let output = world.cp(
+            provider,
+            "kept",
+            &[&smallest_parts(provider)[..], &["--checkpoint-dir", dir.arg()]].concat(),
+        );
+        let summary = copied(&output);
+        assert_eq!(summary["restarted"], "upload_gone");
+        assert!(world.same(provider, "kept"));
+        assert!(dir.files().is_empty());
+    }
+}
+
+#[test]
+fn abort_retries_server_errors_and_reports_json() {
+    let world = World::new();
+    let dir = TempDir::new("abort-retry");
+    let provider = Provider::Oss;
+    let upload_id = kept_upload(&world, provider, "retry", &dir);
+    world.emu.set_faults(only(
+        Api::AbortMultipartUpload,
+        OpFaults {
+            fail_nth: vec![NthFailure {
+                n: 1,
+                kind: FaultKind::InternalError,
+            }],
+            ..OpFaults::default()
+        },
+    ));
+    world.emu.reset_stats();
+    let output = abort(&world, provider, "retry", &upload_id, &["--json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["status"], "aborted");
+    assert_eq!(summary["upload_id"], upload_id.as_str());
+    assert_eq!(summary["requests"], 2);
+    assert_eq!(world.open_uploads(provider), 0);
+
+    // With one attempt, the server error is the answer.
+    let upload_id = kept_upload(&world, provider, "retry", &dir);
+    world.emu.set_faults(only(
+        Api::AbortMultipartUpload,
+        OpFaults {
+            fail_nth: vec![NthFailure {
+                n: 1,
+                kind: FaultKind::InternalError,
+            }],
+            ..OpFaults::default()
+        },
+    ));
+    world.emu.reset_stats();
+    let output = abort(
+        &world,
+        provider,
+        "retry",
+        &upload_id,
+        &["--json", "--max-attempts", "1"],
+    );
+    let stderr = failed(&output, 1);
+    assert!(
+        stderr.contains("failed after 1 attempt(s): InternalError (HTTP 500)"),
+        "{stderr}"
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["status"], "failed");
+    assert_eq!(world.open_uploads(provider), 1);
+}
+
+#[test]
+fn bad_abort_input_is_a_usage_error_with_nothing_sent() {
+    let world = World::new();
+    world.emu.reset_stats();
+    let endpoint = world.emu.endpoint();
+    for (args, says) in [
+        (
+            vec!["abort", "cos://nobucketappid/k", "U1", "--region", "ap-guangzhou"],
+            "appid",
+        ),
+        (vec!["abort", "cos://dst-1250000000/k", "U1"], "--region"),
+        (
+            vec![
+                "abort",
+                "cos://dst-1250000000/k",
+                "has space",
+                "--region",
+                "ap-guangzhou",
+            ],
+            "UPLOAD_ID",
+        ),
+        (
+            vec!["abort", "cos://dst-1250000000/k", "", "--region", "ap-guangzhou"],
+            "UPLOAD_ID",
+        ),
+        (
+            vec![
+                "abort",
+                "cos://dst-1250000000/k",
+                "U1",
+                "--region",
+                "ap-guangzhou",
+                "--endpoint",
+                "ftp://x",
+            ],
+            "endpoint",
+        ),
+        (vec!["abort", "cos://dst-1250000000/k"], "UPLOAD_ID"),
+    ] {
+        let mut command = world.partcopy(Provider::Cos, &args);
+        let stderr = failed(&command.output().unwrap(), 2);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    // No credentials: exit 2 naming the variables.
+    let output = world
+        .partcopy(
+            Provider::Cos,
+            &[
+                "abort",
+                "cos://dst-1250000000/k",
+                "U1",
+                "--region",
+                "ap-guangzhou",
+                "--endpoint",
+                &endpoint,
+            ],
+        )
+        .env_remove("COS_SECRET_ID")
+        .output()
+        .unwrap();
+    let stderr = failed(&output, 2);
+    assert!(stderr.contains("COS_SECRET_ID"), "{stderr}");
+    assert_eq!(world.count(Api::AbortMultipartUpload), 0, "nothing sent");
+}
