@@ -15,6 +15,7 @@ import datetime as _dt
 import json
 import logging
 import os
+import re
 import sys
 import time as _time
 import types
@@ -98,7 +99,12 @@ class LogSink(logging.Handler):
 
 
 def headers_of(h):
-    return [[k, v if isinstance(v, str) else v.decode("utf-8")] for k, v in h.items() if v is not None]
+    """The request's headers as [name, value] pairs. The User-Agent names the machine's kernel and
+    Python (no SDK signs it), so it is pinned to keep the vectors the same on every machine."""
+    def value(k, v):
+        v = v if isinstance(v, str) else v.decode("utf-8")
+        return re.sub(r"\(.*\)", "(<platform>)", v) if k.lower() == "user-agent" else v
+    return [[k, value(k, v)] for k, v in h.items() if v is not None]
 
 
 class FixedDatetime(_dt.datetime):
