@@ -338,6 +338,8 @@ pub enum OperationKind {
     Complete,
     /// [`Operation::Abort`].
     Abort,
+    /// [`Operation::ListUploads`].
+    ListUploads,
 }
 
 impl OperationKind {
@@ -353,6 +355,7 @@ impl OperationKind {
             Operation::ListParts { .. } => OperationKind::ListParts,
             Operation::Complete { .. } => OperationKind::Complete,
             Operation::Abort { .. } => OperationKind::Abort,
+            Operation::ListUploads { .. } => OperationKind::ListUploads,
         }
     }
 }
@@ -369,6 +372,7 @@ impl fmt::Display for OperationKind {
             OperationKind::ListParts => f.write_str("List Parts"),
             OperationKind::Complete => f.write_str("Complete Multipart Upload"),
             OperationKind::Abort => f.write_str("Abort Multipart Upload"),
+            OperationKind::ListUploads => f.write_str("List Multipart Uploads"),
         }
     }
 }

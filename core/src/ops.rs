@@ -164,6 +164,41 @@ pub enum Operation {
         /// The upload to abort.
         upload_id: String,
     },
+    /// List Multipart Uploads in the destination's bucket whose keys start with `prefix`, one
+    /// page, in key then upload order. A copy job never sends it: it is for tools that look for
+    /// what copies left behind (`partcopy uploads`).
+    ListUploads {
+        /// Only uploads of keys that start with this (`prefix`); the destination's key to list
+        /// its own uploads (and those of longer keys, which the caller filters out).
+        prefix: String,
+        /// Continue after this upload (`key-marker` and `upload-id-marker`): the previous page's
+        /// [`Reply::Uploads`] `next`.
+        after: Option<UploadMarker>,
+        /// Page size (`max-uploads`), if set.
+        max_uploads: Option<u32>,
+    },
+}
+
+/// Where a page of List Multipart Uploads ended: its last upload's key and id.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadMarker {
+    /// `NextKeyMarker`.
+    pub key: String,
+    /// `NextUploadIdMarker`.
+    pub upload_id: String,
+}
+
+/// A multipart upload in progress, as List Multipart Uploads reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedUpload {
+    /// The key the upload would create.
+    pub key: String,
+    /// The upload's id.
+    pub upload_id: String,
+    /// When it was initiated (`Initiated`, ISO 8601), verbatim.
+    pub initiated: Option<String>,
+    /// Its storage class, when reported.
+    pub storage_class: Option<String>,
 }
 
 /// A part as named in Complete Multipart Upload.
@@ -254,6 +289,13 @@ pub enum Reply {
     },
     /// Answer to [`Operation::Abort`].
     Aborted,
+    /// Answer to [`Operation::ListUploads`]: one page.
+    Uploads {
+        /// Uploads on this page.
+        uploads: Vec<ListedUpload>,
+        /// Where to continue when `IsTruncated` is true; `None` on the last page.
+        next: Option<UploadMarker>,
+    },
 }
 
 /// What kind of failure an operation met; decides retry and abort.

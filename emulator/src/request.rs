@@ -68,13 +68,15 @@ pub fn decode(text: &str) -> String {
     percent_decode_str(text).decode_utf8_lossy().into_owned()
 }
 
-/// Parses a raw query string into decoded (name, value) pairs.
+/// Parses a raw query string into decoded (name, value) pairs. A query is form-encoded: `+` is a
+/// space (the SDKs' HTTP library sends a space in a value so, and signs the space).
 pub fn parse_query(raw: &str) -> Vec<(String, String)> {
+    let form = |text: &str| decode(&text.replace('+', " "));
     raw.split('&')
         .filter(|p| !p.is_empty())
         .map(|pair| match pair.split_once('=') {
-            Some((k, v)) => (decode(k), decode(v)),
-            None => (decode(pair), String::new()),
+            Some((k, v)) => (form(k), form(v)),
+            None => (form(pair), String::new()),
         })
         .collect()
 }
@@ -259,8 +261,8 @@ mod tests {
     #[test]
     fn queries_decode() {
         assert_eq!(
-            parse_query("uploads&prefix=a%2Fb"),
-            vec![("uploads".into(), "".into()), ("prefix".into(), "a/b".into())]
+            parse_query("uploads&prefix=a%2Fb+c%2Bd"),
+            vec![("uploads".into(), "".into()), ("prefix".into(), "a/b c+d".into())]
         );
     }
 }

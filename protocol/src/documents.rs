@@ -89,6 +89,86 @@ pub struct ListPartsResult {
     pub parts: Vec<PartEntry>,
 }
 
+/// One `<Upload>` of a `<ListMultipartUploadsResult>`, as sent (a key still percent-encoded when
+/// the page says `<EncodingType>url</EncodingType>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UploadEntry {
+    /// `<Key>`.
+    pub key: String,
+    /// `<UploadId>`.
+    pub upload_id: String,
+    /// `<Initiated>`, verbatim.
+    pub initiated: Option<String>,
+    /// `<StorageClass>`.
+    pub storage_class: Option<String>,
+}
+
+/// `<ListMultipartUploadsResult>`: one page of List Multipart Uploads.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListUploadsResult {
+    /// `<EncodingType>`: `url` when keys and key markers are percent-encoded.
+    pub encoding_type: Option<String>,
+    /// `<NextKeyMarker>`.
+    pub next_key_marker: Option<String>,
+    /// `<NextUploadIdMarker>`.
+    pub next_upload_id_marker: Option<String>,
+    /// `<IsTruncated>`: whether more pages follow (false when absent).
+    pub is_truncated: bool,
+    /// The uploads on this page, in document order.
+    pub uploads: Vec<UploadEntry>,
+}
+
+/// Parses a `<ListMultipartUploadsResult>` page. Every `<Upload>` must have `<Key>` and
+/// `<UploadId>`; keys are returned as sent (see [`ListUploadsResult::encoding_type`]).
+///
+/// # Errors
+/// An [`XmlError`]: a missing upload field is [`XmlError::MissingElement`], a bad boolean
+/// [`XmlError::InvalidValue`].
+pub fn parse_list_uploads(body: &[u8]) -> Result<ListUploadsResult, XmlError> {
+    let mut out = ListUploadsResult::default();
+    // Key, upload id, initiated, storage class of the `<Upload>` being read.
+    let mut draft: Option<[Option<String>; 4]> = None;
+    walk(body, "ListMultipartUploadsResult", |visit, path, text| {
+        match (visit, path) {
+            (Visit::Open, [upload]) if upload == "Upload" => draft = Some(Default::default()),
+            (Visit::Close, [upload]) if upload == "Upload" => {
+                if let Some([key, id, initiated, class]) = draft.take() {
+                    out.uploads.push(UploadEntry {
+                        // A key may be empty in principle; the id may not.
+                        key: key.ok_or(XmlError::MissingElement("Key"))?,
+                        upload_id: id
+                            .filter(|id| !id.is_empty())
+                            .ok_or(XmlError::MissingElement("UploadId"))?,
+                        initiated,
+                        storage_class: class,
+                    });
+                }
+            }
+            (Visit::Close, [upload, leaf]) if upload == "Upload" => {
+                if let Some(d) = draft.as_mut() {
+                    match leaf.as_str() {
+                        "Key" => d[0] = Some(text.to_string()),
+                        "UploadId" => d[1] = non_empty(text),
+                        "Initiated" => d[2] = non_empty(text),
+                        "StorageClass" => d[3] = non_empty(text),
+                        _ => {}
+                    }
+                }
+            }
+            (Visit::Close, [leaf]) => match leaf.as_str() {
+                "EncodingType" => out.encoding_type = non_empty(text),
+                "NextKeyMarker" => out.next_key_marker = Some(text.to_string()),
+                "NextUploadIdMarker" => out.next_upload_id_marker = non_empty(text),
+                "IsTruncated" => out.is_truncated = boolean("IsTruncated", text)?,
+                _ => {}
+            },
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// Parses an `<InitiateMultipartUploadResult>`.
 ///
 /// # Errors

@@ -132,6 +132,8 @@ pub struct Renderer {
     dest: ObjectAddress,
     source_target: Target,
     dest_target: Target,
+    /// The destination's bucket, for bucket-level requests (List Multipart Uploads).
+    dest_bucket: Target,
     /// The source in the destination's copy-source form; `None` when it cannot be a header value.
     copy_source: Option<HeaderValue>,
     /// Ask the service not to replace an existing destination (see [`Renderer::forbid_overwrite`]).
@@ -146,6 +148,7 @@ impl Renderer {
         Renderer {
             source_target: Target::of(&source),
             dest_target: Target::of(&dest),
+            dest_bucket: Target::bucket(&dest),
             copy_source: HeaderValue::try_from(copy_source(&source)).ok(),
             source,
             dest,
@@ -340,6 +343,29 @@ impl Renderer {
             Operation::Abort { upload_id } => {
                 let mut d = at_dest(Method::DELETE)?;
                 d.query("uploadId", upload_id);
+                d.finish(signer, now)
+            }
+            Operation::ListUploads {
+                prefix,
+                after,
+                max_uploads,
+            } => {
+                let mut d = Draft::at(dest, &self.dest_bucket, Method::GET);
+                d.query("uploads", "");
+                d.query("prefix", prefix);
+                // cos-python-sdk-v5 always sends (and signs) an empty delimiter: so do we, to ask
+                // for exactly what it asks for.
+                if dest.provider == Provider::Cos {
+                    d.query("delimiter", "");
+                }
+                if let Some(after) = after {
+                    d.query("key-marker", &after.key);
+                    d.query("upload-id-marker", &after.upload_id);
+                }
+                if let Some(max) = max_uploads {
+                    d.query("max-uploads", &max.to_string());
+                }
+                d.query("encoding-type", "url");
                 d.finish(signer, now)
             }
         }
@@ -588,7 +614,17 @@ impl KeyValues {
 }
 
 impl Target {
+    /// The address's object.
     fn of(addr: &ObjectAddress) -> Target {
+        Target::with_path(addr, &addr.key)
+    }
+
+    /// The address's bucket: `…/` (or `…/bucket/` path-style), no key.
+    fn bucket(addr: &ObjectAddress) -> Target {
+        Target::with_path(addr, "")
+    }
+
+    fn with_path(addr: &ObjectAddress, key: &str) -> Target {
         let loc = addr.location();
         let mut url = String::with_capacity(
             loc.scheme.len() + loc.authority.len() + addr.bucket.len() + addr.key.len() * 3 + 8,
@@ -601,7 +637,7 @@ impl Target {
             url.push_str(&addr.bucket);
             url.push('/');
         }
-        push_encoded(&mut url, &addr.key, KEY);
+        push_encoded(&mut url, key, KEY);
         let region = match addr.provider {
             Provider::Cos => addr.region.clone(),
             Provider::Oss => oss_region(&addr.region).to_string(),
@@ -632,11 +668,17 @@ struct Draft<'a> {
 }
 
 impl<'a> Draft<'a> {
+    /// A request for `addr`'s object, which must have a key.
     fn new(addr: &'a ObjectAddress, target: &'a Target, method: Method) -> Result<Self, RenderError> {
         if addr.key.is_empty() {
             return Err(RenderError::EmptyKey);
         }
-        Ok(Draft {
+        Ok(Draft::at(addr, target, method))
+    }
+
+    /// A request for `target`, one of `addr`'s (its object or its bucket).
+    fn at(addr: &'a ObjectAddress, target: &'a Target, method: Method) -> Self {
+        Draft {
             addr,
             target,
             method,
@@ -645,7 +687,7 @@ impl<'a> Draft<'a> {
             body: Bytes::new(),
             md5: false,
             oss_empty_md5: true,
-        })
+        }
     }
 
     /// The new object's storage class, when one is asked for.

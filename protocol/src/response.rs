@@ -12,10 +12,13 @@
 use bytes::Bytes;
 use http::{HeaderMap, Response};
 use partcopy_core::job::OperationKind;
-use partcopy_core::ops::{Encryption, Failure, ListedPart, ObjectMetadata, Operation, Reply, SourceInfo};
+use partcopy_core::ops::{
+    Encryption, Failure, ListedPart, ListedUpload, ObjectMetadata, Operation, Reply, SourceInfo, UploadMarker,
+};
 
 use crate::documents::{
-    parse_complete, parse_copy_object, parse_copy_part, parse_initiate, parse_list_parts, parse_tagging,
+    parse_complete, parse_copy_object, parse_copy_part, parse_initiate, parse_list_parts, parse_list_uploads,
+    parse_tagging,
 };
 use crate::failure::{
     failure_from_error_body, failure_from_response, invalid_response, parse_error_document,
@@ -60,6 +63,7 @@ pub fn parse_reply(provider: Provider, op: &Operation, response: &Response<Bytes
         Operation::ListParts { marker, .. } => reader.parts(*marker),
         Operation::Complete { .. } => reader.completed(),
         Operation::Abort { .. } => reader.aborted(),
+        Operation::ListUploads { after, .. } => reader.uploads(after.as_ref()),
     }
 }
 
@@ -283,6 +287,55 @@ impl Answer<'_> {
             etag,
             crc64: self.crc64_header()?,
         })
+    }
+
+    /// One page of List Multipart Uploads, keys decoded when the page says they are encoded.
+    fn uploads(&self, asked: Option<&UploadMarker>) -> Result<Reply, Failure> {
+        let page = self.document(parse_list_uploads)?;
+        let encoded = page.encoding_type.as_deref() == Some("url");
+        let decode = |text: String| -> Result<String, Failure> {
+            if !encoded {
+                return Ok(text);
+            }
+            percent_encoding::percent_decode_str(&text)
+                .decode_utf8()
+                .map(|key| key.into_owned())
+                .map_err(|_| self.invalid(format_args!("the key {text:?} is not percent-encoded UTF-8")))
+        };
+        let mut uploads = Vec::with_capacity(page.uploads.len());
+        for upload in page.uploads {
+            uploads.push(ListedUpload {
+                key: decode(upload.key)?,
+                upload_id: upload.upload_id,
+                initiated: upload.initiated,
+                storage_class: upload.storage_class,
+            });
+        }
+        let next = if page.is_truncated {
+            // S3 semantics: without the next markers, the next page starts after the last upload.
+            let last = uploads.last();
+            let key = match page.next_key_marker.filter(|k| !k.is_empty()) {
+                Some(key) => decode(key)?,
+                None => last.map(|u| u.key.clone()).unwrap_or_default(),
+            };
+            let upload_id = page
+                .next_upload_id_marker
+                .or_else(|| last.map(|u| u.upload_id.clone()))
+                .unwrap_or_default();
+            let next = UploadMarker { key, upload_id };
+            // A marker that does not move forward would make the caller list forever.
+            let moved = match asked {
+                None => !next.key.is_empty() || !next.upload_id.is_empty(),
+                Some(asked) => (&next.key, &next.upload_id) > (&asked.key, &asked.upload_id),
+            };
+            if !moved {
+                return Err(self.invalid("a truncated page whose next marker does not advance"));
+            }
+            Some(next)
+        } else {
+            None
+        };
+        Ok(Reply::Uploads { uploads, next })
     }
 
     fn aborted(&self) -> Result<Reply, Failure> {
@@ -695,6 +748,97 @@ mod tests {
         assert_eq!(f.code, "InvalidResponse");
         let r = response(200, &[], page(true, None, &[]));
         assert!(parse_reply(Provider::Cos, &list(None), &r).is_err());
+    }
+
+    fn uploads_op(after: Option<(&str, &str)>) -> Operation {
+        Operation::ListUploads {
+            prefix: "k".into(),
+            after: after.map(|(key, id)| UploadMarker {
+                key: key.into(),
+                upload_id: id.into(),
+            }),
+            max_uploads: None,
+        }
+    }
+
+    fn uploads_page(
+        truncated: bool,
+        encoded: bool,
+        next: Option<(&str, &str)>,
+        uploads: &[(&str, &str)],
+    ) -> String {
+        let mut xml = String::from("<ListMultipartUploadsResult><Bucket>b</Bucket>");
+        if encoded {
+            xml.push_str("<EncodingType>url</EncodingType>");
+        }
+        if let Some((key, id)) = next {
+            xml.push_str(&format!(
+                "<NextKeyMarker>{key}</NextKeyMarker><NextUploadIdMarker>{id}</NextUploadIdMarker>"
+            ));
+        }
+        xml.push_str(&format!("<IsTruncated>{truncated}</IsTruncated>"));
+        for (key, id) in uploads {
+            xml.push_str(&format!(
+                "<Upload><Key>{key}</Key><UploadId>{id}</UploadId></Upload>"
+            ));
+        }
+        xml + "</ListMultipartUploadsResult>"
+    }
+
+    /// (key, upload id) of each upload on a page, and where the next page starts.
+    type UploadsPage = (Vec<(String, String)>, Option<UploadMarker>);
+
+    fn uploads_reply(op: &Operation, body: String) -> Result<UploadsPage, Failure> {
+        match parse_reply(Provider::Cos, op, &response(200, &[], body))? {
+            Reply::Uploads { uploads, next } => {
+                Ok((uploads.into_iter().map(|u| (u.key, u.upload_id)).collect(), next))
+            }
+            other => panic!("not Uploads: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn list_uploads_decodes_keys_only_when_encoded_and_pages_forward() {
+        let marker = |key: &str, id: &str| UploadMarker {
+            key: key.into(),
+            upload_id: id.into(),
+        };
+        // Encoded: keys and the next key marker are decoded (`+` stays a plus).
+        let body = uploads_page(
+            true,
+            true,
+            Some(("a%20b%2B", "u2")),
+            &[("a%20b", "u1"), ("a%20b%2B", "u2")],
+        );
+        let (uploads, next) = uploads_reply(&uploads_op(None), body).unwrap();
+        assert_eq!(
+            uploads,
+            [("a b".into(), "u1".into()), ("a b+".into(), "u2".into())]
+        );
+        assert_eq!(next, Some(marker("a b+", "u2")));
+        // Not encoded: as sent.
+        let body = uploads_page(false, false, None, &[("a%20b", "u1")]);
+        assert_eq!(
+            uploads_reply(&uploads_op(None), body).unwrap(),
+            (vec![("a%20b".into(), "u1".into())], None)
+        );
+        // Truncated without next markers: after the last upload listed.
+        let body = uploads_page(true, false, None, &[("k", "u3")]);
+        assert_eq!(
+            uploads_reply(&uploads_op(Some(("k", "u2"))), body).unwrap().1,
+            Some(marker("k", "u3"))
+        );
+        // A next marker that does not advance past the one asked for is an invalid answer.
+        let body = uploads_page(true, false, Some(("k", "u2")), &[]);
+        let f = uploads_reply(&uploads_op(Some(("k", "u2"))), body).unwrap_err();
+        assert_eq!(f.code, "InvalidResponse");
+        let body = uploads_page(true, false, None, &[]);
+        assert!(uploads_reply(&uploads_op(None), body).is_err());
+        // A key that is not percent-encoded UTF-8, and an upload without an id.
+        let body = uploads_page(false, true, None, &[("%FF", "u1")]);
+        assert!(uploads_reply(&uploads_op(None), body).is_err());
+        let body = uploads_page(false, false, None, &[("k", "")]);
+        assert!(uploads_reply(&uploads_op(None), body).is_err());
     }
 
     #[test]

@@ -54,10 +54,13 @@ impl<'a> RequestView<'a> {
         decode(self.path)
     }
 
-    /// The query's `key[=value]` pairs, percent-decoded, in wire order. A pair without `=` has an empty
-    /// value; empty pieces (`a&&b`) are skipped. `+` is kept as a literal plus.
+    /// The query's `key[=value]` pairs, decoded, in wire order. A pair without `=` has an empty
+    /// value; empty pieces (`a&&b`) are skipped. A query is form-encoded, so `+` is a space: the
+    /// vendors' SDKs send a space in a value as `+` (their HTTP library form-encodes) and sign the
+    /// space, so the services must read it so. (partcopy itself sends `%20` and `%2B`.)
     pub fn query_pairs(&self) -> impl Iterator<Item = (Cow<'a, str>, Cow<'a, str>)> + 'a {
-        self.raw_query_pairs().map(|(k, v)| (decode(k), decode(v)))
+        self.raw_query_pairs()
+            .map(|(k, v)| (decode_form(k), decode_form(v)))
     }
 
     /// The query's `key[=value]` pairs exactly as on the wire.
@@ -79,6 +82,15 @@ impl<'a> RequestView<'a> {
     }
 }
 
+/// `s` form-decoded: `+` as a space, then percent-decoded.
+fn decode_form(s: &str) -> Cow<'_, str> {
+    if s.as_bytes().contains(&b'+') {
+        Cow::Owned(decode(&s.replace('+', " ")).into_owned())
+    } else {
+        decode(s)
+    }
+}
+
 /// `s` percent-decoded; text without a `%` is returned as it is, without a scan for UTF-8.
 fn decode(s: &str) -> Cow<'_, str> {
     if s.as_bytes().contains(&b'%') {
@@ -96,11 +108,12 @@ mod tests {
     fn decodes_path_and_query() {
         let req = http::Request::builder()
             .method("PUT")
-            .uri("https://h.example/dir/a%20b%2Bc?partNumber=3&uploadId=x%2Fy&uploads&&z=")
+            .uri("https://h.example/dir/a+b%2Bc?partNumber=3&uploadId=x%2Fy&uploads&&z=&prefix=a+b%2Bc%20d")
             .body(())
             .unwrap();
         let v = RequestView::of(&req, None);
-        assert_eq!(v.decoded_path(), "/dir/a b+c");
+        // A path's `+` is a plus; a query's is a space (form encoding).
+        assert_eq!(v.decoded_path(), "/dir/a+b+c");
         let pairs: Vec<_> = v.query_pairs().collect();
         assert_eq!(
             pairs,
@@ -109,6 +122,7 @@ mod tests {
                 ("uploadId".into(), "x/y".into()),
                 ("uploads".into(), "".into()),
                 ("z".into(), "".into()),
+                ("prefix".into(), "a b+c d".into()),
             ]
         );
     }

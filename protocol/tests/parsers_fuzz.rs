@@ -3,9 +3,12 @@
 //! CDATA, unknown elements), parse back to what was written.
 
 use bytes::Bytes;
-use partcopy_core::ops::{ByteRange, CompletedPart, MetadataDirective, ObjectMetadata, Operation, Reply};
+use partcopy_core::ops::{
+    ByteRange, CompletedPart, MetadataDirective, ObjectMetadata, Operation, Reply, UploadMarker,
+};
 use partcopy_protocol::documents::{
-    parse_complete, parse_copy_object, parse_copy_part, parse_initiate, parse_list_parts, parse_tagging,
+    parse_complete, parse_copy_object, parse_copy_part, parse_initiate, parse_list_parts, parse_list_uploads,
+    parse_tagging,
 };
 use partcopy_protocol::failure::{failure_from_response, parse_error_document};
 use partcopy_protocol::provider::Provider;
@@ -26,6 +29,10 @@ const SEEDS: &[&str] = &[
      <NextPartNumberMarker>2</NextPartNumberMarker><MaxParts>2</MaxParts><IsTruncated>true</IsTruncated>\
      <Part><PartNumber>1</PartNumber><ETag>\"a\"</ETag><Size>10</Size><HashCrc64ecma>5</HashCrc64ecma></Part>\
      <Part><PartNumber>2</PartNumber><ETag>\"b\"</ETag><Size>20</Size></Part></ListPartsResult>",
+    "<ListMultipartUploadsResult><Bucket>b</Bucket><EncodingType>url</EncodingType>\
+     <NextKeyMarker>a%20b</NextKeyMarker><NextUploadIdMarker>u2</NextUploadIdMarker><IsTruncated>true</IsTruncated>\
+     <Upload><Key>a</Key><UploadId>u1</UploadId><Initiated>2026-01-02T03:04:05.000Z</Initiated></Upload>\
+     <Upload><Key>a%20b</Key><UploadId>u2</UploadId><StorageClass>IA</StorageClass></Upload></ListMultipartUploadsResult>",
     "<Tagging><TagSet><Tag><Key>a</Key><Value>1 &amp; 2</Value></Tag><Tag><Key><![CDATA[<k>]]></Key><Value/></Tag></TagSet></Tagging>",
     "<?xml version='1.0' encoding='utf-8' ?>\n<Error><Code>NoSuchUpload</Code><Message>m</Message><Resource>r</Resource>\
      <RequestId>id</RequestId><TraceId>t</TraceId></Error>",
@@ -171,6 +178,14 @@ fn operations() -> Vec<Operation> {
         Operation::Abort {
             upload_id: "u".into(),
         },
+        Operation::ListUploads {
+            prefix: "a".into(),
+            after: Some(UploadMarker {
+                key: "a".into(),
+                upload_id: "u1".into(),
+            }),
+            max_uploads: Some(2),
+        },
     ]
 }
 
@@ -182,6 +197,7 @@ fn exercise(body: &[u8]) {
     let _ = parse_copy_part(body);
     let _ = parse_complete(body);
     let _ = parse_list_parts(body);
+    let _ = parse_list_uploads(body);
     let _ = parse_tagging(body);
     let _ = parse_error_document(body);
     for provider in [Provider::Cos, Provider::Oss] {
@@ -442,11 +458,12 @@ fn every_seed_is_a_valid_document() {
         parse_copy_part(SEEDS[2].as_bytes()).is_ok(),
         parse_complete(SEEDS[3].as_bytes()).is_ok(),
         parse_list_parts(SEEDS[4].as_bytes()).is_ok(),
-        parse_tagging(SEEDS[5].as_bytes()).is_ok(),
-        parse_error_document(SEEDS[6].as_bytes()).is_ok(),
+        parse_list_uploads(SEEDS[5].as_bytes()).is_ok(),
+        parse_tagging(SEEDS[6].as_bytes()).is_ok(),
         parse_error_document(SEEDS[7].as_bytes()).is_ok(),
+        parse_error_document(SEEDS[8].as_bytes()).is_ok(),
     ];
-    assert_eq!(parsed, [true; 8]);
+    assert_eq!(parsed, [true; 9]);
 }
 
 #[test]

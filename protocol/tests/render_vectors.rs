@@ -7,7 +7,7 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use partcopy_core::ops::{
-    ByteRange, CompletedPart, Encryption, MetadataDirective, ObjectMetadata, Operation,
+    ByteRange, CompletedPart, Encryption, MetadataDirective, ObjectMetadata, Operation, UploadMarker,
 };
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::customer_key::CustomerKey;
@@ -257,6 +257,20 @@ fn check(file: &str, provider: Provider) -> usize {
             "abort" => render(
                 &Operation::Abort {
                     upload_id: UPLOAD_ID.into(),
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
+            "list_uploads" => render(
+                &Operation::ListUploads {
+                    prefix: key.into(),
+                    after: Some(UploadMarker {
+                        key: key.into(),
+                        upload_id: UPLOAD_ID.into(),
+                    }),
+                    max_uploads: Some(100),
                 },
                 &src,
                 &dst,

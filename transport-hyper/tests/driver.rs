@@ -139,6 +139,10 @@ impl Wire for FakeWire {
                 crc64: None,
             },
             Operation::Abort { .. } => Reply::Aborted,
+            Operation::ListUploads { .. } => Reply::Uploads {
+                uploads: Vec::new(),
+                next: None,
+            },
         })
     }
 }

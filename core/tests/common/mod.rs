@@ -285,6 +285,8 @@ impl Service {
                 Some(_) => Ok(Reply::Aborted),
                 None => Err(failure(FailureKind::NoSuchUpload, 404)),
             },
+            // A copy job never lists uploads.
+            Operation::ListUploads { .. } => panic!("a job sent {op:?}"),
         }
     }
 }

@@ -19,9 +19,10 @@ from importlib.metadata import version
 
 import alibabacloud_oss_v2 as oss_v2
 import alibabacloud_oss_v2.serde as oss_v2_serde
+import alibabacloud_oss_v2.serde_utils
 import oss2.exceptions
 import oss2.xml_utils
-from qcloud_cos.cos_comm import format_dict, xml_to_dict
+from qcloud_cos.cos_comm import decode_result, format_dict, xml_to_dict
 from qcloud_cos.cos_exception import CosServiceError
 
 HERE = os.path.dirname(os.path.abspath(__file__))
@@ -58,6 +59,16 @@ def cos_cases():
                 "next_marker": int(d["NextPartNumberMarker"]),
                 "max_parts": int(d["MaxParts"]),
                 "parts": [[int(p["PartNumber"]), p["ETag"], int(p["Size"])] for p in d["Part"]]})
+
+    # As CosS3Client.list_multipart_uploads reads its answer (it asks for encoding-type=url).
+    d = xml_to_dict(read("cos/list_uploads.xml"))
+    format_dict(d, ["Upload", "CommonPrefixes"])
+    decode_result(d, ["Prefix", "KeyMarker", "NextKeyMarker", "UploadIdMarker", "NextUploadIdMarker"],
+                  [["Upload", "Key"], ["CommonPrefixes", "Prefix"]])
+    out.append({"file": "cos/list_uploads.xml", "kind": "list_uploads",
+                "is_truncated": d["IsTruncated"] == "true",
+                "next": [d["NextKeyMarker"], d["NextUploadIdMarker"]],
+                "uploads": [[u["Key"], u["UploadId"], u["Initiated"], u.get("StorageClass")] for u in d["Upload"]]})
 
     d = xml_to_dict(read("cos/tagging.xml"))
     format_dict(d["TagSet"], ["Tag"])
@@ -122,6 +133,18 @@ def oss_cases():
                 "max_parts": int(r.max_parts),
                 "parts": [[int(p.part_number), p.etag, int(p.size)] for p in r.parts],
                 "crc64": [int(p.hash_crc64) for p in r.parts]})
+
+    r = oss_v2_read(oss_v2.models.ListMultipartUploadsResult(), "oss/list_uploads.xml")
+    r = oss_v2.serde_utils.deserialize_encode_type(r, None)
+    # oss2 reads the same page.
+    legacy = oss2.xml_utils.parse_list_multipart_uploads(
+        types.SimpleNamespace(upload_list=[], prefix_list=[]), read("oss/list_uploads.xml"))
+    assert [(u.key, u.upload_id) for u in legacy.upload_list] == [(u.key, u.upload_id) for u in r.uploads]
+    assert legacy.next_key_marker == r.next_key_marker
+    out.append({"file": "oss/list_uploads.xml", "kind": "list_uploads",
+                "is_truncated": bool(r.is_truncated),
+                "next": [r.next_key_marker, r.next_upload_id_marker],
+                "uploads": [[u.key, u.upload_id, iso_millis(u.initiated), None] for u in r.uploads]})
 
     r = oss2.xml_utils.parse_get_tagging(types.SimpleNamespace(), read("oss/tagging.xml"))
     out.append({"file": "oss/tagging.xml", "kind": "tagging",

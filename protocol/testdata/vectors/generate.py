@@ -177,6 +177,9 @@ def cos_cases():
                     Bucket=COS_BUCKET, Key=key, UploadId=UPLOAD_ID,
                     MultipartUpload={"Part": [{"PartNumber": 1, "ETag": ETAG}, {"PartNumber": 2, "ETag": ETAG}]})),
                 ("abort", lambda: client.abort_multipart_upload(Bucket=COS_BUCKET, Key=key, UploadId=UPLOAD_ID)),
+                # The uploads of one key (prefix = the key), from a marker: `partcopy uploads`.
+                ("list_uploads", lambda: client.list_multipart_uploads(
+                    Bucket=COS_BUCKET, Prefix=key, KeyMarker=key, UploadIdMarker=UPLOAD_ID, MaxUploads=100)),
                 ("head_version", lambda: client.head_object(Bucket=COS_BUCKET, Key=key, VersionId=COS_VERSION)),
                 ("put_copy_sse", lambda: client.copy_object(
                     Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG,
@@ -296,6 +299,8 @@ def oss2_cases():
                         ("complete", lambda: bucket.complete_multipart_upload(
                             key, UPLOAD_ID, [oss2.models.PartInfo(1, ETAG), oss2.models.PartInfo(2, ETAG)])),
                         ("abort", lambda: bucket.abort_multipart_upload(key, UPLOAD_ID)),
+                        ("list_uploads", lambda: bucket.list_multipart_uploads(
+                            prefix=key, key_marker=key, upload_id_marker=UPLOAD_ID, max_uploads=100)),
                         ("head_version", lambda: bucket.head_object(key, params={"versionId": OSS_VERSION})),
                         ("put_copy_sse", lambda: bucket.copy_object(OSS_SRC_BUCKET, key, key, headers={
                             "x-oss-copy-source-if-match": ETAG, "x-oss-server-side-encryption": "KMS",
@@ -439,6 +444,9 @@ def oss_v2_cases():
                                 oss.UploadPart(part_number=1, etag=ETAG), oss.UploadPart(part_number=2, etag=ETAG)])))),
                         ("abort", lambda: client.abort_multipart_upload(oss.AbortMultipartUploadRequest(
                             bucket=B, key=key, upload_id=UPLOAD_ID))),
+                        ("list_uploads", lambda: client.list_multipart_uploads(oss.ListMultipartUploadsRequest(
+                            bucket=B, prefix=key, key_marker=key, upload_id_marker=UPLOAD_ID, max_uploads=100,
+                            encoding_type="url"))),
                         ("head_version", lambda: client.head_object(oss.HeadObjectRequest(
                             bucket=B, key=key, version_id=OSS_VERSION))),
                         ("put_copy_sse", lambda: client.copy_object(oss.CopyObjectRequest(
