@@ -33,39 +33,51 @@ pub enum Command {
     /// Copy one object to another place in the same cloud, server-side.
     #[command(after_help = CP_EXAMPLES)]
     Cp(Box<CpArgs>),
+    /// List the multipart uploads in progress for DST: those a kept, failed or abandoned copy left.
+    #[command(after_help = UPLOADS_EXAMPLES)]
+    Uploads(UploadsArgs),
     /// Abort a multipart upload: free the parts an interrupted or abandoned copy left at DST.
     #[command(after_help = ABORT_EXAMPLES)]
     Abort(AbortArgs),
 }
+
+const UPLOADS_EXAMPLES: &str = "\
+Examples:
+  partcopy uploads cos://dst-1250000000/big.iso --region ap-guangzhou
+  partcopy uploads oss://dst/2024.tar --region cn-hangzhou --json
+Each upload holds the parts copied so far (billed as storage) until it is completed, aborted
+(partcopy abort) or removed by a lifecycle rule. Only uploads of exactly DST's key are listed.
+Credentials come from the environment:
+  COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
+  OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
+Exit status: 0 listed (none is not an error); 1 the service refused; 2 bad usage or input.";
 
 const ABORT_EXAMPLES: &str = "\
 Examples:
   partcopy abort cos://dst-1250000000/big.iso 1700000000a1b2c3 --region ap-guangzhou
   partcopy abort oss://dst/2024.tar 0004B9894A22E5B1888A1E29F823**** --region cn-hangzhou
 partcopy names the upload of a copy it kept (a failure with --checkpoint-dir, Ctrl-C) in its
-messages and in --json (\"upload_id\"). A checkpoint whose upload is aborted starts over when the
-copy is run again.
+messages and in --json (\"upload_id\"); partcopy uploads lists them all. A checkpoint whose
+upload is aborted starts over when the copy is run again.
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
   OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
 Exit status: 0 aborted; 1 the service refused or no such upload; 2 bad usage or input.";
 
-/// `partcopy abort` options.
+/// The object whose multipart uploads `uploads` and `abort` work on, and how to reach it.
 #[derive(Debug, Args)]
-pub struct AbortArgs {
-    /// The object the upload was to create: cos://<bucket>-<appid>/<key> or oss://<bucket>/<key>.
+pub struct UploadTarget {
+    /// The object the uploads would create: cos://<bucket>-<appid>/<key> or oss://<bucket>/<key>.
     #[arg(value_name = "DST")]
     pub destination: String,
-    /// The multipart upload's id.
-    #[arg(value_name = "UPLOAD_ID")]
-    pub upload_id: String,
     /// Region of DST (e.g. ap-guangzhou, cn-hangzhou).
     #[arg(long, value_name = "R")]
     pub region: Option<String>,
     /// Service endpoint override; an IP or localhost makes path-style requests.
     #[arg(long, value_name = "URL")]
     pub endpoint: Option<String>,
-    /// Most attempts when the service answers with a server error or the connection fails.
+    /// Most attempts per request when the service answers with a server error or the connection
+    /// fails.
     #[arg(long, value_name = "N", default_value_t = 3,
           value_parser = clap::value_parser!(u32).range(1..=100))]
     pub max_attempts: u32,
@@ -81,6 +93,25 @@ pub struct AbortArgs {
     /// Accept any TLS certificate (local test endpoints only; warns every time).
     #[arg(long, hide = true)]
     pub insecure_skip_verify: bool,
+}
+
+/// `partcopy uploads` options.
+#[derive(Debug, Args)]
+pub struct UploadsArgs {
+    /// DST and how to reach it.
+    #[command(flatten)]
+    pub target: UploadTarget,
+}
+
+/// `partcopy abort` options.
+#[derive(Debug, Args)]
+pub struct AbortArgs {
+    /// DST and how to reach it.
+    #[command(flatten)]
+    pub target: UploadTarget,
+    /// The multipart upload's id.
+    #[arg(value_name = "UPLOAD_ID")]
+    pub upload_id: String,
 }
 
 const CP_EXAMPLES: &str = "\

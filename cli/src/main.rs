@@ -11,7 +11,6 @@
 // URLs there are meant literally, not as HTML or links.
 #![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 
-mod abort;
 mod args;
 mod credentials;
 mod duration;
@@ -25,6 +24,7 @@ mod settings;
 mod size;
 mod summary;
 mod tags;
+mod uploads;
 mod url;
 
 use std::process::ExitCode;
@@ -44,54 +44,150 @@ fn main() -> ExitCode {
     init_logging(cli.verbose);
     match cli.command {
         Command::Cp(args) => cp(*args),
+        Command::Uploads(args) => uploads(args),
         Command::Abort(args) => abort(args),
     }
 }
 
-/// `partcopy abort DST UPLOAD_ID`.
-fn abort(args: args::AbortArgs) -> ExitCode {
-    let plan = match abort::check(&args) {
-        Ok(plan) => plan,
-        Err(error) => {
-            eprintln!("partcopy: {error}");
-            return ExitCode::from(error.exit_code());
-        }
-    };
-    let mut summary = abort::AbortSummary {
-        status: "failed",
-        destination: plan.url().to_string(),
-        upload_id: plan.upload_id.clone(),
-        requests: 0,
-        error: None,
-    };
-    let result = match credentials::load(plan.url().provider, |name| std::env::var(name).ok()) {
-        Err(error) => Err(error.into()),
-        Ok(credentials) => match tokio::runtime::Builder::new_current_thread().enable_all().build() {
-            Ok(runtime) => runtime.block_on(abort::abort(&args, &plan, credentials, &mut summary)),
-            Err(e) => Err(CliError::Failed(format!("cannot start the async runtime: {e}"))),
-        },
-    };
-    let code = match &result {
-        Ok(()) => {
-            if !args.json {
-                println!("aborted upload {} of {}", plan.upload_id, plan.url());
-            }
-            ExitCode::SUCCESS
-        }
-        Err(error) => {
-            eprintln!("partcopy: {error}");
-            summary.error = Some(error.to_string());
-            ExitCode::from(error.exit_code())
-        }
-    };
-    if args.json {
+/// Runs `work` on a one-thread runtime with the credentials of `target`'s cloud.
+fn with_session<T>(
+    target: &args::UploadTarget,
+    checked: &uploads::Target,
+    work: impl AsyncFnOnce(&mut uploads::Session) -> Result<T, CliError>,
+    requests: &mut u32,
+) -> Result<T, CliError> {
+    let credentials = credentials::load(checked.url().provider, |name| std::env::var(name).ok())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let mut session = uploads::Session::new(target, checked, credentials)?;
+    let result = runtime.block_on(work(&mut session));
+    *requests = session.requests;
+    result
+}
+
+/// Prints `error` (and, with `--json`, `summary`) and gives the exit status.
+fn report<S: serde::Serialize>(json: bool, summary: &S, error: Option<&CliError>) -> ExitCode {
+    if let Some(error) = error {
+        eprintln!("partcopy: {error}");
+    }
+    if json {
         println!(
             "{}",
-            serde_json::to_string(&summary)
+            serde_json::to_string(summary)
                 .unwrap_or_else(|e| format!("{{\"status\":\"failed\",\"error\":\"{e}\"}}"))
         );
     }
-    code
+    match error {
+        Some(error) => ExitCode::from(error.exit_code()),
+        None => ExitCode::SUCCESS,
+    }
+}
+
+/// `partcopy uploads DST`.
+fn uploads(args: args::UploadsArgs) -> ExitCode {
+    let target = match uploads::check(&args.target) {
+        Ok(target) => target,
+        Err(error) => return report(false, &(), Some(&error)),
+    };
+    let mut summary = uploads::UploadsSummary {
+        status: "failed",
+        destination: target.url().to_string(),
+        uploads: Vec::new(),
+        requests: 0,
+        error: None,
+    };
+    let result = with_session(
+        &args.target,
+        &target,
+        async |session| uploads::list(&target, session).await,
+        &mut summary.requests,
+    );
+    match result {
+        Ok(found) => {
+            summary.status = "listed";
+            if !args.target.json {
+                print!("{}", uploads_text(&target, &found));
+            }
+            summary.uploads = found
+                .into_iter()
+                .map(|u| uploads::UploadSummary {
+                    upload_id: u.upload_id,
+                    initiated: u.initiated,
+                    storage_class: u.storage_class,
+                })
+                .collect();
+            report(args.target.json, &summary, None)
+        }
+        Err(error) => {
+            summary.error = Some(error.to_string());
+            report(args.target.json, &summary, Some(&error))
+        }
+    }
+}
+
+/// The uploads of `target` for people: one line each, and how to abort one.
+fn uploads_text(target: &uploads::Target, found: &[partcopy_core::ops::ListedUpload]) -> String {
+    if found.is_empty() {
+        return format!("no multipart uploads in progress for {}\n", target.url());
+    }
+    let mut text = String::new();
+    for upload in found {
+        text.push_str(&format!(
+            "{}  initiated {}  {}\n",
+            upload.upload_id,
+            upload.initiated.as_deref().unwrap_or("?"),
+            upload.storage_class.as_deref().unwrap_or("")
+        ));
+    }
+    text.push_str(&format!(
+        "{} upload(s) in progress for {}; each holds the parts copied so far. Give one up with: \
+         partcopy abort {} UPLOAD_ID --region {}\n",
+        found.len(),
+        target.url(),
+        target.url(),
+        target.end.region.as_deref().unwrap_or("")
+    ));
+    text
+}
+
+/// `partcopy abort DST UPLOAD_ID`.
+fn abort(args: args::AbortArgs) -> ExitCode {
+    let checked = uploads::check(&args.target).and_then(|target| {
+        uploads::check_upload_id(&args.upload_id)?;
+        Ok(target)
+    });
+    let target = match checked {
+        Ok(target) => target,
+        Err(error) => return report(false, &(), Some(&error)),
+    };
+    let mut summary = uploads::AbortSummary {
+        status: "failed",
+        destination: target.url().to_string(),
+        upload_id: args.upload_id.clone(),
+        requests: 0,
+        error: None,
+    };
+    let result = with_session(
+        &args.target,
+        &target,
+        async |session| uploads::abort(&target, &args.upload_id, session).await,
+        &mut summary.requests,
+    );
+    match result {
+        Ok(()) => {
+            summary.status = "aborted";
+            if !args.target.json {
+                println!("aborted upload {} of {}", args.upload_id, target.url());
+            }
+            report(args.target.json, &summary, None)
+        }
+        Err(error) => {
+            summary.error = Some(error.to_string());
+            report(args.target.json, &summary, Some(&error))
+        }
+    }
 }
 
 /// `partcopy cp SRC DST`.

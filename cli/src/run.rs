@@ -292,10 +292,12 @@ pub async fn copy(
         eprintln!(
             "partcopy: warning: {} Initiate Multipart Upload attempt(s) got no answer (or a server \
              error), so the service may hold an empty multipart upload of {} that nothing will \
-             complete. It stores no data; list the key's multipart uploads and abort what this \
-             copy left (check the initiation time: another writer's upload may be there too), or \
-             let a lifecycle rule for incomplete uploads remove it.",
-            outcome.uncertain_initiates, settings.destination.url,
+             complete. It stores no data; list the key's uploads with `{}` and abort what this \
+             copy left with `partcopy abort` (check the initiation time: another writer's upload \
+             may be there too), or let a lifecycle rule for incomplete uploads remove it.",
+            outcome.uncertain_initiates,
+            settings.destination.url,
+            uploads_command(settings),
         );
     }
     if let Some(restart) = &outcome.restart {
@@ -892,6 +894,19 @@ fn abort_command(settings: &Settings, upload_id: &str) -> String {
         shell_word(&end.url.to_string()),
         shell_word(upload_id)
     );
+    if let Some(region) = &end.region {
+        command.push_str(&format!(" --region {}", shell_word(region)));
+    }
+    if let Some(endpoint) = &end.endpoint {
+        command.push_str(&format!(" --endpoint {}", shell_word(endpoint)));
+    }
+    command
+}
+
+/// The `partcopy uploads` command line that lists this copy's destination's uploads.
+fn uploads_command(settings: &Settings) -> String {
+    let end = &settings.destination;
+    let mut command = format!("partcopy uploads {}", shell_word(&end.url.to_string()));
     if let Some(region) = &end.region {
         command.push_str(&format!(" --region {}", shell_word(region)));
     }

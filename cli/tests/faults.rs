@@ -134,6 +134,28 @@ fn a_lost_initiate_answer_is_reported_as_a_possible_leftover_upload() {
             1,
             "the leftover the warning is about"
         );
+        // The warning's own `partcopy uploads` command finds it, and `partcopy abort` removes it.
+        let command = stderr.split('`').nth(1).expect("a command in backticks");
+        let words: Vec<&str> = command.split_whitespace().skip(1).collect();
+        assert_eq!(words[0], "uploads", "{command}");
+        let listing = world
+            .partcopy(provider, &[&words[..], &["--json"]].concat())
+            .output()
+            .unwrap();
+        let listed: serde_json::Value = serde_json::from_slice(&listing.stdout).unwrap();
+        let leftover = listed["uploads"][0]["upload_id"]
+            .as_str()
+            .expect("one upload")
+            .to_string();
+        assert_eq!(listed["uploads"].as_array().unwrap().len(), 1, "{listed}");
+        let abort = [&["abort"][..], &words[1..], &[leftover.as_str()]].concat();
+        assert!(world
+            .partcopy(provider, &abort)
+            .output()
+            .unwrap()
+            .status
+            .success());
+        assert_eq!(world.open_uploads(provider), 0);
 
         // Without the fault: no warning, no field.
         world.emu.set_faults(FaultPlan::default());

@@ -11,7 +11,7 @@ use crate::faults::FaultPlan;
 use crate::segments::{Content, Segment};
 use crate::server::Shared;
 use crate::stats::Stats;
-use crate::store::{simple_etag, Bucket, Object};
+use crate::store::{simple_etag, Bucket, Object, Upload};
 use crate::Emulator;
 
 /// A fixture request that cannot be done.
@@ -305,6 +305,32 @@ impl Shared {
         Ok(content.slice(start, len).to_vec())
     }
 
+    pub(crate) fn create_upload(&self, bucket: &str, key: &str) -> Result<String, FixtureError> {
+        if key.is_empty() {
+            return Err(FixtureError::InvalidName(key.to_string()));
+        }
+        let mut store = self.store();
+        let provider = store
+            .buckets
+            .get(bucket)
+            .ok_or_else(|| FixtureError::NoSuchBucket(bucket.to_string()))?
+            .provider;
+        let id = store.new_upload_id(provider);
+        let upload = Upload {
+            id: id.clone(),
+            key: key.to_string(),
+            initiated: now_millis(),
+            headers: BTreeMap::new(),
+            tags: Vec::new(),
+            acl: None,
+            parts: BTreeMap::new(),
+        };
+        if let Some(target) = store.buckets.get_mut(bucket) {
+            target.uploads.insert(id.clone(), upload);
+        }
+        Ok(id)
+    }
+
     pub(crate) fn uploads(&self) -> Vec<UploadInfo> {
         let store = self.store();
         let mut out = Vec::new();
@@ -427,6 +453,14 @@ impl Emulator {
     /// Zeroes request counts and peaks (also the "Nth request" counters of fault injection).
     pub fn reset_stats(&self) {
         self.shared.recorder.reset();
+    }
+
+    /// Starts an empty multipart upload of `key`, as Initiate would; returns its id.
+    ///
+    /// # Errors
+    /// [`FixtureError::NoSuchBucket`] or an empty key.
+    pub fn create_upload(&self, bucket: &str, key: &str) -> Result<String, FixtureError> {
+        self.shared.create_upload(bucket, key)
     }
 
     /// The open multipart uploads.

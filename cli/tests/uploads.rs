@@ -1,6 +1,7 @@
-//! `partcopy abort DST UPLOAD_ID`: aborts the upload a failed copy kept (both clouds), after which
-//! the copy run again starts over; an upload that is not there is exit 1 saying so; server errors
-//! are retried; bad input is exit 2 with nothing sent.
+//! `partcopy uploads DST` lists the multipart uploads of exactly DST's key (across pages, not
+//! those of longer keys); `partcopy abort DST UPLOAD_ID` aborts the upload a failed copy kept
+//! (both clouds), after which the copy run again starts over; an upload that is not there is exit
+//! 1 saying so; server errors are retried; bad input is exit 2 with nothing sent.
 
 mod harness;
 
@@ -36,10 +37,15 @@ fn kept_upload(world: &World, provider: Provider, key: &str, dir: &TempDir) -> S
     let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
     let upload_id = summary["upload_id"].as_str().unwrap().to_string();
     assert_eq!(world.open_uploads(provider), 1);
-    // The failure says how to give the copy up.
+    // The failure says how to give the copy up, DST quoted for a shell when it must be.
+    let dst = url(provider, buckets(provider).1, key);
+    let dst = if key.contains(' ') {
+        format!("'{dst}'")
+    } else {
+        dst
+    };
     let command = format!(
-        "give the copy up with: partcopy abort {} {upload_id} --region {} --endpoint {}",
-        url(provider, buckets(provider).1, key),
+        "give the copy up with: partcopy abort {dst} {upload_id} --region {} --endpoint {}",
         region(provider),
         world.emu.endpoint()
     );
@@ -70,6 +76,104 @@ fn abort(
     ]
     .concat();
     world.partcopy(provider, &args).output().unwrap()
+}
+
+fn uploads(world: &World, provider: Provider, key: &str, extra: &[&str]) -> std::process::Output {
+    let dst = url(provider, buckets(provider).1, key);
+    let endpoint = world.emu.endpoint();
+    let head = [
+        "uploads",
+        dst.as_str(),
+        "--region",
+        region(provider),
+        "--endpoint",
+        endpoint.as_str(),
+    ];
+    let args = [&head[..], extra].concat();
+    world.partcopy(provider, &args).output().unwrap()
+}
+
+/// The upload ids `partcopy uploads --json` lists.
+fn listed(output: &std::process::Output) -> Vec<String> {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["status"], "listed");
+    summary["uploads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| u["upload_id"].as_str().unwrap().to_string())
+        .collect()
+}
+
+/// The kept upload is listed (with the command to abort it), those of other keys are not — a key
+/// that merely starts with DST's included —, and an odd key is listed as itself.
+#[test]
+fn uploads_lists_exactly_the_uploads_of_dst() {
+    let world = World::new();
+    let dir = TempDir::new("uploads-list");
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        let kept = kept_upload(&world, provider, "big file+1", &dir);
+        let longer = world.emu.create_upload(dst, "big file+1.bak").unwrap();
+        let before = world.emu.create_upload(dst, "big file").unwrap();
+        world.emu.reset_stats();
+        let output = uploads(&world, provider, "big file+1", &[]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains(&kept), "{stdout}");
+        assert!(!stdout.contains(&longer) && !stdout.contains(&before), "{stdout}");
+        assert!(stdout.contains("1 upload(s) in progress"), "{stdout}");
+        assert!(stdout.contains("partcopy abort"), "{stdout}");
+        assert_eq!(world.count(Api::ListMultipartUploads), 1);
+        let json = uploads(&world, provider, "big file+1", &["--json"]);
+        assert_eq!(listed(&json), vec![kept.clone()]);
+
+        // Aborted, it is gone from the list.
+        assert!(abort(&world, provider, "big file+1", &kept, &[]).status.success());
+        assert!(listed(&uploads(&world, provider, "big file+1", &["--json"])).is_empty());
+        let output = uploads(&world, provider, "big file+1", &[]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("no multipart uploads in progress"), "{stdout}");
+        let open: Vec<String> = world.emu.uploads().into_iter().map(|u| u.upload_id).collect();
+        assert!(
+            open.contains(&longer) && open.contains(&before),
+            "others untouched"
+        );
+        for file in dir.files() {
+            std::fs::remove_file(file).unwrap();
+        }
+    }
+}
+
+/// More uploads than one page (1,000) holds: every one is found, across pages, and the listing
+/// stops once past DST's key.
+#[test]
+fn uploads_follows_the_pages() {
+    let world = World::new();
+    let provider = Provider::Oss;
+    let (_, dst) = buckets(provider);
+    let mut ids: Vec<String> = (0..1203)
+        .map(|_| world.emu.create_upload(dst, "many").unwrap())
+        .collect();
+    for _ in 0..1500 {
+        world.emu.create_upload(dst, "many-more").unwrap();
+    }
+    world.emu.reset_stats();
+    let mut got = listed(&uploads(&world, provider, "many", &["--json"]));
+    ids.sort();
+    got.sort();
+    assert_eq!(got, ids);
+    // Two pages hold "many"'s 1,203 uploads; the second ends inside "many-more": no third.
+    assert_eq!(world.count(Api::ListMultipartUploads), 2);
 }
 
 #[test]
@@ -208,6 +312,8 @@ fn bad_abort_input_is_a_usage_error_with_nothing_sent() {
             "endpoint",
         ),
         (vec!["abort", "cos://dst-1250000000/k"], "UPLOAD_ID"),
+        (vec!["uploads", "cos://dst-1250000000/k"], "--region"),
+        (vec!["uploads", "oss://b"], "DST"),
     ] {
         let mut command = world.partcopy(Provider::Cos, &args);
         let stderr = failed(&command.output().unwrap(), 2);
@@ -233,4 +339,5 @@ fn bad_abort_input_is_a_usage_error_with_nothing_sent() {
     let stderr = failed(&output, 2);
     assert!(stderr.contains("COS_SECRET_ID"), "{stderr}");
     assert_eq!(world.count(Api::AbortMultipartUpload), 0, "nothing sent");
+    assert_eq!(world.count(Api::ListMultipartUploads), 0, "nothing sent");
 }

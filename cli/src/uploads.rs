@@ -1,0 +1,253 @@
+//! `partcopy uploads DST` and `partcopy abort DST UPLOAD_ID`: the multipart uploads copies leave.
+//!
+//! A copy that failed or was stopped with `--checkpoint-dir` keeps its upload so that it can be
+//! resumed; one that is given up — or whose Initiate answer was lost — holds storage (and is
+//! billed) until it is aborted or a lifecycle rule removes it. partcopy names the uploads it keeps
+//! in its messages and in `--json`; these commands find and abort them without another tool. Both
+//! requests are safe to repeat, so server errors and dropped connections are retried.
+
+use std::time::Duration;
+
+use partcopy_core::ops::{Failure, FailureKind, ListedUpload, Operation, Reply};
+use partcopy_protocol::credentials::Credentials;
+use partcopy_transport_hyper::{HyperConfig, HyperTransport, ProtocolWire};
+use serde::Serialize;
+
+use crate::args::UploadTarget;
+use crate::error::CliError;
+use crate::run::{address, describe, send_once, signer, warn_insecure};
+use crate::settings::{check_endpoint, check_region, End};
+use crate::url::{parse_object_url, ObjectUrl, Provider};
+
+/// Most pages `uploads` reads (1,000 uploads each): a guard against a service that never ends
+/// the listing, far beyond what one key has.
+const MAX_PAGES: u32 = 1_000;
+
+/// DST, checked: where its service is.
+#[derive(Debug)]
+pub struct Target {
+    /// The object and where its service is.
+    pub end: End,
+}
+
+impl Target {
+    /// The destination URL.
+    pub fn url(&self) -> &ObjectUrl {
+        &self.end.url
+    }
+}
+
+/// Checks DST, the region and the endpoint.
+///
+/// # Errors
+/// [`CliError`] with exit status 2, saying what to change.
+pub fn check(args: &UploadTarget) -> Result<Target, CliError> {
+    let url = parse_object_url(&args.destination).map_err(|error| CliError::Url { which: "DST", error })?;
+    let Some(region) = &args.region else {
+        let example = match url.provider {
+            Provider::Cos => "ap-guangzhou",
+            Provider::Oss => "cn-hangzhou",
+        };
+        return Err(CliError::Usage(format!(
+            "DST needs a region: add --region {example}"
+        )));
+    };
+    check_region(region)?;
+    if let Some(endpoint) = &args.endpoint {
+        check_endpoint(endpoint)?;
+    }
+    Ok(Target {
+        end: End {
+            url,
+            region: Some(region.clone()),
+            endpoint: args.endpoint.clone(),
+            version_id: None,
+            customer_key: None,
+        },
+    })
+}
+
+/// Checks an upload id: as a service gives them, printable ASCII without spaces.
+///
+/// # Errors
+/// [`CliError::Usage`] otherwise.
+pub fn check_upload_id(id: &str) -> Result<(), CliError> {
+    if id.is_empty() || id.len() > 1024 || !id.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+        return Err(CliError::Usage(
+            "UPLOAD_ID must be an upload id as the service gave it (printable ASCII, no spaces)".to_string(),
+        ));
+    }
+    Ok(())
+}
+
+/// Signed requests to DST's service, retried as `--max-attempts` says.
+pub struct Session {
+    wire: ProtocolWire,
+    transport: HyperTransport,
+    max_attempts: u32,
+    /// Requests sent so far.
+    pub requests: u32,
+}
+
+impl Session {
+    /// A session for `target` under `args`' transport options.
+    ///
+    /// # Errors
+    /// [`CliError`] when the endpoint or the TLS set-up is unusable.
+    pub fn new(args: &UploadTarget, target: &Target, credentials: Credentials) -> Result<Session, CliError> {
+        let provider = target.end.url.provider;
+        let destination = address(provider, &target.end)?;
+        let wire = ProtocolWire::new(
+            destination.clone(),
+            destination,
+            signer(provider, args.oss_signature, credentials),
+        );
+        let mut config = HyperConfig::default();
+        config.request_timeout = args.request_timeout;
+        config.insecure_skip_verify = args.insecure_skip_verify;
+        if args.insecure_skip_verify {
+            warn_insecure();
+        }
+        let transport = HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?;
+        Ok(Session {
+            wire,
+            transport,
+            max_attempts: args.max_attempts,
+            requests: 0,
+        })
+    }
+
+    /// Sends `op`, again after a server error or a transport failure (0.2 s, 0.4 s, … apart) up
+    /// to the session's most attempts; the last failure and the attempts it took otherwise.
+    async fn send(&mut self, op: &Operation) -> Result<Reply, (Failure, u32)> {
+        let mut delay = Duration::from_millis(200);
+        let mut attempts = 0;
+        loop {
+            attempts += 1;
+            self.requests += 1;
+            match send_once(&self.transport, &self.wire, op).await {
+                Ok(reply) => return Ok(reply),
+                Err(failure) if failure.kind.is_retryable() && attempts < self.max_attempts => {
+                    tracing::info!(failure = %describe(&failure), "retrying");
+                    tokio::time::sleep(delay).await;
+                    delay *= 2;
+                }
+                Err(failure) => return Err((failure, attempts)),
+            }
+        }
+    }
+}
+
+/// The `--json` of `partcopy uploads`.
+#[derive(Debug, Serialize)]
+pub struct UploadsSummary {
+    /// `listed` or `failed`.
+    pub status: &'static str,
+    /// The destination URL.
+    pub destination: String,
+    /// Its uploads in progress, oldest key order as the service lists them.
+    pub uploads: Vec<UploadSummary>,
+    /// Requests sent.
+    pub requests: u32,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+/// One upload in `--json`.
+#[derive(Debug, Serialize)]
+pub struct UploadSummary {
+    /// The upload's id.
+    pub upload_id: String,
+    /// When it was initiated, as the service wrote it.
+    pub initiated: Option<String>,
+    /// Its storage class, when the service reports one.
+    pub storage_class: Option<String>,
+}
+
+/// Lists every upload of exactly DST's key, following the pages.
+///
+/// # Errors
+/// [`CliError::Failed`] when the service refuses or every attempt of a page failed.
+pub async fn list(target: &Target, session: &mut Session) -> Result<Vec<ListedUpload>, CliError> {
+    let key = &target.end.url.key;
+    let mut found = Vec::new();
+    let mut after = None;
+    for _ in 0..MAX_PAGES {
+        let op = Operation::ListUploads {
+            prefix: key.clone(),
+            after: after.take(),
+            max_uploads: Some(1000),
+        };
+        let (uploads, next) = match session.send(&op).await {
+            Ok(Reply::Uploads { uploads, next }) => (uploads, next),
+            Ok(other) => {
+                return Err(CliError::Failed(format!(
+                    "List Multipart Uploads got an unexpected reply: {other:?}"
+                )))
+            }
+            Err((failure, attempts)) => {
+                return Err(CliError::Failed(format!(
+                    "List Multipart Uploads of {} failed after {attempts} attempt(s): {}",
+                    target.url(),
+                    describe(&failure)
+                )))
+            }
+        };
+        // The prefix also matches longer keys (`big.iso` lists `big.iso.bak`'s too).
+        found.extend(uploads.into_iter().filter(|u| &u.key == key));
+        match next {
+            // Past DST's key, no upload of it follows.
+            Some(next) if next.key <= *key => after = Some(next),
+            _ => return Ok(found),
+        }
+    }
+    Err(CliError::Failed(format!(
+        "List Multipart Uploads of {} did not end after {MAX_PAGES} pages",
+        target.url()
+    )))
+}
+
+/// Aborts `upload_id`.
+///
+/// # Errors
+/// [`CliError::Failed`] when the service refuses (saying so for an upload that is not there) or
+/// every attempt failed.
+pub async fn abort(target: &Target, upload_id: &str, session: &mut Session) -> Result<(), CliError> {
+    let op = Operation::Abort {
+        upload_id: upload_id.to_string(),
+    };
+    match session.send(&op).await {
+        Ok(Reply::Aborted) => Ok(()),
+        Ok(other) => Err(CliError::Failed(format!(
+            "Abort Multipart Upload got an unexpected reply: {other:?}"
+        ))),
+        Err((failure, _)) if failure.kind == FailureKind::NoSuchUpload => Err(CliError::Failed(format!(
+            "no upload {upload_id} at {}: it was already aborted or completed, or has expired — or \
+             the id, DST or region is not the upload's ({})",
+            target.url(),
+            describe(&failure)
+        ))),
+        Err((failure, attempts)) => Err(CliError::Failed(format!(
+            "Abort Multipart Upload of {upload_id} at {} failed after {attempts} attempt(s): {}",
+            target.url(),
+            describe(&failure)
+        ))),
+    }
+}
+
+/// The `--json` of `partcopy abort`.
+#[derive(Debug, Serialize)]
+pub struct AbortSummary {
+    /// `aborted` or `failed`.
+    pub status: &'static str,
+    /// The destination URL.
+    pub destination: String,
+    /// The upload.
+    pub upload_id: String,
+    /// Requests sent.
+    pub requests: u32,
+    /// Why it failed.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
