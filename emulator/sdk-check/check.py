@@ -193,6 +193,21 @@ def cos_suite():
         except CosServiceError as e:
             expect(e.get_error_code() == "NoSuchUpload", e.get_error_code())
 
+    @check("cos list_multipart_uploads: a key with a space and a plus, over two pages")
+    def _():
+        key = "sdk/list me+1"
+        ids = sorted(cos.create_multipart_upload(Bucket=COS_DST, Key=key)["UploadId"] for _ in range(3))
+        page = cos.list_multipart_uploads(Bucket=COS_DST, Prefix=key, MaxUploads=2)
+        expect(page["IsTruncated"] == "true" and [u["Key"] for u in page["Upload"]] == [key, key], page)
+        rest = cos.list_multipart_uploads(Bucket=COS_DST, Prefix=key, MaxUploads=2,
+                                          KeyMarker=page["NextKeyMarker"],
+                                          UploadIdMarker=page["NextUploadIdMarker"])
+        got = sorted(u["UploadId"] for u in page["Upload"] + rest["Upload"])
+        expect(rest["IsTruncated"] == "false" and got == ids, (got, ids))
+        for upload_id in ids:
+            cos.abort_multipart_upload(Bucket=COS_DST, Key=key, UploadId=upload_id)
+        expect(not cos.list_multipart_uploads(Bucket=COS_DST, Prefix=key).get("Upload"), "all aborted")
+
     @check("cos copy_object answered 200 with an <Error> body is an error to the SDK")
     def _():
         fail_next("CopyObject", "error200")
@@ -328,6 +343,20 @@ def oss2_suite():
         expect(same((OSS_SRC, "sdk/mp-src"), (OSS_DST, "sdk/mp")), "content")
         expect(object_info(OSS_DST, "sdk/mp")["headers"].get("x-oss-meta-origin") == "oss2", "meta")
 
+    @check("oss2 list_multipart_uploads: a key with a space and a plus, over two pages")
+    def _():
+        key = "sdk/list me+1"
+        ids = sorted(dst.init_multipart_upload(key).upload_id for _ in range(3))
+        page = dst.list_multipart_uploads(prefix=key, max_uploads=2)
+        expect(page.is_truncated and [u.key for u in page.upload_list] == [key, key], page.upload_list)
+        rest = dst.list_multipart_uploads(prefix=key, max_uploads=2, key_marker=page.next_key_marker,
+                                          upload_id_marker=page.next_upload_id_marker)
+        got = sorted(u.upload_id for u in page.upload_list + rest.upload_list)
+        expect(not rest.is_truncated and got == ids, (got, ids))
+        for upload_id in ids:
+            dst.abort_multipart_upload(key, upload_id)
+        expect(not dst.list_multipart_uploads(prefix=key).upload_list, "all aborted")
+
     @check("oss2 abort then NoSuchUpload; errors parsed into codes")
     def _():
         upload_id = dst.init_multipart_upload("sdk/aborted").upload_id
@@ -422,6 +451,25 @@ def oss_v2_suite():
         expect(done.etag.strip('"').endswith("-3"), done.etag)
         expect(done.hash_crc64 == object_info(OSS_SRC, "sdk/v2-mp-src")["crc64"], done.hash_crc64)
         expect(same((OSS_SRC, "sdk/v2-mp-src"), (OSS_DST, "sdk/v2 mp")), "content")
+
+    @check("oss-v2 list_multipart_uploads: a key with a space and a plus, over two pages")
+    def _():
+        key = "sdk/v2 list me+1"
+        ids = sorted(c.initiate_multipart_upload(oss.InitiateMultipartUploadRequest(
+            bucket=OSS_DST, key=key)).upload_id for _ in range(3))
+
+        def page(**kw):
+            return c.list_multipart_uploads(oss.ListMultipartUploadsRequest(
+                bucket=OSS_DST, prefix=key, encoding_type="url", **kw))
+        first = page(max_uploads=2)
+        expect(first.is_truncated and [u.key for u in first.uploads] == [key, key], first.uploads)
+        rest = page(max_uploads=2, key_marker=first.next_key_marker,
+                    upload_id_marker=first.next_upload_id_marker)
+        got = sorted(u.upload_id for u in first.uploads + rest.uploads)
+        expect(not rest.is_truncated and got == ids, (got, ids))
+        for upload_id in ids:
+            c.abort_multipart_upload(oss.AbortMultipartUploadRequest(bucket=OSS_DST, key=key, upload_id=upload_id))
+        expect(not page().uploads, "all aborted")
 
     @check("oss-v2 abort then NoSuchUpload; errors parsed into codes")
     def _():
