@@ -888,25 +888,23 @@ pub fn describe(failure: &Failure) -> String {
 
 /// The `partcopy abort` command line that gives up `upload_id` of this copy's destination.
 fn abort_command(settings: &Settings, upload_id: &str) -> String {
-    let end = &settings.destination;
-    let mut command = format!(
-        "partcopy abort {} {}",
-        shell_word(&end.url.to_string()),
-        shell_word(upload_id)
-    );
-    if let Some(region) = &end.region {
-        command.push_str(&format!(" --region {}", shell_word(region)));
-    }
-    if let Some(endpoint) = &end.endpoint {
-        command.push_str(&format!(" --endpoint {}", shell_word(endpoint)));
-    }
-    command
+    command_for("abort", settings, Some(upload_id))
 }
 
 /// The `partcopy uploads` command line that lists this copy's destination's uploads.
 fn uploads_command(settings: &Settings) -> String {
+    command_for("uploads", settings, None)
+}
+
+/// `partcopy <subcommand> DST [UPLOAD_ID] --region R [--endpoint E]` for this copy's destination,
+/// each word quoted for a shell where it must be.
+fn command_for(subcommand: &str, settings: &Settings, upload_id: Option<&str>) -> String {
     let end = &settings.destination;
-    let mut command = format!("partcopy uploads {}", shell_word(&end.url.to_string()));
+    let mut command = format!("partcopy {subcommand} {}", shell_word(&end.url.to_string()));
+    if let Some(id) = upload_id {
+        command.push(' ');
+        command.push_str(&shell_word(id));
+    }
     if let Some(region) = &end.region {
         command.push_str(&format!(" --region {}", shell_word(region)));
     }

@@ -215,13 +215,9 @@ fn abort_frees_a_kept_upload_and_the_copy_then_starts_over() {
     }
 }
 
-#[test]
-fn abort_retries_server_errors_and_reports_json() {
-    let world = World::new();
-    let dir = TempDir::new("abort-retry");
-    let provider = Provider::Oss;
-    let upload_id = kept_upload(&world, provider, "retry", &dir);
-    world.emu.set_faults(only(
+/// The first Abort Multipart Upload answers 500.
+fn first_abort_fails() -> FaultPlan {
+    only(
         Api::AbortMultipartUpload,
         OpFaults {
             fail_nth: vec![NthFailure {
@@ -230,7 +226,16 @@ fn abort_retries_server_errors_and_reports_json() {
             }],
             ..OpFaults::default()
         },
-    ));
+    )
+}
+
+#[test]
+fn abort_retries_server_errors_and_reports_json() {
+    let world = World::new();
+    let dir = TempDir::new("abort-retry");
+    let provider = Provider::Oss;
+    let upload_id = kept_upload(&world, provider, "retry", &dir);
+    world.emu.set_faults(first_abort_fails());
     world.emu.reset_stats();
     let output = abort(&world, provider, "retry", &upload_id, &["--json"]);
     assert!(
@@ -246,16 +251,7 @@ fn abort_retries_server_errors_and_reports_json() {
 
     // With one attempt, the server error is the answer.
     let upload_id = kept_upload(&world, provider, "retry", &dir);
-    world.emu.set_faults(only(
-        Api::AbortMultipartUpload,
-        OpFaults {
-            fail_nth: vec![NthFailure {
-                n: 1,
-                kind: FaultKind::InternalError,
-            }],
-            ..OpFaults::default()
-        },
-    ));
+    world.emu.set_faults(first_abort_fails());
     world.emu.reset_stats();
     let output = abort(
         &world,

@@ -92,12 +92,7 @@ impl World {
         dst_key: &str,
         args: &[&str],
     ) -> Command {
-        let keys = self.emu.credentials(provider);
-        let (id_var, secret_var) = match provider {
-            Provider::Cos => ("COS_SECRET_ID", "COS_SECRET_KEY"),
-            Provider::Oss => ("OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET"),
-        };
-        let mut command = Command::new(env!("CARGO_BIN_EXE_partcopy"));
+        let mut command = self.partcopy(provider, &[]);
         command
             .args([
                 "cp",
@@ -110,12 +105,7 @@ impl World {
                 "--json",
                 "--no-progress",
             ])
-            .args(args)
-            .env_remove("RUST_LOG")
-            .env_remove("COS_SESSION_TOKEN")
-            .env_remove("OSS_SESSION_TOKEN")
-            .env(id_var, &keys.access_key_id)
-            .env(secret_var, &keys.secret);
+            .args(args);
         command
     }
 
