@@ -45,8 +45,10 @@ const UPLOADS_EXAMPLES: &str = "\
 Examples:
   partcopy uploads cos://dst-1250000000/big.iso --region ap-guangzhou
   partcopy uploads oss://dst/2024.tar --region cn-hangzhou --json
+  partcopy uploads oss://dst/backups/ --region cn-hangzhou --prefix
 Each upload holds the parts copied so far (billed as storage) until it is completed, aborted
-(partcopy abort) or removed by a lifecycle rule. Only uploads of exactly DST's key are listed.
+(partcopy abort) or removed by a lifecycle rule. Only uploads of exactly DST's key are listed,
+unless --prefix.
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
   OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
@@ -101,6 +103,9 @@ pub struct UploadsArgs {
     /// DST and how to reach it.
     #[command(flatten)]
     pub target: UploadTarget,
+    /// Take DST's key as a prefix: list the uploads of every key that starts with it.
+    #[arg(long)]
+    pub prefix: bool,
 }
 
 /// `partcopy abort` options.

@@ -101,18 +101,19 @@ fn uploads(args: args::UploadsArgs) -> ExitCode {
     let result = with_session(
         &args.target,
         &target,
-        async |session| uploads::list(&target, session).await,
+        async |session| uploads::list(&target, args.prefix, session).await,
         &mut summary.requests,
     );
     match result {
         Ok(found) => {
             summary.status = "listed";
             if !args.target.json {
-                print!("{}", uploads_text(&target, &found));
+                print!("{}", uploads_text(&target, args.prefix, &found));
             }
             summary.uploads = found
                 .into_iter()
                 .map(|u| uploads::UploadSummary {
+                    key: u.key,
                     upload_id: u.upload_id,
                     initiated: u.initiated,
                     storage_class: u.storage_class,
@@ -127,26 +128,43 @@ fn uploads(args: args::UploadsArgs) -> ExitCode {
     }
 }
 
-/// The uploads of `target` for people: one line each, and how to abort one.
-fn uploads_text(target: &uploads::Target, found: &[partcopy_core::ops::ListedUpload]) -> String {
+/// The uploads of `target` (its key, or with `prefix` every key under it) for people: one line
+/// each, and how to abort one.
+fn uploads_text(
+    target: &uploads::Target,
+    prefix: bool,
+    found: &[partcopy_core::ops::ListedUpload],
+) -> String {
+    let what = if prefix {
+        format!("keys under {}", target.url())
+    } else {
+        target.url().to_string()
+    };
     if found.is_empty() {
-        return format!("no multipart uploads in progress for {}\n", target.url());
+        return format!("no multipart uploads in progress for {what}\n");
     }
     let mut text = String::new();
     for upload in found {
         text.push_str(&format!(
-            "{}  initiated {}  {}\n",
+            "{}  initiated {}  {}",
             upload.upload_id,
             upload.initiated.as_deref().unwrap_or("?"),
             upload.storage_class.as_deref().unwrap_or("")
         ));
+        if prefix {
+            text.push_str(&format!("  {}", upload.key));
+        }
+        text.push('\n');
     }
+    let dst = if prefix {
+        format!("{}://{}/KEY", target.url().provider, target.url().bucket)
+    } else {
+        target.url().to_string()
+    };
     text.push_str(&format!(
-        "{} upload(s) in progress for {}; each holds the parts copied so far. Give one up with: \
-         partcopy abort {} UPLOAD_ID --region {}\n",
+        "{} upload(s) in progress for {what}; each holds the parts copied so far. Give one up with: \
+         partcopy abort {dst} UPLOAD_ID --region {}\n",
         found.len(),
-        target.url(),
-        target.url(),
         target.end.region.as_deref().unwrap_or("")
     ));
     text

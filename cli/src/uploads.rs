@@ -157,6 +157,8 @@ pub struct UploadsSummary {
 /// One upload in `--json`.
 #[derive(Debug, Serialize)]
 pub struct UploadSummary {
+    /// The key it would create (DST's, but for `--prefix`).
+    pub key: String,
     /// The upload's id.
     pub upload_id: String,
     /// When it was initiated, as the service wrote it.
@@ -165,11 +167,16 @@ pub struct UploadSummary {
     pub storage_class: Option<String>,
 }
 
-/// Lists every upload of exactly DST's key, following the pages.
+/// Lists every upload of exactly DST's key — or, with `prefix`, of every key that starts with
+/// it —, following the pages.
 ///
 /// # Errors
 /// [`CliError::Failed`] when the service refuses or every attempt of a page failed.
-pub async fn list(target: &Target, session: &mut Session) -> Result<Vec<ListedUpload>, CliError> {
+pub async fn list(
+    target: &Target,
+    prefix: bool,
+    session: &mut Session,
+) -> Result<Vec<ListedUpload>, CliError> {
     let key = &target.end.url.key;
     let mut found = Vec::new();
     let mut after = None;
@@ -195,10 +202,10 @@ pub async fn list(target: &Target, session: &mut Session) -> Result<Vec<ListedUp
             }
         };
         // The prefix also matches longer keys (`big.iso` lists `big.iso.bak`'s too).
-        found.extend(uploads.into_iter().filter(|u| &u.key == key));
+        found.extend(uploads.into_iter().filter(|u| prefix || &u.key == key));
         match next {
             // Past DST's key, no upload of it follows.
-            Some(next) if next.key <= *key => after = Some(next),
+            Some(next) if prefix || next.key <= *key => after = Some(next),
             _ => return Ok(found),
         }
     }

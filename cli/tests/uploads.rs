@@ -154,6 +154,56 @@ fn uploads_lists_exactly_the_uploads_of_dst() {
     }
 }
 
+/// `--prefix`: the uploads of every key under DST's, each with its key, across pages.
+#[test]
+fn uploads_with_prefix_lists_every_key_under_it() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        let mut wanted: Vec<(String, String)> = Vec::new();
+        for key in ["backups/a", "backups/b c+d", "backups/z"] {
+            for _ in 0..600 {
+                wanted.push((key.to_string(), world.emu.create_upload(dst, key).unwrap()));
+            }
+        }
+        let outside = world.emu.create_upload(dst, "backupsX").unwrap();
+        world.emu.reset_stats();
+        let output = uploads(&world, provider, "backups/", &["--prefix", "--json"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let mut got: Vec<(String, String)> = summary["uploads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                let field = |name: &str| u[name].as_str().unwrap().to_string();
+                (field("key"), field("upload_id"))
+            })
+            .collect();
+        got.sort();
+        wanted.sort();
+        assert_eq!(got, wanted, "{provider:?}");
+        assert_eq!(
+            world.count(Api::ListMultipartUploads),
+            2,
+            "1,800 uploads: two pages"
+        );
+        // For people: the key on each line.
+        let output = uploads(&world, provider, "backups/", &["--prefix"]);
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("  backups/b c+d\n"), "{stdout}");
+        assert!(
+            stdout.contains("1800 upload(s) in progress for keys under"),
+            "{stdout}"
+        );
+        assert!(!stdout.contains(&outside), "{stdout}");
+    }
+}
+
 /// More uploads than one page (1,000) holds: every one is found, across pages, and the listing
 /// stops once past DST's key.
 #[test]
