@@ -25,7 +25,8 @@ const CREDENTIALS_HELP: &str = "\
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
   OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
-Exit status: 0 copied; 1 the copy failed; 2 bad usage or input; 130 interrupted (Ctrl-C).";
+Exit status: 0 done; 1 the copy (or the service) failed; 2 bad usage or input; 130 interrupted
+(Ctrl-C).";
 
 /// The subcommands.
 #[derive(Debug, Subcommand)]

@@ -1,9 +1,10 @@
-//! `partcopy`, the command-line tool: copies objects server-side on COS and OSS at any size.
+//! `partcopy`, the command-line tool: copies objects server-side on COS and OSS at any size
+//! (`cp`), and lists and aborts the multipart uploads copies leave (`uploads`, `abort`).
 //!
 //! This binary parses arguments, loads credentials from the environment and reports to people; the
 //! copy logic lives in `partcopy-core`, the wire format in `partcopy-protocol`, sending in
-//! `partcopy-transport-hyper`. Exit status: 0 copied, 1 the copy failed, 2 bad usage or input, 130
-//! interrupted (Ctrl-C).
+//! `partcopy-transport-hyper`. Exit status: 0 done, 1 the copy (or the service) failed, 2 bad usage
+//! or input, 130 interrupted (Ctrl-C).
 //! Secrets are read from the environment and handed to the signer; they are never printed.
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
