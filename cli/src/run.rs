@@ -983,6 +983,23 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
                         .to_string(),
                 })
             }
+            // An archived source (or one whose restore has not finished or has expired).
+            _ if failure.code == "InvalidObjectState" => {
+                let mut hint = String::from(
+                    "the source is in an archive storage class (COS ARCHIVE / DEEP_ARCHIVE, OSS \
+                     Archive / ColdArchive / DeepColdArchive) and not restored, or its restore has \
+                     not finished or has expired: restore it (COS POST Object restore, e.g. coscli \
+                     restore; OSS RestoreObject, e.g. ossutil restore), wait until a HEAD shows its \
+                     restore header with ongoing-request=\"false\", then run the command again",
+                );
+                if let Some(upload_id) = kept {
+                    hint.push_str(&format!(
+                        " (it resumes the upload kept meanwhile; to give the copy up instead: {})",
+                        abort_command(settings, upload_id)
+                    ));
+                }
+                Some(hint)
+            }
             FailureKind::NoSuchKey if settings.source.version_id.is_some() => Some(
                 "check the source key (it is taken verbatim) and --src-version-id: a HEAD cannot \
                  tell a missing key from a missing version"

@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use http::{Method, StatusCode};
 
 use crate::api::Api;
+use crate::archive;
 use crate::config::Limits;
 use crate::dialect::{http_date, iso8601, now_millis, parse_http_date, Provider, ServiceError};
 use crate::request::{decode, host_style, parse_query, HostStyle, Request};
@@ -540,6 +541,9 @@ fn get_object(ctx: &Context<'_>, store: &Store, head: bool) -> Result<Reply, Ser
         &object.headers,
         sse_c::requested_key(req, KeyFor::Object)?.as_deref(),
     )?;
+    if !head {
+        archive::check_readable(req.provider, &object.headers)?;
+    }
     check_conditions(req, object)?;
     let size = object.content.len();
     let range = match req.header("range") {
@@ -661,6 +665,7 @@ fn resolve_source<'s>(ctx: &Context<'_>, store: &'s Store) -> Result<(CopySource
         &object.headers,
         sse_c::requested_key(req, KeyFor::CopySource)?.as_deref(),
     )?;
+    archive::check_readable(provider, &object.headers)?;
     check_copy_conditions(req, object)?;
     Ok((source, object))
 }
