@@ -1,4 +1,5 @@
-//! `partcopy uploads DST` and `partcopy abort DST UPLOAD_ID`: the multipart uploads copies leave.
+//! `partcopy uploads DST` and `partcopy abort DST UPLOAD_ID`: the multipart uploads copies leave,
+//! from the checked command line to the exit status.
 //!
 //! A copy that failed or was stopped with `--checkpoint-dir` keeps its upload so that it can be
 //! resumed; one that is given up — or whose Initiate answer was lost — holds storage (and is
@@ -6,6 +7,7 @@
 //! in its messages and in `--json`; these commands find and abort them without another tool. Both
 //! requests are safe to repeat, so server errors and dropped connections are retried.
 
+use std::process::ExitCode;
 use std::time::Duration;
 
 use partcopy_core::ops::{Failure, FailureKind, ListedUpload, Operation, Reply};
@@ -13,7 +15,7 @@ use partcopy_protocol::credentials::Credentials;
 use partcopy_transport_hyper::{HyperConfig, HyperTransport, ProtocolWire};
 use serde::Serialize;
 
-use crate::args::UploadTarget;
+use crate::args::{AbortArgs, UploadTarget, UploadsArgs};
 use crate::error::CliError;
 use crate::run::{address, describe, send_once, signer, warn_insecure};
 use crate::settings::{check_endpoint, check_region, End};
@@ -257,4 +259,159 @@ pub struct AbortSummary {
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// Runs `work` on a one-thread runtime with the credentials of `target`'s cloud.
+fn with_session<T>(
+    target: &UploadTarget,
+    checked: &Target,
+    work: impl AsyncFnOnce(&mut Session) -> Result<T, CliError>,
+    requests: &mut u32,
+) -> Result<T, CliError> {
+    let credentials = crate::credentials::load(checked.url().provider, |name| std::env::var(name).ok())?;
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
+    let mut session = Session::new(target, checked, credentials)?;
+    let result = runtime.block_on(work(&mut session));
+    *requests = session.requests;
+    result
+}
+
+/// Prints `error` (and, with `--json`, `summary`) and gives the exit status.
+fn report<S: Serialize>(json: bool, summary: &S, error: Option<&CliError>) -> ExitCode {
+    if let Some(error) = error {
+        eprintln!("partcopy: {error}");
+    }
+    if json {
+        println!(
+            "{}",
+            serde_json::to_string(summary)
+                .unwrap_or_else(|e| format!("{{\"status\":\"failed\",\"error\":\"{e}\"}}"))
+        );
+    }
+    match error {
+        Some(error) => ExitCode::from(error.exit_code()),
+        None => ExitCode::SUCCESS,
+    }
+}
+
+/// `partcopy uploads DST`: lists, prints, gives the exit status.
+pub fn run_uploads(args: UploadsArgs) -> ExitCode {
+    let target = match check(&args.target) {
+        Ok(target) => target,
+        Err(error) => return report(false, &(), Some(&error)),
+    };
+    let mut summary = UploadsSummary {
+        status: "failed",
+        destination: target.url().to_string(),
+        uploads: Vec::new(),
+        requests: 0,
+        error: None,
+    };
+    let result = with_session(
+        &args.target,
+        &target,
+        async |session| list(&target, args.prefix, session).await,
+        &mut summary.requests,
+    );
+    match result {
+        Ok(found) => {
+            summary.status = "listed";
+            if !args.target.json {
+                print!("{}", uploads_text(&target, args.prefix, &found));
+            }
+            summary.uploads = found
+                .into_iter()
+                .map(|u| UploadSummary {
+                    key: u.key,
+                    upload_id: u.upload_id,
+                    initiated: u.initiated,
+                    storage_class: u.storage_class,
+                })
+                .collect();
+            report(args.target.json, &summary, None)
+        }
+        Err(error) => {
+            summary.error = Some(error.to_string());
+            report(args.target.json, &summary, Some(&error))
+        }
+    }
+}
+
+/// The uploads of `target` (its key, or with `prefix` every key under it) for people: one line
+/// each, and how to abort one.
+fn uploads_text(target: &Target, prefix: bool, found: &[ListedUpload]) -> String {
+    let what = if prefix {
+        format!("keys under {}", target.url())
+    } else {
+        target.url().to_string()
+    };
+    if found.is_empty() {
+        return format!("no multipart uploads in progress for {what}\n");
+    }
+    let mut text = String::new();
+    for upload in found {
+        text.push_str(&format!(
+            "{}  initiated {}  {}",
+            upload.upload_id,
+            upload.initiated.as_deref().unwrap_or("?"),
+            upload.storage_class.as_deref().unwrap_or("")
+        ));
+        if prefix {
+            text.push_str(&format!("  {}", upload.key));
+        }
+        text.push('\n');
+    }
+    let dst = if prefix {
+        format!("{}://{}/KEY", target.url().provider, target.url().bucket)
+    } else {
+        target.url().to_string()
+    };
+    text.push_str(&format!(
+        "{} upload(s) in progress for {what}; each holds the parts copied so far. Give one up with: \
+         partcopy abort {dst} UPLOAD_ID --region {}\n",
+        found.len(),
+        target.end.region.as_deref().unwrap_or("")
+    ));
+    text
+}
+
+/// `partcopy abort DST UPLOAD_ID`: aborts, prints, gives the exit status.
+pub fn run_abort(args: AbortArgs) -> ExitCode {
+    let checked = check(&args.target).and_then(|target| {
+        check_upload_id(&args.upload_id)?;
+        Ok(target)
+    });
+    let target = match checked {
+        Ok(target) => target,
+        Err(error) => return report(false, &(), Some(&error)),
+    };
+    let mut summary = AbortSummary {
+        status: "failed",
+        destination: target.url().to_string(),
+        upload_id: args.upload_id.clone(),
+        requests: 0,
+        error: None,
+    };
+    let result = with_session(
+        &args.target,
+        &target,
+        async |session| abort(&target, &args.upload_id, session).await,
+        &mut summary.requests,
+    );
+    match result {
+        Ok(()) => {
+            summary.status = "aborted";
+            if !args.target.json {
+                println!("aborted upload {} of {}", args.upload_id, target.url());
+            }
+            report(args.target.json, &summary, None)
+        }
+        Err(error) => {
+            summary.error = Some(error.to_string());
+            report(args.target.json, &summary, Some(&error))
+        }
+    }
 }
