@@ -224,6 +224,15 @@ fn uploads_follows_the_pages() {
     assert_eq!(got, ids);
     // Two pages hold "many"'s 1,203 uploads; the second ends inside "many-more": no third.
     assert_eq!(world.count(Api::ListMultipartUploads), 2);
+    // The same under OSS's V1 signatures (the bucket's canonical resource, `/bucket/?uploads`).
+    let mut v1 = listed(&uploads(
+        &world,
+        provider,
+        "many",
+        &["--json", "--oss-signature", "v1"],
+    ));
+    v1.sort();
+    assert_eq!(v1, ids);
 }
 
 #[test]
