@@ -59,6 +59,7 @@ const ABORT_EXAMPLES: &str = "\
 Examples:
   partcopy abort cos://dst-1250000000/big.iso 1700000000a1b2c3 --region ap-guangzhou
   partcopy abort oss://dst/2024.tar 0004B9894A22E5B1888A1E29F823**** --region cn-hangzhou
+  partcopy abort oss://dst/2024.tar --all --region cn-hangzhou
 partcopy names the upload of a copy it kept (a failure with --checkpoint-dir, Ctrl-C) in its
 messages and in --json (\"upload_id\"); partcopy uploads lists them all. A checkpoint whose
 upload is aborted starts over when the copy is run again.
@@ -116,8 +117,16 @@ pub struct AbortArgs {
     #[command(flatten)]
     pub target: UploadTarget,
     /// The multipart upload's id.
-    #[arg(value_name = "UPLOAD_ID")]
-    pub upload_id: String,
+    #[arg(
+        value_name = "UPLOAD_ID",
+        required_unless_present = "all",
+        conflicts_with = "all"
+    )]
+    pub upload_id: Option<String>,
+    /// Abort every upload in progress for DST's key (as `partcopy uploads DST` lists them) —
+    /// another writer's too, if one is uploading that key now.
+    #[arg(long)]
+    pub all: bool,
 }
 
 const CP_EXAMPLES: &str = "\

@@ -89,6 +89,8 @@ pub struct Session {
     max_attempts: u32,
     /// Requests sent so far.
     pub requests: u32,
+    /// Whether the last request failed because the upload it named was not there.
+    last_gone: bool,
 }
 
 impl Session {
@@ -116,6 +118,7 @@ impl Session {
             transport,
             max_attempts: args.max_attempts,
             requests: 0,
+            last_gone: false,
         })
     }
 
@@ -124,6 +127,7 @@ impl Session {
     async fn send(&mut self, op: &Operation) -> Result<Reply, (Failure, u32)> {
         let mut delay = Duration::from_millis(200);
         let mut attempts = 0;
+        self.last_gone = false;
         loop {
             attempts += 1;
             self.requests += 1;
@@ -134,7 +138,10 @@ impl Session {
                     tokio::time::sleep(delay).await;
                     delay *= 2;
                 }
-                Err(failure) => return Err((failure, attempts)),
+                Err(failure) => {
+                    self.last_gone = failure.kind == FailureKind::NoSuchUpload;
+                    return Err((failure, attempts));
+                }
             }
         }
     }
@@ -231,6 +238,15 @@ pub async fn abort(target: &Target, upload_id: &str, session: &mut Session) -> R
         Ok(other) => Err(CliError::Failed(format!(
             "Abort Multipart Upload got an unexpected reply: {other:?}"
         ))),
+        // A retry that finds the upload gone: an earlier attempt took effect and its answer was
+        // lost (or someone else aborted it meanwhile) — either way it is aborted.
+        Err((failure, attempts)) if failure.kind == FailureKind::NoSuchUpload && attempts > 1 => {
+            tracing::info!(
+                upload_id,
+                "the retried abort found the upload gone: an earlier attempt took effect"
+            );
+            Ok(())
+        }
         Err((failure, _)) if failure.kind == FailureKind::NoSuchUpload => Err(CliError::Failed(format!(
             "no upload {upload_id} at {}: it was already aborted or completed, or has expired — or \
              the id, DST or region is not the upload's ({})",
@@ -248,17 +264,54 @@ pub async fn abort(target: &Target, upload_id: &str, session: &mut Session) -> R
 /// The `--json` of `partcopy abort`.
 #[derive(Debug, Serialize)]
 pub struct AbortSummary {
-    /// `aborted` or `failed`.
+    /// `aborted` or `failed` (with `--all`: `failed` when any abort failed).
     pub status: &'static str,
     /// The destination URL.
     pub destination: String,
-    /// The upload.
-    pub upload_id: String,
+    /// The upload named on the command line (absent with `--all`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub upload_id: Option<String>,
+    /// The uploads aborted.
+    pub aborted: Vec<String>,
+    /// `--all`: uploads that were gone by the time their abort arrived (completed or aborted by
+    /// someone else).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub gone: Vec<String>,
     /// Requests sent.
     pub requests: u32,
     /// Why it failed.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+}
+
+/// `--all`: lists DST's uploads and aborts each, going on past failures. The ids aborted and those
+/// already gone are recorded in `summary`.
+///
+/// # Errors
+/// [`CliError::Failed`] when the listing failed, or naming every abort that did.
+async fn abort_all(
+    target: &Target,
+    session: &mut Session,
+    summary: &mut AbortSummary,
+) -> Result<(), CliError> {
+    let mut failures = Vec::new();
+    for upload in list(target, false, session).await? {
+        match abort(target, &upload.upload_id, session).await {
+            Ok(()) => summary.aborted.push(upload.upload_id),
+            Err(_) if session.last_gone => summary.gone.push(upload.upload_id),
+            Err(error) => failures.push(error.to_string()),
+        }
+    }
+    if failures.is_empty() {
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!(
+            "{} of {} abort(s) failed:\n  {}",
+            failures.len(),
+            failures.len() + summary.aborted.len() + summary.gone.len(),
+            failures.join("\n  ")
+        )))
+    }
 }
 
 /// Runs `work` on a one-thread runtime with the credentials of `target`'s cloud.
@@ -378,10 +431,12 @@ fn uploads_text(target: &Target, prefix: bool, found: &[ListedUpload]) -> String
     text
 }
 
-/// `partcopy abort DST UPLOAD_ID`: aborts, prints, gives the exit status.
+/// `partcopy abort DST UPLOAD_ID` (or `--all`): aborts, prints, gives the exit status.
 pub fn run_abort(args: AbortArgs) -> ExitCode {
     let checked = check(&args.target).and_then(|target| {
-        check_upload_id(&args.upload_id)?;
+        if let Some(id) = &args.upload_id {
+            check_upload_id(id)?;
+        }
         Ok(target)
     });
     let target = match checked {
@@ -392,21 +447,40 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
         status: "failed",
         destination: target.url().to_string(),
         upload_id: args.upload_id.clone(),
+        aborted: Vec::new(),
+        gone: Vec::new(),
         requests: 0,
         error: None,
     };
+    let mut requests = 0;
     let result = with_session(
         &args.target,
         &target,
-        async |session| abort(&target, &args.upload_id, session).await,
-        &mut summary.requests,
+        async |session| match &args.upload_id {
+            Some(id) => {
+                abort(&target, id, session).await?;
+                summary.aborted.push(id.clone());
+                Ok(())
+            }
+            None => abort_all(&target, session, &mut summary).await,
+        },
+        &mut requests,
     );
+    summary.requests = requests;
+    if !args.target.json {
+        for id in &summary.aborted {
+            println!("aborted upload {id} of {}", target.url());
+        }
+        for id in &summary.gone {
+            println!("upload {id} of {} was already gone", target.url());
+        }
+        if args.all && summary.aborted.is_empty() && summary.gone.is_empty() && result.is_ok() {
+            println!("no multipart uploads in progress for {}", target.url());
+        }
+    }
     match result {
         Ok(()) => {
             summary.status = "aborted";
-            if !args.target.json {
-                println!("aborted upload {} of {}", args.upload_id, target.url());
-            }
             report(args.target.json, &summary, None)
         }
         Err(error) => {

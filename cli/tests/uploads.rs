@@ -274,6 +274,92 @@ fn abort_frees_a_kept_upload_and_the_copy_then_starts_over() {
     }
 }
 
+/// `--all` aborts every upload of DST's key (not those of a longer key), goes on past a failed
+/// abort and reports it, and says when there is nothing to abort.
+#[test]
+fn abort_all_aborts_every_upload_of_dst() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        let mut ids: Vec<String> = (0..3)
+            .map(|_| world.emu.create_upload(dst, "all me").unwrap())
+            .collect();
+        let longer = world.emu.create_upload(dst, "all me.bak").unwrap();
+        world.emu.reset_stats();
+        let output = abort_all(&world, provider, "all me", &["--json"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["status"], "aborted");
+        assert!(summary.get("upload_id").is_none(), "{summary}");
+        let mut aborted: Vec<String> = summary["aborted"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|id| id.as_str().unwrap().to_string())
+            .collect();
+        aborted.sort();
+        ids.sort();
+        assert_eq!(aborted, ids, "{provider:?}");
+        assert_eq!(world.count(Api::AbortMultipartUpload), 3);
+        let open: Vec<String> = world.emu.uploads().into_iter().map(|u| u.upload_id).collect();
+        assert_eq!(open, vec![longer.clone()], "{provider:?}: the longer key's stays");
+        let output = abort_all(&world, provider, "all me", &[]);
+        assert!(output.status.success());
+        let stdout = String::from_utf8_lossy(&output.stdout);
+        assert!(stdout.contains("no multipart uploads in progress"), "{stdout}");
+
+        // A failed abort does not stop the others, and is the exit status.
+        for _ in 0..3 {
+            world.emu.create_upload(dst, "all me").unwrap();
+        }
+        world.emu.set_faults(first_abort_fails());
+        world.emu.reset_stats();
+        let output = abort_all(&world, provider, "all me", &["--max-attempts", "1"]);
+        let stderr = failed(&output, 1);
+        assert!(stderr.contains("1 of 3 abort(s) failed"), "{stderr}");
+        assert!(stderr.contains("InternalError (HTTP 500)"), "{stderr}");
+        assert_eq!(
+            String::from_utf8_lossy(&output.stdout)
+                .matches("aborted upload")
+                .count(),
+            2
+        );
+        world.emu.set_faults(FaultPlan::default());
+        assert_eq!(
+            world.emu.uploads().len(),
+            2,
+            "the failed one and the longer key's"
+        );
+        assert!(abort_all(&world, provider, "all me", &[]).status.success());
+        assert!(abort(&world, provider, "all me.bak", &longer, &[])
+            .status
+            .success());
+        assert!(world.emu.uploads().is_empty());
+    }
+}
+
+fn abort_all(world: &World, provider: Provider, key: &str, extra: &[&str]) -> std::process::Output {
+    let dst = url(provider, buckets(provider).1, key);
+    let endpoint = world.emu.endpoint();
+    let head = [
+        "abort",
+        dst.as_str(),
+        "--all",
+        "--region",
+        region(provider),
+        "--endpoint",
+        endpoint.as_str(),
+    ];
+    world
+        .partcopy(provider, &[&head[..], extra].concat())
+        .output()
+        .unwrap()
+}
+
 /// The first Abort Multipart Upload answers 500.
 fn first_abort_fails() -> FaultPlan {
     only(
@@ -307,6 +393,29 @@ fn abort_retries_server_errors_and_reports_json() {
     assert_eq!(summary["upload_id"], upload_id.as_str());
     assert_eq!(summary["requests"], 2);
     assert_eq!(world.open_uploads(provider), 0);
+
+    // The first abort takes effect but its answer is lost: the retry finds the upload gone, which
+    // is the abort done, not an error.
+    let upload_id = kept_upload(&world, provider, "retry", &dir);
+    world
+        .emu
+        .set_faults(only(Api::AbortMultipartUpload, lose_first_answer()));
+    world.emu.reset_stats();
+    let output = abort(&world, provider, "retry", &upload_id, &["--json"]);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(
+        (&summary["status"], &summary["requests"]),
+        (&"aborted".into(), &2.into())
+    );
+    assert_eq!(world.open_uploads(provider), 0);
+    for file in dir.files() {
+        std::fs::remove_file(file).unwrap();
+    }
 
     // With one attempt, the server error is the answer.
     let upload_id = kept_upload(&world, provider, "retry", &dir);
@@ -368,6 +477,17 @@ fn bad_abort_input_is_a_usage_error_with_nothing_sent() {
         ),
         (vec!["abort", "cos://dst-1250000000/k"], "UPLOAD_ID"),
         (vec!["uploads", "cos://dst-1250000000/k"], "--region"),
+        (
+            vec![
+                "abort",
+                "cos://dst-1250000000/k",
+                "U1",
+                "--all",
+                "--region",
+                "ap-guangzhou",
+            ],
+            "--all",
+        ),
         (vec!["uploads", "oss://b"], "DST"),
     ] {
         let mut command = world.partcopy(Provider::Cos, &args);
