@@ -4,7 +4,7 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::duration::parse_duration;
+use crate::duration::{parse_age, parse_duration};
 use crate::meta::parse_meta;
 use crate::size::parse_size;
 
@@ -59,7 +59,7 @@ const ABORT_EXAMPLES: &str = "\
 Examples:
   partcopy abort cos://dst-1250000000/big.iso 1700000000a1b2c3 --region ap-guangzhou
   partcopy abort oss://dst/2024.tar 0004B9894A22E5B1888A1E29F823**** --region cn-hangzhou
-  partcopy abort oss://dst/2024.tar --all --region cn-hangzhou
+  partcopy abort oss://dst/2024.tar --all --older-than 7d --region cn-hangzhou
 partcopy names the upload of a copy it kept (a failure with --checkpoint-dir, Ctrl-C) in its
 messages and in --json (\"upload_id\"); partcopy uploads lists them all. A checkpoint whose
 upload is aborted starts over when the copy is run again.
@@ -108,6 +108,9 @@ pub struct UploadsArgs {
     /// Take DST's key as a prefix: list the uploads of every key that starts with it.
     #[arg(long)]
     pub prefix: bool,
+    /// Only uploads initiated at least this long ago (e.g. 7d, 36h, 30m).
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub older_than: Option<std::time::Duration>,
 }
 
 /// `partcopy abort` options.
@@ -124,9 +127,12 @@ pub struct AbortArgs {
     )]
     pub upload_id: Option<String>,
     /// Abort every upload in progress for DST's key (as `partcopy uploads DST` lists them) —
-    /// another writer's too, if one is uploading that key now.
+    /// another writer's too, if one is uploading that key now: --older-than spares recent ones.
     #[arg(long)]
     pub all: bool,
+    /// With --all: only uploads initiated at least this long ago (e.g. 7d, 36h, 30m).
+    #[arg(long, value_name = "AGE", value_parser = parse_age)]
+    pub older_than: Option<std::time::Duration>,
 }
 
 const CP_EXAMPLES: &str = "\

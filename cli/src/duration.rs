@@ -1,4 +1,5 @@
-//! Human durations for `--request-timeout`: `30s`, `10m`, `1h`, `500ms`, or plain seconds (`90`).
+//! Human durations: for `--request-timeout` `30s`, `10m`, `1h`, `500ms`, or plain seconds (`90`);
+//! for `--older-than` also days (`7d`).
 
 use std::time::Duration;
 
@@ -12,6 +13,9 @@ pub enum DurationError {
     /// Zero, or more than a day.
     #[error("'{0}' is out of range: use a duration from 1ms to 24h")]
     OutOfRange(String),
+    /// An age of more than ten years.
+    #[error("'{0}' is out of range: use an age from 0s to 3650d")]
+    AgeOutOfRange(String),
 }
 
 /// Parses a duration: a whole number with `ms`, `s`, `m` or `h` (no unit means seconds), from 1 ms
@@ -20,6 +24,27 @@ pub enum DurationError {
 /// # Errors
 /// A [`DurationError`] saying what is wrong with `text`.
 pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
+    let millis = millis(text)?;
+    if millis == 0 || millis > 24 * 3_600_000 {
+        return Err(DurationError::OutOfRange(text.to_string()));
+    }
+    Ok(Duration::from_millis(millis))
+}
+
+/// Parses an age: like [`parse_duration`], with days (`d`) too, from 0 to 3,650 days.
+///
+/// # Errors
+/// A [`DurationError`] saying what is wrong with `text`.
+pub fn parse_age(text: &str) -> Result<Duration, DurationError> {
+    let millis = millis(text)?;
+    if millis > 3_650 * 24 * 3_600_000 {
+        return Err(DurationError::AgeOutOfRange(text.to_string()));
+    }
+    Ok(Duration::from_millis(millis))
+}
+
+/// A whole number with `ms`, `s`, `m`, `h` or `d` (no unit means seconds), in milliseconds.
+fn millis(text: &str) -> Result<u64, DurationError> {
     let trimmed = text.trim();
     let digits_end = trimmed
         .find(|c: char| !c.is_ascii_digit())
@@ -36,18 +61,26 @@ pub fn parse_duration(text: &str) -> Result<Duration, DurationError> {
         "" | "s" => 1_000,
         "m" | "min" => 60_000,
         "h" => 3_600_000,
+        "d" => 24 * 3_600_000,
         _ => return Err(DurationError::Malformed(text.to_string())),
     };
-    let millis = value.saturating_mul(millis_per_unit);
-    if millis == 0 || millis > 24 * 3_600_000 {
-        return Err(DurationError::OutOfRange(text.to_string()));
-    }
-    Ok(Duration::from_millis(millis))
+    Ok(value.saturating_mul(millis_per_unit))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn ages_take_days_and_zero() {
+        assert_eq!(parse_age("7d"), Ok(Duration::from_secs(7 * 86_400)));
+        assert_eq!(parse_age("0s"), Ok(Duration::ZERO));
+        assert_eq!(parse_age("36h"), Ok(Duration::from_secs(36 * 3_600)));
+        assert!(matches!(parse_age("3651d"), Err(DurationError::AgeOutOfRange(_))));
+        assert!(matches!(parse_age("7 days"), Err(DurationError::Malformed(_))));
+        // A request timeout takes no days beyond 24 h.
+        assert!(matches!(parse_duration("2d"), Err(DurationError::OutOfRange(_))));
+    }
 
     #[test]
     fn parses_the_documented_units() {
@@ -61,13 +94,13 @@ mod tests {
 
     #[test]
     fn rejects_what_is_not_a_duration() {
-        for text in ["", "s", "1.5s", "-1s", "10d", "1e3", "ten"] {
+        for text in ["", "s", "1.5s", "-1s", "10w", "1e3", "ten"] {
             assert!(
                 matches!(parse_duration(text), Err(DurationError::Malformed(_))),
                 "{text}"
             );
         }
-        for text in ["0", "0ms", "25h", "99999999999h"] {
+        for text in ["0", "0ms", "25h", "10d", "99999999999h"] {
             assert!(
                 matches!(parse_duration(text), Err(DurationError::OutOfRange(_))),
                 "{text}"

@@ -8,7 +8,7 @@
 //! requests are safe to repeat, so server errors and dropped connections are retried.
 
 use std::process::ExitCode;
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use partcopy_core::ops::{Failure, FailureKind, ListedUpload, Operation, Reply};
 use partcopy_protocol::credentials::Credentials;
@@ -176,16 +176,52 @@ pub struct UploadSummary {
     pub storage_class: Option<String>,
 }
 
-/// Lists every upload of exactly DST's key — or, with `prefix`, of every key that starts with
-/// it —, following the pages.
+/// Which uploads a listing keeps.
+#[derive(Debug, Clone, Copy)]
+pub struct Filter {
+    /// Every key under DST's (`--prefix`), not just DST's own.
+    pub prefix: bool,
+    /// Only uploads initiated at least this long before `now` (`--older-than`).
+    pub older_than: Option<Duration>,
+    /// The clock's time when the command started.
+    pub now: SystemTime,
+}
+
+impl Filter {
+    /// Whether `upload` is old enough. One whose `Initiated` is missing or unreadable never is: an
+    /// upload that cannot be dated is not aborted by age.
+    fn old_enough(&self, upload: &ListedUpload) -> bool {
+        let Some(age) = self.older_than else {
+            return true;
+        };
+        let initiated = upload.initiated.as_deref().and_then(|text| {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+        });
+        match initiated {
+            Some(at) => SystemTime::from(at) + age <= self.now,
+            None => {
+                tracing::warn!(
+                    upload_id = %upload.upload_id,
+                    initiated = ?upload.initiated,
+                    "cannot read when the upload was initiated; --older-than leaves it out"
+                );
+                false
+            }
+        }
+    }
+}
+
+/// Lists every upload of exactly DST's key — or, with `filter.prefix`, of every key that starts
+/// with it —, following the pages, keeping those `filter` says.
 ///
 /// # Errors
 /// [`CliError::Failed`] when the service refuses or every attempt of a page failed.
 pub async fn list(
     target: &Target,
-    prefix: bool,
+    filter: Filter,
     session: &mut Session,
 ) -> Result<Vec<ListedUpload>, CliError> {
+    let prefix = filter.prefix;
     let key = &target.end.url.key;
     let mut found = Vec::new();
     let mut after = None;
@@ -211,7 +247,11 @@ pub async fn list(
             }
         };
         // The prefix also matches longer keys (`big.iso` lists `big.iso.bak`'s too).
-        found.extend(uploads.into_iter().filter(|u| prefix || &u.key == key));
+        found.extend(
+            uploads
+                .into_iter()
+                .filter(|u| (prefix || &u.key == key) && filter.old_enough(u)),
+        );
         match next {
             // Past DST's key, no upload of it follows.
             Some(next) if prefix || next.key <= *key => after = Some(next),
@@ -291,11 +331,12 @@ pub struct AbortSummary {
 /// [`CliError::Failed`] when the listing failed, or naming every abort that did.
 async fn abort_all(
     target: &Target,
+    filter: Filter,
     session: &mut Session,
     summary: &mut AbortSummary,
 ) -> Result<(), CliError> {
     let mut failures = Vec::new();
-    for upload in list(target, false, session).await? {
+    for upload in list(target, filter, session).await? {
         match abort(target, &upload.upload_id, session).await {
             Ok(()) => summary.aborted.push(upload.upload_id),
             Err(_) if session.last_gone => summary.gone.push(upload.upload_id),
@@ -366,7 +407,14 @@ pub fn run_uploads(args: UploadsArgs) -> ExitCode {
     let result = with_session(
         &args.target,
         &target,
-        async |session| list(&target, args.prefix, session).await,
+        async |session| {
+            let filter = Filter {
+                prefix: args.prefix,
+                older_than: args.older_than,
+                now: SystemTime::now(),
+            };
+            list(&target, filter, session).await
+        },
         &mut summary.requests,
     );
     match result {
@@ -437,6 +485,13 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
         if let Some(id) = &args.upload_id {
             check_upload_id(id)?;
         }
+        if args.older_than.is_some() && !args.all {
+            return Err(CliError::Usage(
+                "--older-than chooses among the uploads --all aborts: give --all instead of an \
+                 UPLOAD_ID (partcopy uploads DST --older-than AGE lists them)"
+                    .to_string(),
+            ));
+        }
         Ok(target)
     });
     let target = match checked {
@@ -462,7 +517,14 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
                 summary.aborted.push(id.clone());
                 Ok(())
             }
-            None => abort_all(&target, session, &mut summary).await,
+            None => {
+                let filter = Filter {
+                    prefix: false,
+                    older_than: args.older_than,
+                    now: SystemTime::now(),
+                };
+                abort_all(&target, filter, session, &mut summary).await
+            }
         },
         &mut requests,
     );

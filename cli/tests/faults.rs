@@ -307,7 +307,8 @@ fn retry_options_refuse_bad_values() {
         (&["--max-attempts", "many"], "--max-attempts"),
         (&["--request-timeout", "0s"], "out of range"),
         (&["--request-timeout", "soon"], "not a duration"),
-        (&["--request-timeout", "2d"], "not a duration"),
+        (&["--request-timeout", "2w"], "not a duration"),
+        (&["--request-timeout", "2d"], "out of range"),
     ] {
         let stderr = failed(&world.cp(Provider::Cos, "opts", args), 2);
         assert!(stderr.contains(needle), "{args:?}: {stderr}");

@@ -342,6 +342,78 @@ fn abort_all_aborts_every_upload_of_dst() {
     }
 }
 
+/// `--older-than` keeps uploads at least that old, in `uploads` and in `abort --all` (which then
+/// spares a fresh upload, another writer's say); it needs `--all` on abort.
+#[test]
+fn older_than_spares_recent_uploads() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        let day = std::time::Duration::from_secs(86_400);
+        let old = world.emu.create_upload_aged(dst, "aged", 10 * day).unwrap();
+        let week = world
+            .emu
+            .create_upload_aged(dst, "aged", 7 * day + std::time::Duration::from_secs(60))
+            .unwrap();
+        let fresh = world.emu.create_upload(dst, "aged").unwrap();
+        let mut old_ones = vec![old.clone(), week.clone()];
+        old_ones.sort();
+        let mut got = listed(&uploads(
+            &world,
+            provider,
+            "aged",
+            &["--json", "--older-than", "7d"],
+        ));
+        got.sort();
+        assert_eq!(got, old_ones, "{provider:?}");
+        assert_eq!(
+            listed(&uploads(
+                &world,
+                provider,
+                "aged",
+                &["--json", "--older-than", "9d"]
+            )),
+            vec![old.clone()]
+        );
+        assert_eq!(
+            listed(&uploads(
+                &world,
+                provider,
+                "aged",
+                &["--json", "--older-than", "0s"]
+            ))
+            .len(),
+            3
+        );
+
+        let output = abort_all(&world, provider, "aged", &["--older-than", "7d", "--json"]);
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let open: Vec<String> = world.emu.uploads().into_iter().map(|u| u.upload_id).collect();
+        assert_eq!(open, vec![fresh.clone()], "{provider:?}: the fresh one is spared");
+        assert!(abort(&world, provider, "aged", &fresh, &[]).status.success());
+    }
+    // On abort it only goes with --all; an age must be one.
+    let endpoint = world.emu.endpoint();
+    for (args, says) in [
+        (
+            vec!["abort", "cos://dst-1250000000/k", "U1", "--older-than", "7d"],
+            "--all",
+        ),
+        (
+            vec!["uploads", "cos://dst-1250000000/k", "--older-than", "a week"],
+            "not a duration",
+        ),
+    ] {
+        let args = [&args[..], &["--region", "ap-guangzhou", "--endpoint", &endpoint]].concat();
+        let stderr = failed(&world.partcopy(Provider::Cos, &args).output().unwrap(), 2);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
+
 fn abort_all(world: &World, provider: Provider, key: &str, extra: &[&str]) -> std::process::Output {
     let dst = url(provider, buckets(provider).1, key);
     let endpoint = world.emu.endpoint();

@@ -305,7 +305,12 @@ impl Shared {
         Ok(content.slice(start, len).to_vec())
     }
 
-    pub(crate) fn create_upload(&self, bucket: &str, key: &str) -> Result<String, FixtureError> {
+    pub(crate) fn create_upload(
+        &self,
+        bucket: &str,
+        key: &str,
+        initiated: i64,
+    ) -> Result<String, FixtureError> {
         if key.is_empty() {
             return Err(FixtureError::InvalidName(key.to_string()));
         }
@@ -319,7 +324,7 @@ impl Shared {
         let upload = Upload {
             id: id.clone(),
             key: key.to_string(),
-            initiated: now_millis(),
+            initiated,
             headers: BTreeMap::new(),
             tags: Vec::new(),
             acl: None,
@@ -460,7 +465,22 @@ impl Emulator {
     /// # Errors
     /// [`FixtureError::NoSuchBucket`] or an empty key.
     pub fn create_upload(&self, bucket: &str, key: &str) -> Result<String, FixtureError> {
-        self.shared.create_upload(bucket, key)
+        self.shared.create_upload(bucket, key, now_millis())
+    }
+
+    /// Like [`Emulator::create_upload`], initiated `age` ago (as List Multipart Uploads reports).
+    ///
+    /// # Errors
+    /// [`FixtureError::NoSuchBucket`] or an empty key.
+    pub fn create_upload_aged(
+        &self,
+        bucket: &str,
+        key: &str,
+        age: std::time::Duration,
+    ) -> Result<String, FixtureError> {
+        let age = i64::try_from(age.as_millis()).unwrap_or(i64::MAX);
+        self.shared
+            .create_upload(bucket, key, now_millis().saturating_sub(age))
     }
 
     /// The open multipart uploads.
