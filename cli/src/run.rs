@@ -161,9 +161,7 @@ pub async fn copy(
         concurrency: settings.concurrency,
         max_attempts: settings.max_attempts,
         resumable: settings.checkpoint_dir.is_some(),
-        jitter_seed: SystemTime::now()
-            .duration_since(SystemTime::UNIX_EPOCH)
-            .map_or(0, |d| d.as_nanos() as u64),
+        jitter_seed: jitter_seed(),
         ..JobConfig::default()
     };
     let checkpoint = match &settings.checkpoint_dir {
@@ -343,6 +341,14 @@ fn fill_summary(summary: &mut Summary, outcome: &Outcome) {
     summary.confirmed = outcome.confirmed.map(Evidence::name);
     summary.restarted = outcome.restart.as_ref().map(|r| r.reason.name());
     summary.uncertain_initiates = (outcome.uncertain_initiates > 0).then_some(outcome.uncertain_initiates);
+}
+
+/// A seed for retry jitter that differs between runs (the clock's nanoseconds), so that copies
+/// started together do not retry in step.
+pub(crate) fn jitter_seed() -> u64 {
+    SystemTime::now()
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos() as u64)
 }
 
 /// The warning `--insecure-skip-verify` prints every time.

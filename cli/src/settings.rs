@@ -171,10 +171,7 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         // The region names the host and the COS copy source, and OSS V4 signs it: always needed,
         // even with a custom endpoint.
         if region.is_none() {
-            let example = match provider {
-                Provider::Cos => "ap-guangzhou",
-                Provider::Oss => "cn-hangzhou",
-            };
+            let example = example_region(provider);
             return Err(CliError::Usage(format!(
                 "the {which} needs a region: add --region {example} (or --src-region / --dst-region \
                  when the two ends differ)"
@@ -330,6 +327,14 @@ fn warn_if_shared(flag: &str, path: &std::path::Path) {
     }
     #[cfg(not(unix))]
     let _ = (flag, path);
+}
+
+/// A region of `provider` to show in a message asking for one.
+pub(crate) fn example_region(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Cos => "ap-guangzhou",
+        Provider::Oss => "cn-hangzhou",
+    }
 }
 
 pub(crate) fn check_region(region: &str) -> Result<(), CliError> {

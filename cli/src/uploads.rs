@@ -5,21 +5,24 @@
 //! resumed; one that is given up — or whose Initiate answer was lost — holds storage (and is
 //! billed) until it is aborted or a lifecycle rule removes it. partcopy names the uploads it keeps
 //! in its messages and in `--json`; these commands find and abort them without another tool. Both
-//! requests are safe to repeat, so server errors and dropped connections are retried.
+//! requests are safe to repeat, so server errors and dropped connections are retried, with a copy
+//! job's backoff.
 
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
+use partcopy_core::job::JobConfig;
 use partcopy_core::ops::{Failure, FailureKind, ListedUpload, Operation, Reply};
+use partcopy_core::retry::{Backoff, Jitter};
 use partcopy_protocol::credentials::Credentials;
 use partcopy_transport_hyper::{HyperConfig, HyperTransport, ProtocolWire};
 use serde::Serialize;
 
 use crate::args::{AbortArgs, UploadTarget, UploadsArgs};
 use crate::error::CliError;
-use crate::run::{address, describe, send_once, signer, warn_insecure};
-use crate::settings::{check_endpoint, check_region, End};
-use crate::url::{parse_object_url, ObjectUrl, Provider};
+use crate::run::{address, describe, jitter_seed, send_once, signer, warn_insecure};
+use crate::settings::{check_endpoint, check_region, example_region, End};
+use crate::url::{parse_object_url, ObjectUrl};
 
 /// Most pages `uploads` reads (1,000 uploads each): a guard against a service that never ends
 /// the listing, far beyond what one key has.
@@ -46,12 +49,9 @@ impl Target {
 pub fn check(args: &UploadTarget) -> Result<Target, CliError> {
     let url = parse_object_url(&args.destination).map_err(|error| CliError::Url { which: "DST", error })?;
     let Some(region) = &args.region else {
-        let example = match url.provider {
-            Provider::Cos => "ap-guangzhou",
-            Provider::Oss => "cn-hangzhou",
-        };
         return Err(CliError::Usage(format!(
-            "DST needs a region: add --region {example}"
+            "DST needs a region: add --region {}",
+            example_region(url.provider)
         )));
     };
     check_region(region)?;
@@ -87,10 +87,11 @@ pub struct Session {
     wire: ProtocolWire,
     transport: HyperTransport,
     max_attempts: u32,
+    /// The delays between attempts: a copy job's (capped, jittered, at least a `Retry-After`).
+    backoff: Backoff,
+    jitter: Jitter,
     /// Requests sent so far.
     pub requests: u32,
-    /// Whether the last request failed because the upload it named was not there.
-    last_gone: bool,
 }
 
 impl Session {
@@ -117,17 +118,16 @@ impl Session {
             wire,
             transport,
             max_attempts: args.max_attempts,
+            backoff: JobConfig::default().backoff,
+            jitter: Jitter::new(jitter_seed()),
             requests: 0,
-            last_gone: false,
         })
     }
 
-    /// Sends `op`, again after a server error or a transport failure (0.2 s, 0.4 s, … apart) up
-    /// to the session's most attempts; the last failure and the attempts it took otherwise.
+    /// Sends `op`, again after a server error or a transport failure (with a copy job's backoff)
+    /// up to the session's most attempts; the last failure and the attempts it took otherwise.
     async fn send(&mut self, op: &Operation) -> Result<Reply, (Failure, u32)> {
-        let mut delay = Duration::from_millis(200);
         let mut attempts = 0;
-        self.last_gone = false;
         loop {
             attempts += 1;
             self.requests += 1;
@@ -135,13 +135,12 @@ impl Session {
                 Ok(reply) => return Ok(reply),
                 Err(failure) if failure.kind.is_retryable() && attempts < self.max_attempts => {
                     tracing::info!(failure = %describe(&failure), "retrying");
+                    let delay = self
+                        .backoff
+                        .delay(attempts, failure.retry_after, &mut self.jitter);
                     tokio::time::sleep(delay).await;
-                    delay *= 2;
                 }
-                Err(failure) => {
-                    self.last_gone = failure.kind == FailureKind::NoSuchUpload;
-                    return Err((failure, attempts));
-                }
+                Err(failure) => return Err((failure, attempts)),
             }
         }
     }
@@ -264,17 +263,27 @@ pub async fn list(
     )))
 }
 
+/// What became of the upload an abort named.
+#[derive(Debug)]
+pub enum Aborted {
+    /// Aborted by this request, or by an earlier attempt whose answer was lost.
+    Now,
+    /// Not there at the first attempt: aborted or completed by someone else, expired — or never
+    /// this DST's. The service's answer.
+    AlreadyGone(Failure),
+}
+
 /// Aborts `upload_id`.
 ///
 /// # Errors
-/// [`CliError::Failed`] when the service refuses (saying so for an upload that is not there) or
-/// every attempt failed.
-pub async fn abort(target: &Target, upload_id: &str, session: &mut Session) -> Result<(), CliError> {
+/// [`CliError::Failed`] when the service refuses (other than with NoSuchUpload) or every attempt
+/// failed.
+pub async fn abort(target: &Target, upload_id: &str, session: &mut Session) -> Result<Aborted, CliError> {
     let op = Operation::Abort {
         upload_id: upload_id.to_string(),
     };
     match session.send(&op).await {
-        Ok(Reply::Aborted) => Ok(()),
+        Ok(Reply::Aborted) => Ok(Aborted::Now),
         Ok(other) => Err(CliError::Failed(format!(
             "Abort Multipart Upload got an unexpected reply: {other:?}"
         ))),
@@ -285,20 +294,25 @@ pub async fn abort(target: &Target, upload_id: &str, session: &mut Session) -> R
                 upload_id,
                 "the retried abort found the upload gone: an earlier attempt took effect"
             );
-            Ok(())
+            Ok(Aborted::Now)
         }
-        Err((failure, _)) if failure.kind == FailureKind::NoSuchUpload => Err(CliError::Failed(format!(
-            "no upload {upload_id} at {}: it was already aborted or completed, or has expired — or \
-             the id, DST or region is not the upload's ({})",
-            target.url(),
-            describe(&failure)
-        ))),
+        Err((failure, _)) if failure.kind == FailureKind::NoSuchUpload => Ok(Aborted::AlreadyGone(failure)),
         Err((failure, attempts)) => Err(CliError::Failed(format!(
             "Abort Multipart Upload of {upload_id} at {} failed after {attempts} attempt(s): {}",
             target.url(),
             describe(&failure)
         ))),
     }
+}
+
+/// The error for an upload named on the command line that is not there.
+fn not_there(target: &Target, upload_id: &str, failure: &Failure) -> CliError {
+    CliError::Failed(format!(
+        "no upload {upload_id} at {}: it was already aborted or completed, or has expired — or the \
+         id, DST or region is not the upload's ({})",
+        target.url(),
+        describe(failure)
+    ))
 }
 
 /// The `--json` of `partcopy abort`.
@@ -338,8 +352,8 @@ async fn abort_all(
     let mut failures = Vec::new();
     for upload in list(target, filter, session).await? {
         match abort(target, &upload.upload_id, session).await {
-            Ok(()) => summary.aborted.push(upload.upload_id),
-            Err(_) if session.last_gone => summary.gone.push(upload.upload_id),
+            Ok(Aborted::Now) => summary.aborted.push(upload.upload_id),
+            Ok(Aborted::AlreadyGone(_)) => summary.gone.push(upload.upload_id),
             Err(error) => failures.push(error.to_string()),
         }
     }
@@ -512,11 +526,13 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
         &args.target,
         &target,
         async |session| match &args.upload_id {
-            Some(id) => {
-                abort(&target, id, session).await?;
-                summary.aborted.push(id.clone());
-                Ok(())
-            }
+            Some(id) => match abort(&target, id, session).await? {
+                Aborted::Now => {
+                    summary.aborted.push(id.clone());
+                    Ok(())
+                }
+                Aborted::AlreadyGone(failure) => Err(not_there(&target, id, &failure)),
+            },
             None => {
                 let filter = Filter {
                     prefix: false,
