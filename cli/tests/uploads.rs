@@ -93,14 +93,19 @@ fn uploads(world: &World, provider: Provider, key: &str, extra: &[&str]) -> std:
     world.partcopy(provider, &args).output().unwrap()
 }
 
-/// The upload ids `partcopy uploads --json` lists.
-fn listed(output: &std::process::Output) -> Vec<String> {
+/// The `--json` summary of a command that must have succeeded (exit 0).
+fn succeeded(output: &std::process::Output) -> Value {
     assert!(
         output.status.success(),
         "{}",
         String::from_utf8_lossy(&output.stderr)
     );
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    serde_json::from_slice(&output.stdout).unwrap()
+}
+
+/// The upload ids `partcopy uploads --json` lists.
+fn listed(output: &std::process::Output) -> Vec<String> {
+    let summary = succeeded(output);
     assert_eq!(summary["status"], "listed");
     summary["uploads"]
         .as_array()
@@ -169,12 +174,7 @@ fn uploads_with_prefix_lists_every_key_under_it() {
         let outside = world.emu.create_upload(dst, "backupsX").unwrap();
         world.emu.reset_stats();
         let output = uploads(&world, provider, "backups/", &["--prefix", "--json"]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let summary = succeeded(&output);
         let mut got: Vec<(String, String)> = summary["uploads"]
             .as_array()
             .unwrap()
@@ -287,12 +287,7 @@ fn abort_all_aborts_every_upload_of_dst() {
         let longer = world.emu.create_upload(dst, "all me.bak").unwrap();
         world.emu.reset_stats();
         let output = abort_all(&world, provider, "all me", &["--json"]);
-        assert!(
-            output.status.success(),
-            "{}",
-            String::from_utf8_lossy(&output.stderr)
-        );
-        let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+        let summary = succeeded(&output);
         assert_eq!(summary["status"], "aborted");
         assert!(summary.get("upload_id").is_none(), "{summary}");
         let mut aborted: Vec<String> = summary["aborted"]
@@ -455,12 +450,7 @@ fn abort_retries_server_errors_and_reports_json() {
     world.emu.set_faults(first_abort_fails());
     world.emu.reset_stats();
     let output = abort(&world, provider, "retry", &upload_id, &["--json"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = succeeded(&output);
     assert_eq!(summary["status"], "aborted");
     assert_eq!(summary["upload_id"], upload_id.as_str());
     assert_eq!(summary["requests"], 2);
@@ -474,12 +464,7 @@ fn abort_retries_server_errors_and_reports_json() {
         .set_faults(only(Api::AbortMultipartUpload, lose_first_answer()));
     world.emu.reset_stats();
     let output = abort(&world, provider, "retry", &upload_id, &["--json"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = succeeded(&output);
     assert_eq!(
         (&summary["status"], &summary["requests"]),
         (&"aborted".into(), &2.into())
