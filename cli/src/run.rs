@@ -894,18 +894,17 @@ pub fn describe(failure: &Failure) -> String {
 
 /// The `partcopy abort` command line that gives up `upload_id` of this copy's destination.
 fn abort_command(settings: &Settings, upload_id: &str) -> String {
-    command_for("abort", settings, Some(upload_id))
+    command_for("abort", &settings.destination, Some(upload_id))
 }
 
 /// The `partcopy uploads` command line that lists this copy's destination's uploads.
 fn uploads_command(settings: &Settings) -> String {
-    command_for("uploads", settings, None)
+    command_for("uploads", &settings.destination, None)
 }
 
-/// `partcopy <subcommand> DST [UPLOAD_ID] --region R [--endpoint E]` for this copy's destination,
-/// each word quoted for a shell where it must be.
-fn command_for(subcommand: &str, settings: &Settings, upload_id: Option<&str>) -> String {
-    let end = &settings.destination;
+/// `partcopy <subcommand> DST [UPLOAD_ID] --region R [--endpoint E]` for the object `end`, each
+/// word quoted for a shell where it must be.
+pub(crate) fn command_for(subcommand: &str, end: &End, upload_id: Option<&str>) -> String {
     let mut command = format!("partcopy {subcommand} {}", shell_word(&end.url.to_string()));
     if let Some(id) = upload_id {
         command.push(' ');

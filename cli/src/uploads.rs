@@ -20,7 +20,7 @@ use serde::Serialize;
 
 use crate::args::{AbortArgs, UploadTarget, UploadsArgs};
 use crate::error::CliError;
-use crate::run::{address, describe, jitter_seed, send_once, signer, warn_insecure};
+use crate::run::{address, command_for, describe, jitter_seed, send_once, signer, warn_insecure};
 use crate::settings::{check_endpoint, check_region, example_region, End};
 use crate::url::{parse_object_url, ObjectUrl};
 
@@ -479,16 +479,16 @@ fn uploads_text(target: &Target, prefix: bool, found: &[ListedUpload]) -> String
         }
         text.push('\n');
     }
-    let dst = if prefix {
-        format!("{}://{}/KEY", target.url().provider, target.url().bucket)
-    } else {
-        target.url().to_string()
-    };
+    // Under a prefix the key to abort is each line's own.
+    let mut end = target.end.clone();
+    if prefix {
+        end.url.key = "KEY".to_string();
+    }
     text.push_str(&format!(
         "{} upload(s) in progress for {what}; each holds the parts copied so far. Give one up with: \
-         partcopy abort {dst} UPLOAD_ID --region {}\n",
+         {}\n",
         found.len(),
-        target.end.region.as_deref().unwrap_or("")
+        command_for("abort", &end, Some("UPLOAD_ID"))
     ));
     text
 }
