@@ -352,15 +352,26 @@ impl Renderer {
             } => {
                 let mut d = Draft::at(dest, &self.dest_bucket, Method::GET);
                 d.query("uploads", "");
-                d.query("prefix", prefix);
-                // cos-python-sdk-v5 always sends (and signs) an empty delimiter: so do we, to ask
-                // for exactly what it asks for.
-                if dest.provider == Provider::Cos {
+                // cos-python-sdk-v5 always sends (and signs) the prefix, an empty delimiter and
+                // both markers, empty when it has none; alibabacloud-oss-v2 sends only what is
+                // set. So do we, to ask for exactly what they ask for.
+                let cos = dest.provider == Provider::Cos;
+                if cos || !prefix.is_empty() {
+                    d.query("prefix", prefix);
+                }
+                if cos {
                     d.query("delimiter", "");
                 }
-                if let Some(after) = after {
-                    d.query("key-marker", &after.key);
-                    d.query("upload-id-marker", &after.upload_id);
+                match after {
+                    Some(after) => {
+                        d.query("key-marker", &after.key);
+                        d.query("upload-id-marker", &after.upload_id);
+                    }
+                    None if cos => {
+                        d.query("key-marker", "");
+                        d.query("upload-id-marker", "");
+                    }
+                    None => {}
                 }
                 if let Some(max) = max_uploads {
                     d.query("max-uploads", &max.to_string());

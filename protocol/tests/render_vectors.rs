@@ -277,6 +277,17 @@ fn check(file: &str, provider: Provider) -> usize {
                 &signer,
                 now,
             ),
+            "list_uploads_all" => render(
+                &Operation::ListUploads {
+                    prefix: String::new(),
+                    after: None,
+                    max_uploads: Some(1000),
+                },
+                &src,
+                &dst,
+                &signer,
+                now,
+            ),
             "head_version" => render::head_object(&dst.clone().with_version(replace_version), &signer, now),
             // SSE-C (COS): the generator's source key is bytes 0..31, the destination's 32..63.
             "head_ssec" => render::head_object(&ssec(&dst, 32), &signer, now),

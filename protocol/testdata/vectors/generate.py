@@ -180,6 +180,8 @@ def cos_cases():
                 # The uploads of one key (prefix = the key), from a marker: `partcopy uploads`.
                 ("list_uploads", lambda: client.list_multipart_uploads(
                     Bucket=COS_BUCKET, Prefix=key, KeyMarker=key, UploadIdMarker=UPLOAD_ID, MaxUploads=100)),
+                # Every upload in the bucket, first page: `partcopy uploads cos://bucket/ --prefix`.
+                ("list_uploads_all", lambda: client.list_multipart_uploads(Bucket=COS_BUCKET, MaxUploads=1000)),
                 ("head_version", lambda: client.head_object(Bucket=COS_BUCKET, Key=key, VersionId=COS_VERSION)),
                 ("put_copy_sse", lambda: client.copy_object(
                     Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG,
@@ -301,6 +303,7 @@ def oss2_cases():
                         ("abort", lambda: bucket.abort_multipart_upload(key, UPLOAD_ID)),
                         ("list_uploads", lambda: bucket.list_multipart_uploads(
                             prefix=key, key_marker=key, upload_id_marker=UPLOAD_ID, max_uploads=100)),
+                        ("list_uploads_all", lambda: bucket.list_multipart_uploads(max_uploads=1000)),
                         ("head_version", lambda: bucket.head_object(key, params={"versionId": OSS_VERSION})),
                         ("put_copy_sse", lambda: bucket.copy_object(OSS_SRC_BUCKET, key, key, headers={
                             "x-oss-copy-source-if-match": ETAG, "x-oss-server-side-encryption": "KMS",
@@ -447,6 +450,8 @@ def oss_v2_cases():
                         ("list_uploads", lambda: client.list_multipart_uploads(oss.ListMultipartUploadsRequest(
                             bucket=B, prefix=key, key_marker=key, upload_id_marker=UPLOAD_ID, max_uploads=100,
                             encoding_type="url"))),
+                        ("list_uploads_all", lambda: client.list_multipart_uploads(oss.ListMultipartUploadsRequest(
+                            bucket=B, max_uploads=1000, encoding_type="url"))),
                         ("head_version", lambda: client.head_object(oss.HeadObjectRequest(
                             bucket=B, key=key, version_id=OSS_VERSION))),
                         ("put_copy_sse", lambda: client.copy_object(oss.CopyObjectRequest(
