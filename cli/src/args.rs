@@ -47,9 +47,10 @@ Examples:
   partcopy uploads cos://dst-1250000000/big.iso --region ap-guangzhou
   partcopy uploads oss://dst/2024.tar --region cn-hangzhou --json
   partcopy uploads oss://dst/backups/ --region cn-hangzhou --prefix
+  partcopy uploads cos://dst-1250000000/ --region ap-guangzhou --prefix --older-than 7d
 Each upload holds the parts copied so far (billed as storage) until it is completed, aborted
 (partcopy abort) or removed by a lifecycle rule. Only uploads of exactly DST's key are listed,
-unless --prefix.
+unless --prefix (an empty key then lists the whole bucket's).
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
   OSS: OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN (optional)
@@ -60,6 +61,7 @@ Examples:
   partcopy abort cos://dst-1250000000/big.iso 1700000000a1b2c3 --region ap-guangzhou
   partcopy abort oss://dst/2024.tar 0004B9894A22E5B1888A1E29F823**** --region cn-hangzhou
   partcopy abort oss://dst/2024.tar --all --older-than 7d --region cn-hangzhou
+  partcopy abort cos://dst-1250000000/ --all --prefix --older-than 30d --region ap-guangzhou
 partcopy names the upload of a copy it kept (a failure with --checkpoint-dir, Ctrl-C) in its
 messages and in --json (\"upload_id\"); partcopy uploads lists them all. A checkpoint whose
 upload is aborted starts over when the copy is run again.
@@ -105,7 +107,8 @@ pub struct UploadsArgs {
     /// DST and how to reach it.
     #[command(flatten)]
     pub target: UploadTarget,
-    /// Take DST's key as a prefix: list the uploads of every key that starts with it.
+    /// Take DST's key as a prefix: list the uploads of every key that starts with it (an empty
+    /// key, as in cos://bucket-1250000000/, lists the whole bucket's).
     #[arg(long)]
     pub prefix: bool,
     /// Only uploads initiated at least this long ago (e.g. 7d, 36h, 30m).
@@ -130,6 +133,11 @@ pub struct AbortArgs {
     /// another writer's too, if one is uploading that key now: --older-than spares recent ones.
     #[arg(long)]
     pub all: bool,
+    /// With --all: take DST's key as a prefix and abort the uploads of every key that starts with
+    /// it (an empty key: the whole bucket's). Needs --older-than, as the uploads of other keys may
+    /// be other writers' in progress (--older-than 0s takes every one).
+    #[arg(long)]
+    pub prefix: bool,
     /// With --all: only uploads initiated at least this long ago (e.g. 7d, 36h, 30m).
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub older_than: Option<std::time::Duration>,

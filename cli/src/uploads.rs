@@ -22,7 +22,7 @@ use crate::args::{AbortArgs, UploadTarget, UploadsArgs};
 use crate::error::CliError;
 use crate::run::{address, command_for, describe, jitter_seed, send_once, signer, warn_insecure};
 use crate::settings::{check_endpoint, check_region, example_region, End};
-use crate::url::{parse_object_url, ObjectUrl};
+use crate::url::{parse_object_url, parse_prefix_url, ObjectUrl};
 
 /// Most pages `uploads` reads (1,000 uploads each): a guard against a service that never ends
 /// the listing, far beyond what one key has.
@@ -42,12 +42,18 @@ impl Target {
     }
 }
 
-/// Checks DST, the region and the endpoint.
+/// Checks DST, the region and the endpoint. With `prefix`, DST's key is a prefix and may be empty
+/// (the whole bucket).
 ///
 /// # Errors
 /// [`CliError`] with exit status 2, saying what to change.
-pub fn check(args: &UploadTarget) -> Result<Target, CliError> {
-    let url = parse_object_url(&args.destination).map_err(|error| CliError::Url { which: "DST", error })?;
+pub fn check(args: &UploadTarget, prefix: bool) -> Result<Target, CliError> {
+    let parse = if prefix {
+        parse_prefix_url
+    } else {
+        parse_object_url
+    };
+    let url = parse(&args.destination).map_err(|error| CliError::Url { which: "DST", error })?;
     let Some(region) = &args.region else {
         return Err(CliError::Usage(format!(
             "DST needs a region: add --region {}",
@@ -124,14 +130,22 @@ impl Session {
         })
     }
 
-    /// Sends `op`, again after a server error or a transport failure (with a copy job's backoff)
-    /// up to the session's most attempts; the last failure and the attempts it took otherwise.
-    async fn send(&mut self, op: &Operation) -> Result<Reply, (Failure, u32)> {
+    /// Sends `op` for DST's key, or for `key` in DST's bucket when given (`--prefix`: each upload
+    /// is aborted at its own key); again after a server error or a transport failure (with a copy
+    /// job's backoff) up to the session's most attempts; the last failure and the attempts it
+    /// took otherwise.
+    async fn send(&mut self, op: &Operation, key: Option<&str>) -> Result<Reply, (Failure, u32)> {
+        let elsewhere = key.filter(|key| *key != self.wire.destination().key).map(|key| {
+            let mut address = self.wire.destination().clone();
+            address.key = key.to_string();
+            ProtocolWire::new(address.clone(), address, self.wire.signer().clone())
+        });
+        let wire = elsewhere.as_ref().unwrap_or(&self.wire);
         let mut attempts = 0;
         loop {
             attempts += 1;
             self.requests += 1;
-            match send_once(&self.transport, &self.wire, op).await {
+            match send_once(&self.transport, wire, op).await {
                 Ok(reply) => return Ok(reply),
                 Err(failure) if failure.kind.is_retryable() && attempts < self.max_attempts => {
                     tracing::info!(failure = %describe(&failure), "retrying");
@@ -230,7 +244,7 @@ pub async fn list(
             after: after.take(),
             max_uploads: Some(1000),
         };
-        let (uploads, next) = match session.send(&op).await {
+        let (uploads, next) = match session.send(&op, None).await {
             Ok(Reply::Uploads { uploads, next }) => (uploads, next),
             Ok(other) => {
                 return Err(CliError::Failed(format!(
@@ -273,16 +287,25 @@ pub enum Aborted {
     AlreadyGone(Failure),
 }
 
-/// Aborts `upload_id`.
+/// Aborts `upload_id` of `key` (DST's key, or one under it with `--prefix`).
 ///
 /// # Errors
 /// [`CliError::Failed`] when the service refuses (other than with NoSuchUpload) or every attempt
 /// failed.
-pub async fn abort(target: &Target, upload_id: &str, session: &mut Session) -> Result<Aborted, CliError> {
+pub async fn abort(
+    target: &Target,
+    key: &str,
+    upload_id: &str,
+    session: &mut Session,
+) -> Result<Aborted, CliError> {
     let op = Operation::Abort {
         upload_id: upload_id.to_string(),
     };
-    match session.send(&op).await {
+    let url = ObjectUrl {
+        key: key.to_string(),
+        ..target.url().clone()
+    };
+    match session.send(&op, Some(key)).await {
         Ok(Reply::Aborted) => Ok(Aborted::Now),
         Ok(other) => Err(CliError::Failed(format!(
             "Abort Multipart Upload got an unexpected reply: {other:?}"
@@ -298,8 +321,7 @@ pub async fn abort(target: &Target, upload_id: &str, session: &mut Session) -> R
         }
         Err((failure, _)) if failure.kind == FailureKind::NoSuchUpload => Ok(Aborted::AlreadyGone(failure)),
         Err((failure, attempts)) => Err(CliError::Failed(format!(
-            "Abort Multipart Upload of {upload_id} at {} failed after {attempts} attempt(s): {}",
-            target.url(),
+            "Abort Multipart Upload of {upload_id} at {url} failed after {attempts} attempt(s): {}",
             describe(&failure)
         ))),
     }
@@ -331,6 +353,9 @@ pub struct AbortSummary {
     /// someone else).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub gone: Vec<String>,
+    /// `--all`: every upload the listing chose, with its key and what became of it.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub uploads: Vec<AbortEntry>,
     /// Requests sent.
     pub requests: u32,
     /// Why it failed.
@@ -338,8 +363,19 @@ pub struct AbortSummary {
     pub error: Option<String>,
 }
 
-/// `--all`: lists DST's uploads and aborts each, going on past failures. The ids aborted and those
-/// already gone are recorded in `summary`.
+/// One upload `abort --all` chose, in `--json`.
+#[derive(Debug, Serialize)]
+pub struct AbortEntry {
+    /// The key it would have created.
+    pub key: String,
+    /// Its id.
+    pub upload_id: String,
+    /// `aborted`, `gone` (not there when its abort arrived) or `failed`.
+    pub result: &'static str,
+}
+
+/// `--all`: lists DST's uploads (with `filter.prefix`, those of every key under DST's) and aborts
+/// each at its own key, going on past failures. What became of each is recorded in `summary`.
 ///
 /// # Errors
 /// [`CliError::Failed`] when the listing failed, or naming every abort that did.
@@ -351,11 +387,25 @@ async fn abort_all(
 ) -> Result<(), CliError> {
     let mut failures = Vec::new();
     for upload in list(target, filter, session).await? {
-        match abort(target, &upload.upload_id, session).await {
-            Ok(Aborted::Now) => summary.aborted.push(upload.upload_id),
-            Ok(Aborted::AlreadyGone(_)) => summary.gone.push(upload.upload_id),
-            Err(error) => failures.push(error.to_string()),
-        }
+        let result = match abort(target, &upload.key, &upload.upload_id, session).await {
+            Ok(Aborted::Now) => {
+                summary.aborted.push(upload.upload_id.clone());
+                "aborted"
+            }
+            Ok(Aborted::AlreadyGone(_)) => {
+                summary.gone.push(upload.upload_id.clone());
+                "gone"
+            }
+            Err(error) => {
+                failures.push(error.to_string());
+                "failed"
+            }
+        };
+        summary.uploads.push(AbortEntry {
+            key: upload.key,
+            upload_id: upload.upload_id,
+            result,
+        });
     }
     if failures.is_empty() {
         Ok(())
@@ -407,7 +457,7 @@ fn report<S: Serialize>(json: bool, summary: &S, error: Option<&CliError>) -> Ex
 
 /// `partcopy uploads DST`: lists, prints, gives the exit status.
 pub fn run_uploads(args: UploadsArgs) -> ExitCode {
-    let target = match check(&args.target) {
+    let target = match check(&args.target, args.prefix) {
         Ok(target) => target,
         Err(error) => return report(false, &(), Some(&error)),
     };
@@ -495,9 +545,22 @@ fn uploads_text(target: &Target, prefix: bool, found: &[ListedUpload]) -> String
 
 /// `partcopy abort DST UPLOAD_ID` (or `--all`): aborts, prints, gives the exit status.
 pub fn run_abort(args: AbortArgs) -> ExitCode {
-    let checked = check(&args.target).and_then(|target| {
+    let checked = check(&args.target, args.prefix).and_then(|target| {
         if let Some(id) = &args.upload_id {
             check_upload_id(id)?;
+        }
+        if args.prefix && !args.all {
+            return Err(CliError::Usage(
+                "--prefix chooses the uploads --all aborts: give --all instead of an UPLOAD_ID".to_string(),
+            ));
+        }
+        if args.prefix && args.older_than.is_none() {
+            return Err(CliError::Usage(format!(
+                "--prefix aborts the uploads of every key under {}, which may be other writers' \
+                 in progress: say how old an upload must be to go, e.g. --older-than 7d \
+                 (--older-than 0s takes every one; partcopy uploads DST --prefix lists them)",
+                target.url()
+            )));
         }
         if args.older_than.is_some() && !args.all {
             return Err(CliError::Usage(
@@ -518,6 +581,7 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
         upload_id: args.upload_id.clone(),
         aborted: Vec::new(),
         gone: Vec::new(),
+        uploads: Vec::new(),
         requests: 0,
         error: None,
     };
@@ -526,7 +590,7 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
         &args.target,
         &target,
         async |session| match &args.upload_id {
-            Some(id) => match abort(&target, id, session).await? {
+            Some(id) => match abort(&target, &target.url().key, id, session).await? {
                 Aborted::Now => {
                     summary.aborted.push(id.clone());
                     Ok(())
@@ -535,7 +599,7 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
             },
             None => {
                 let filter = Filter {
-                    prefix: false,
+                    prefix: args.prefix,
                     older_than: args.older_than,
                     now: SystemTime::now(),
                 };
@@ -546,15 +610,16 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
     );
     summary.requests = requests;
     if !args.target.json {
-        for id in &summary.aborted {
-            println!("aborted upload {id} of {}", target.url());
-        }
-        for id in &summary.gone {
-            println!("upload {id} of {} was already gone", target.url());
-        }
-        if args.all && summary.aborted.is_empty() && summary.gone.is_empty() && result.is_ok() {
-            println!("no multipart uploads in progress for {}", target.url());
-        }
+        print!(
+            "{}",
+            abort_text(
+                &target,
+                args.prefix,
+                args.older_than.is_some(),
+                &summary,
+                result.is_ok()
+            )
+        );
     }
     match result {
         Ok(()) => {
@@ -566,4 +631,41 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
             report(args.target.json, &summary, Some(&error))
         }
     }
+}
+
+/// What `abort` did, for people: a line per upload aborted or found gone, each with its key.
+/// `older`: `--older-than` chose among them.
+fn abort_text(target: &Target, prefix: bool, older: bool, summary: &AbortSummary, ok: bool) -> String {
+    let at = |key: &str| {
+        ObjectUrl {
+            key: key.to_string(),
+            ..target.url().clone()
+        }
+        .to_string()
+    };
+    let mut text = String::new();
+    if summary.uploads.is_empty() {
+        // One named upload.
+        for id in &summary.aborted {
+            text.push_str(&format!("aborted upload {id} of {}\n", target.url()));
+        }
+    }
+    for entry in &summary.uploads {
+        let (id, url) = (&entry.upload_id, at(&entry.key));
+        match entry.result {
+            "aborted" => text.push_str(&format!("aborted upload {id} of {url}\n")),
+            "gone" => text.push_str(&format!("upload {id} of {url} was already gone\n")),
+            _ => {}
+        }
+    }
+    if summary.upload_id.is_none() && summary.uploads.is_empty() && ok {
+        let what = if prefix {
+            format!("keys under {}", target.url())
+        } else {
+            target.url().to_string()
+        };
+        let old = if older { " initiated that long ago" } else { "" };
+        text.push_str(&format!("no multipart uploads in progress for {what}{old}\n"));
+    }
+    text
 }

@@ -76,6 +76,19 @@ pub enum UrlError {
 /// # Errors
 /// A [`UrlError`] naming what is wrong and how to write it.
 pub fn parse_object_url(text: &str) -> Result<ObjectUrl, UrlError> {
+    parse(text, false)
+}
+
+/// Parses a key prefix: `cos://<bucket>-<appid>/<prefix>` or `oss://<bucket>/<prefix>`, where the
+/// prefix may be empty (`cos://<bucket>-<appid>/`, or without the slash): the whole bucket.
+///
+/// # Errors
+/// A [`UrlError`] naming what is wrong and how to write it.
+pub fn parse_prefix_url(text: &str) -> Result<ObjectUrl, UrlError> {
+    parse(text, true)
+}
+
+fn parse(text: &str, prefix: bool) -> Result<ObjectUrl, UrlError> {
     let (scheme, rest) = text
         .split_once("://")
         .ok_or_else(|| UrlError::Scheme(text.to_string()))?;
@@ -88,8 +101,12 @@ pub fn parse_object_url(text: &str) -> Result<ObjectUrl, UrlError> {
         url: text.to_string(),
         scheme: provider.scheme(),
     };
-    let (bucket, key) = rest.split_once('/').ok_or_else(no_key)?;
-    if bucket.is_empty() || key.is_empty() {
+    let (bucket, key) = match rest.split_once('/') {
+        Some(parts) => parts,
+        None if prefix => (rest, ""),
+        None => return Err(no_key()),
+    };
+    if bucket.is_empty() || (key.is_empty() && !prefix) {
         return Err(no_key());
     }
     validate_bucket(provider, bucket)?;
@@ -266,5 +283,24 @@ mod tests {
             Err(UrlError::KeyTooLong { max: 850, .. })
         ));
         assert!(parse_object_url(&format!("oss://bucket/{long}")).is_ok());
+    }
+
+    #[test]
+    fn a_prefix_may_be_empty_but_its_bucket_is_checked() {
+        for text in ["cos://b-1250000000", "cos://b-1250000000/"] {
+            let url = parse_prefix_url(text).unwrap();
+            assert_eq!((url.bucket.as_str(), url.key.as_str()), ("b-1250000000", ""));
+            assert_eq!(url.to_string(), "cos://b-1250000000/");
+        }
+        assert_eq!(parse_prefix_url("oss://bucket/logs/").unwrap().key, "logs/");
+        assert!(matches!(
+            parse_prefix_url("oss:///logs/"),
+            Err(UrlError::NoKey { .. })
+        ));
+        assert!(matches!(
+            parse_prefix_url("cos://bucket/"),
+            Err(UrlError::CosAppid(_))
+        ));
+        assert!(matches!(parse_prefix_url("s3://b/"), Err(UrlError::Scheme(_))));
     }
 }

@@ -409,6 +409,143 @@ fn older_than_spares_recent_uploads() {
     }
 }
 
+/// A whole bucket (an empty key) or a key prefix: `uploads --prefix` lists every key's uploads,
+/// `abort --all --prefix --older-than AGE` aborts each old enough at its own key — odd keys
+/// included — and spares fresh ones and those outside the prefix.
+#[test]
+fn the_uploads_of_a_whole_bucket_or_prefix_are_listed_and_cleaned_up_by_age() {
+    let world = World::new();
+    let day = std::time::Duration::from_secs(86_400);
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        let mut old: Vec<(String, String)> = Vec::new();
+        for key in ["logs/a b", "logs/c+d%e", "other/x"] {
+            old.push((
+                key.into(),
+                world.emu.create_upload_aged(dst, key, 10 * day).unwrap(),
+            ));
+        }
+        let fresh = world.emu.create_upload(dst, "logs/fresh").unwrap();
+        let mut everything = old.clone();
+        everything.push(("logs/fresh".into(), fresh.clone()));
+        everything.sort();
+
+        // The whole bucket, written with or without the slash.
+        let whole = url(provider, dst, "");
+        for bucket in [whole.as_str(), whole.trim_end_matches('/')] {
+            let output = world
+                .partcopy(
+                    provider,
+                    &[
+                        "uploads",
+                        bucket,
+                        "--prefix",
+                        "--json",
+                        "--region",
+                        region(provider),
+                        "--endpoint",
+                        &world.emu.endpoint(),
+                    ],
+                )
+                .output()
+                .unwrap();
+            let summary = succeeded(&output);
+            let mut got: Vec<(String, String)> = summary["uploads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| {
+                    let field = |name: &str| u[name].as_str().unwrap().to_string();
+                    (field("key"), field("upload_id"))
+                })
+                .collect();
+            got.sort();
+            assert_eq!(got, everything, "{provider:?} {bucket}");
+        }
+
+        // Cleaning up `logs/` by age: the old ones under it go, each at its own key.
+        world.emu.reset_stats();
+        let output = abort_all(
+            &world,
+            provider,
+            "logs/",
+            &["--prefix", "--older-than", "7d", "--json"],
+        );
+        let summary = succeeded(&output);
+        assert_eq!(summary["status"], "aborted");
+        let mut entries: Vec<(String, String, String)> = summary["uploads"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|u| {
+                let field = |name: &str| u[name].as_str().unwrap().to_string();
+                (field("key"), field("upload_id"), field("result"))
+            })
+            .collect();
+        entries.sort();
+        let expected: Vec<(String, String, String)> = old[..2]
+            .iter()
+            .map(|(k, id)| (k.clone(), id.clone(), "aborted".to_string()))
+            .collect();
+        assert_eq!(entries, expected, "{provider:?}");
+        assert_eq!(world.count(Api::AbortMultipartUpload), 2);
+        let mut open: Vec<String> = world.emu.uploads().into_iter().map(|u| u.upload_id).collect();
+        open.sort();
+        let mut spared = vec![old[2].1.clone(), fresh.clone()];
+        spared.sort();
+        assert_eq!(
+            open, spared,
+            "{provider:?}: the fresh one and the one outside logs/ stay"
+        );
+
+        // The whole bucket, for people: each line names its key; nothing old is left under logs/.
+        let output = abort_all(&world, provider, "", &["--prefix", "--older-than", "7d"]);
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(output.status.success(), "{stdout}");
+        assert!(
+            stdout.contains(&format!(
+                "aborted upload {} of {}",
+                old[2].1,
+                url(provider, dst, "other/x")
+            )),
+            "{stdout}"
+        );
+        let output = abort_all(&world, provider, "logs/", &["--prefix", "--older-than", "7d"]);
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        assert!(
+            stdout.contains("no multipart uploads in progress for keys under")
+                && stdout.contains("initiated that long ago"),
+            "{stdout}"
+        );
+        assert!(abort(&world, provider, "logs/fresh", &fresh, &[])
+            .status
+            .success());
+        assert!(world.emu.uploads().is_empty());
+    }
+
+    // --prefix on abort goes with --all and needs an age; an empty key needs --prefix.
+    world.emu.reset_stats();
+    let endpoint = world.emu.endpoint();
+    for (args, says) in [
+        (
+            vec!["abort", "cos://dst-1250000000/", "--all", "--prefix"],
+            "--older-than 7d",
+        ),
+        (vec!["abort", "cos://dst-1250000000/k", "U1", "--prefix"], "--all"),
+        (
+            vec!["abort", "cos://dst-1250000000/", "--all", "--older-than", "1d"],
+            "no object key",
+        ),
+        (vec!["uploads", "cos://dst-1250000000/"], "no object key"),
+    ] {
+        let args = [&args[..], &["--region", "ap-guangzhou", "--endpoint", &endpoint]].concat();
+        let stderr = failed(&world.partcopy(Provider::Cos, &args).output().unwrap(), 2);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+    assert_eq!(world.count(Api::AbortMultipartUpload), 0, "nothing sent");
+    assert_eq!(world.count(Api::ListMultipartUploads), 0, "nothing sent");
+}
+
 fn abort_all(world: &World, provider: Provider, key: &str, extra: &[&str]) -> std::process::Output {
     let dst = url(provider, buckets(provider).1, key);
     let endpoint = world.emu.endpoint();
