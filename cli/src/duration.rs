@@ -67,6 +67,18 @@ fn millis(text: &str) -> Result<u64, DurationError> {
     Ok(value.saturating_mul(millis_per_unit))
 }
 
+/// An age for people, in its two largest units: `10d 3h`, `5h 12m`, `7m`, `42s`.
+pub fn age_text(age: Duration) -> String {
+    let s = age.as_secs();
+    let (d, h, m) = (s / 86_400, s / 3_600 % 24, s / 60 % 60);
+    match (d, h, m) {
+        (0, 0, 0) => format!("{s}s"),
+        (0, 0, m) => format!("{m}m"),
+        (0, h, m) => format!("{h}h {m}m"),
+        (d, h, _) => format!("{d}d {h}h"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -105,6 +117,21 @@ mod tests {
                 matches!(parse_duration(text), Err(DurationError::OutOfRange(_))),
                 "{text}"
             );
+        }
+    }
+
+    #[test]
+    fn ages_read_in_their_two_largest_units() {
+        let cases = [
+            (0, "0s"),
+            (42, "42s"),
+            (7 * 60 + 59, "7m"),
+            (5 * 3_600 + 12 * 60 + 9, "5h 12m"),
+            (10 * 86_400 + 3 * 3_600 + 59 * 60, "10d 3h"),
+            (86_400, "1d 0h"),
+        ];
+        for (secs, text) in cases {
+            assert_eq!(age_text(Duration::from_secs(secs)), text, "{secs} s");
         }
     }
 }

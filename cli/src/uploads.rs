@@ -19,6 +19,7 @@ use partcopy_transport_hyper::{HyperConfig, HyperTransport, ProtocolWire};
 use serde::Serialize;
 
 use crate::args::{AbortArgs, UploadTarget, UploadsArgs};
+use crate::duration::age_text;
 use crate::error::CliError;
 use crate::run::{address, command_for, describe, jitter_seed, send_once, signer, warn_insecure};
 use crate::settings::{check_endpoint, check_region, example_region, End};
@@ -207,11 +208,8 @@ impl Filter {
         let Some(age) = self.older_than else {
             return true;
         };
-        let initiated = upload.initiated.as_deref().and_then(|text| {
-            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
-        });
-        match initiated {
-            Some(at) => SystemTime::from(at) + age <= self.now,
+        match initiated_at(upload) {
+            Some(at) => at + age <= self.now,
             None => {
                 tracing::warn!(
                     upload_id = %upload.upload_id,
@@ -468,24 +466,22 @@ pub fn run_uploads(args: UploadsArgs) -> ExitCode {
         requests: 0,
         error: None,
     };
+    let filter = Filter {
+        prefix: args.prefix,
+        older_than: args.older_than,
+        now: SystemTime::now(),
+    };
     let result = with_session(
         &args.target,
         &target,
-        async |session| {
-            let filter = Filter {
-                prefix: args.prefix,
-                older_than: args.older_than,
-                now: SystemTime::now(),
-            };
-            list(&target, filter, session).await
-        },
+        async |session| list(&target, filter, session).await,
         &mut summary.requests,
     );
     match result {
         Ok(found) => {
             summary.status = "listed";
             if !args.target.json {
-                print!("{}", uploads_text(&target, args.prefix, &found));
+                print!("{}", uploads_text(&target, args.prefix, &found, filter.now));
             }
             summary.uploads = found
                 .into_iter()
@@ -505,9 +501,17 @@ pub fn run_uploads(args: UploadsArgs) -> ExitCode {
     }
 }
 
+/// When `upload` was initiated, if the service said so readably (RFC 3339).
+fn initiated_at(upload: &ListedUpload) -> Option<SystemTime> {
+    let text = upload.initiated.as_deref()?;
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(SystemTime::from)
+}
+
 /// The uploads of `target` (its key, or with `prefix` every key under it) for people: one line
-/// each, and how to abort one.
-fn uploads_text(target: &Target, prefix: bool, found: &[ListedUpload]) -> String {
+/// each with its age at `now`, and how to abort one.
+fn uploads_text(target: &Target, prefix: bool, found: &[ListedUpload], now: SystemTime) -> String {
     let what = if prefix {
         format!("keys under {}", target.url())
     } else {
@@ -518,8 +522,12 @@ fn uploads_text(target: &Target, prefix: bool, found: &[ListedUpload]) -> String
     }
     let mut text = String::new();
     for upload in found {
+        // A clock behind the service's makes a recent upload "0s" old, never negative.
+        let age = initiated_at(upload).map_or(String::new(), |at| {
+            format!(" ({} ago)", age_text(now.duration_since(at).unwrap_or_default()))
+        });
         text.push_str(&format!(
-            "{}  initiated {}  {}",
+            "{}  initiated {}{age}  {}",
             upload.upload_id,
             upload.initiated.as_deref().unwrap_or("?"),
             upload.storage_class.as_deref().unwrap_or("")

@@ -381,6 +381,16 @@ fn older_than_spares_recent_uploads() {
             3
         );
 
+        // For people, each upload's age beside its initiation time.
+        let output = uploads(&world, provider, "aged", &[]);
+        let stdout = String::from_utf8_lossy(&output.stdout).to_string();
+        for (id, age) in [(&old, "(10d 0h ago)"), (&week, "(7d 0h ago)")] {
+            let line = stdout.lines().find(|l| l.starts_with(id.as_str())).unwrap();
+            assert!(line.contains(age), "{line}");
+        }
+        let line = stdout.lines().find(|l| l.starts_with(fresh.as_str())).unwrap();
+        assert!(line.contains("s ago)"), "{line}");
+
         let output = abort_all(&world, provider, "aged", &["--older-than", "7d", "--json"]);
         assert!(
             output.status.success(),
