@@ -10,9 +10,6 @@
 //! 3. Scale: the same at several part counts and one concurrency. Then the HTTP exchanges alone
 //!    (`xtask/floor`): as many requests through the same transport, window and latency, without the
 //!    copy, whose CPU per request is the floor under partcopy's CPU per part.
-//!    Then the wake-ups: each concurrency's copy pinned to one CPU, as it is and with that CPU kept
-//!    from idling (`awake`), which tells the cost of waking an idle (virtual) CPU per reply from
-//!    partcopy's own work.
 //! 4. Peers: cos-python-sdk-v5 `CosS3Client.copy` and alibabacloud-oss-v2 `Copier`
 //!    (`xtask/bench/peers.py`, in the venv `sdk-check` manages) against partcopy on the same object,
 //!    part size and concurrency.
@@ -31,7 +28,6 @@ use std::time::{Duration, Instant, SystemTime};
 
 use serde_json::{json, Value};
 
-use crate::awake::{measuring_cpu, pin_to, Spinner};
 use crate::paths::{target_dir, workspace_root};
 use crate::sdk_check::{ensure_sdks, start_emulator, Python};
 
@@ -351,8 +347,6 @@ struct Bench {
     emulator_pid: u32,
     /// Runs per partcopy figure ([`Settings::repeat`]).
     repeat: usize,
-    /// The CPU partcopy and the floor are pinned to, when they are ([`wakeups`]).
-    pin: Option<usize>,
 }
 
 fn end_to_end(
@@ -419,7 +413,6 @@ fn end_to_end(
         counter: 0,
         emulator_pid: emulator.0.id(),
         repeat: settings.repeat,
-        pin: None,
     };
     let result = measure_all(settings, &mut bench, python.as_ref(), report, targets);
     let emulator_rss = crate::sdk_check::peak_rss(emulator.0.id());
@@ -525,7 +518,6 @@ fn measure_all(
     }
     report.push('\n');
     floor(settings, bench, &runs, latency, report)?;
-    wakeups(settings, bench, &runs, latency, rtt, report)?;
 
     for run in runs.iter().filter(|r| r.parts == settings.parts) {
         let ratio =
@@ -610,85 +602,6 @@ fn floor(
             ours.map_or("?".into(), |us| format!("{us:.1} µs")),
             ours.map_or("?".into(), |us| format!("{:.1} µs", us - cpu_per_part_us(&run))),
             steal_percent(&run),
-        );
-    }
-    report.push('\n');
-    Ok(())
-}
-
-/// What waking up costs: each concurrency's copy pinned to one CPU, as it is and with that CPU
-/// kept from idling by an idle-priority spinner (see [`crate::awake`]), and the HTTP exchanges
-/// alone under the same two conditions. The difference between the two columns is CPU time the
-/// process was charged for waking an idle CPU, not work of its own.
-fn wakeups(
-    settings: &Settings,
-    bench: &mut Bench,
-    runs: &[Run],
-    latency: Duration,
-    rtt: Duration,
-    report: &mut String,
-) -> Result<(), String> {
-    let _ = writeln!(
-        report,
-        "### Wake-ups ({} parts)
-",
-        settings.parts
-    );
-    let Some(cpu) = measuring_cpu() else {
-        let _ = writeln!(
-            report,
-            "Not measured: it needs at least two CPUs.
-"
-        );
-        return Ok(());
-    };
-    let _ = writeln!(
-        report,
-        "partcopy and the exchanges alone pinned to CPU {cpu} (the emulator may run on any CPU): \
-         first as they are, then with CPU {cpu} kept from idling by a spinning thread of the lowest \
-         priority (`SCHED_IDLE`, which yields to them at once). Between replies an idle CPU halts; on \
-         a virtual machine the next reply then wakes it through the hypervisor with cold caches, and \
-         the process is charged that time as CPU of its own, the more so the more code it runs per \
-         reply. What the spinner takes away is that charge; what remains is the work. The first \
-         column is the unpinned figure from above.\n\n\
-         | concurrency | CPU/part (kernel) | pinned | pinned, kept awake | wall/ideal kept awake | exchanges alone pinned | kept awake | partcopy − floor, kept awake | host steal |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|"
-    );
-    let cpu_text = |run: &Run| format!("{:.1} µs ({:.1})", cpu_per_part_us(run), sys_per_part_us(run));
-    for &concurrency in &settings.concurrencies {
-        bench.pin = Some(cpu);
-        let measured = (|| -> Result<[Run; 4], String> {
-            let floor = |bench: &mut Bench| -> Result<Run, String> {
-                let mut measured = Vec::new();
-                for _ in 0..bench.repeat.max(1) {
-                    measured.push(bench.floor_once(settings.parts, concurrency, latency)?);
-                }
-                Ok(median_run(measured))
-            };
-            let pinned = bench.partcopy_cos(settings.parts, concurrency, settings.latency_ms)?;
-            let floor_pinned = floor(bench)?;
-            let _spinner = Spinner::start(cpu)?;
-            let awake = bench.partcopy_cos(settings.parts, concurrency, settings.latency_ms)?;
-            let floor_awake = floor(bench)?;
-            Ok([pinned, awake, floor_pinned, floor_awake])
-        })();
-        bench.pin = None;
-        let [pinned, awake, floor_pinned, floor_awake] = measured?;
-        let unpinned = runs
-            .iter()
-            .find(|r| r.parts == settings.parts && r.concurrency == concurrency)
-            .map_or("?".into(), cpu_text);
-        let ratio =
-            awake.process.wall.as_secs_f64() / ideal(awake.parts, concurrency, latency, rtt).as_secs_f64();
-        let _ = writeln!(
-            report,
-            "| {concurrency} | {unpinned} | {} | {} | {ratio:.3} | {} | {} | {:.1} µs | {} |",
-            cpu_text(&pinned),
-            cpu_text(&awake),
-            cpu_text(&floor_pinned),
-            cpu_text(&floor_awake),
-            cpu_per_part_us(&awake) - cpu_per_part_us(&floor_awake),
-            steal_percent(&awake),
         );
     }
     report.push('\n');
@@ -899,9 +812,6 @@ impl Bench {
             .arg("--checkpoint-dir")
             .arg(checkpoint)
             .args(["--json", "--no-progress"]);
-        if let Some(cpu) = self.pin {
-            pin_to(&mut cmd, cpu);
-        }
         cmd
     }
 
@@ -974,9 +884,6 @@ impl Bench {
         let url = format!("{}/{COS_DST}/bench/floor", self.endpoint.trim_end_matches('/'));
         let mut cmd = Command::new(&self.floor);
         cmd.args([url, requests.to_string(), concurrency.to_string()]);
-        if let Some(cpu) = self.pin {
-            pin_to(&mut cmd, cpu);
-        }
         let (process, stdout) = measure(&mut cmd, &what)?;
         admin_call(&self.admin, "DELETE", "/faults", None)?;
         let summary: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);

@@ -10,7 +10,6 @@
 //!
 //! It is not part of any shipped crate; its only dependencies are the emulator and tokio (for `demo`).
 
-mod awake;
 mod bench;
 mod demo;
 mod paths;
