@@ -259,6 +259,12 @@ pub struct CpArgs {
     /// versioning, which keeps the old object as a version anyway).
     #[arg(long)]
     pub no_overwrite: bool,
+    /// Copy nothing when DST already is what the copy would make: same size and CRC-64 (the data),
+    /// the metadata, tags and storage class the copy would give it (exit 0, "skipped"). Makes a
+    /// rerun of a finished copy — or of a rewrite in place — free; a DST that cannot be shown the
+    /// same (no CRC-64, tags unreadable, absent) is copied.
+    #[arg(long, conflicts_with_all = ["no_overwrite", "acl"])]
+    pub skip_identical: bool,
 
     /// HEAD both ends afterwards and compare size, metadata and CRC-64 where given, the tags,
     /// and the storage class when --storage-class is.

@@ -13,6 +13,7 @@
 #![allow(rustdoc::invalid_html_tags, rustdoc::bare_urls)]
 
 mod args;
+mod compare;
 mod credentials;
 mod duration;
 mod error;
@@ -145,10 +146,16 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
             }
         }
     }
-    match dry.would_skip {
-        Some(true) => println!("skip:      yes, the destination exists (--no-overwrite)"),
-        Some(false) => println!("skip:      no, the destination was not found (--no-overwrite)"),
-        None => {}
+    match (dry.would_skip, settings.skip_identical) {
+        (Some(true), false) => println!("skip:      yes, the destination exists (--no-overwrite)"),
+        (Some(false), false) => println!("skip:      no, the destination was not found (--no-overwrite)"),
+        (Some(true), true) => {
+            println!("skip:      yes, the destination already holds the same object (--skip-identical)")
+        }
+        (Some(false), true) => {
+            println!("skip:      no, the destination differs or cannot be shown the same (--skip-identical)")
+        }
+        (None, _) => {}
     }
 }
 

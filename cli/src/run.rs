@@ -47,7 +47,7 @@ pub struct DryRun {
     pub size: u64,
     /// The plan.
     pub plan: Plan,
-    /// With `--no-overwrite`: whether DST exists, so that the copy would be skipped.
+    /// With `--no-overwrite` or `--skip-identical`: whether the copy would be skipped.
     pub would_skip: Option<bool>,
 }
 
@@ -83,6 +83,7 @@ pub fn base_summary(settings: &Settings) -> Summary {
         first_range: None,
         last_range: None,
         would_skip: None,
+        skipped_because: None,
     }
 }
 
@@ -136,9 +137,12 @@ pub async fn copy(
         let info = head_source(&transport, &wire).await?;
         let plan = plan(info.size, &limits, &options)
             .map_err(|e| CliError::Failed(format!("cannot plan the copy: {e}")))?;
-        let would_skip = match settings.no_overwrite {
-            true => Some(destination_exists(&transport, &wire).await),
-            false => None,
+        let would_skip = if settings.no_overwrite {
+            Some(destination_exists(&transport, &wire).await)
+        } else if settings.skip_identical {
+            Some(already_identical(settings, &transport, &wire).await.0)
+        } else {
+            None
         };
         return Ok(Finished::Planned(DryRun {
             size: info.size,
@@ -147,12 +151,23 @@ pub async fn copy(
         }));
     }
 
-    if settings.no_overwrite && destination_exists(&transport, &wire).await {
-        summary.requests = 1;
+    // The requests that decide whether to copy at all count among the copy's.
+    let (skip, checked) = if settings.no_overwrite {
+        let exists = destination_exists(&transport, &wire).await;
+        (exists.then_some("exists"), 1)
+    } else if settings.skip_identical {
+        let (same, requests) = already_identical(settings, &transport, &wire).await;
+        (same.then_some("identical"), requests)
+    } else {
+        (None, 0)
+    };
+    summary.requests = checked;
+    if let Some(because) = skip {
         if let Some(dir) = &settings.checkpoint_dir {
             summary.requests += drop_checkpoint(&checkpoint_path(dir, settings)?, &transport, &wire).await;
         }
         summary.status = "skipped";
+        summary.skipped_because = Some(because);
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(Finished::Skipped(Box::new(summary.clone())));
     }
@@ -241,7 +256,7 @@ pub async fn copy(
     }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     if let Some(progress) = &last {
-        summary.requests = progress.requests;
+        summary.requests = checked + progress.requests;
         summary.retries = progress.retries;
         summary.size = Some(progress.bytes_total).filter(|_| progress.requests > 0);
         summary.upload_id = progress.upload_id.clone();
@@ -316,7 +331,7 @@ pub async fn copy(
     }
     summary.elapsed_ms = started.elapsed().as_millis() as u64;
     if settings.verify {
-        verify(settings, &transport, &wire, &outcome).await?;
+        crate::compare::verify(settings, &transport, &wire, &outcome).await?;
         summary.verified = Some(true);
     }
     summary.status = "copied";
@@ -499,6 +514,36 @@ fn another_key(records: &[Record], spec: &JobSpec, path: &Path) -> Option<String
     ))
 }
 
+/// `--skip-identical`: whether the destination already is what the copy would make of the source
+/// ([`crate::compare`]). When that cannot be shown — an end that cannot be read, no CRC-64 — it is
+/// not, and the copy goes ahead (saying why at `-v`). Also gives the requests sent.
+async fn already_identical(
+    settings: &Settings,
+    transport: &HyperTransport,
+    wire: &ProtocolWire,
+) -> (bool, u64) {
+    match crate::compare::compare(settings, transport, wire, crate::compare::When::Before).await {
+        Ok(found) if found.problems.is_empty() => {
+            tracing::info!(
+                compared = %found.compared.join(", "),
+                "the destination already holds the same object: nothing to copy"
+            );
+            (true, found.requests)
+        }
+        Ok(found) => {
+            tracing::info!(
+                differences = %found.problems.join("; "),
+                "the destination is not the same object: copying"
+            );
+            (false, found.requests)
+        }
+        Err(error) => {
+            tracing::info!(%error, "cannot compare the ends: copying");
+            (false, 0)
+        }
+    }
+}
+
 /// `--no-overwrite`: whether a HEAD finds the destination. Only a found object counts; when the
 /// HEAD cannot tell (no permission to HEAD, a 5xx), the copy goes ahead and the service's
 /// forbid-overwrite header guards the writes.
@@ -585,8 +630,8 @@ async fn refused_own_copy(
     true
 }
 
-/// A copy skipped by `--no-overwrite` leaves no checkpoint behind: an earlier run's upload (which
-/// can no longer complete without replacing the destination) is aborted and the file removed.
+/// A skipped copy leaves no checkpoint behind: an earlier run's upload (which would only replace
+/// the destination, needlessly or against `--no-overwrite`) is aborted and the file removed.
 /// Returns the requests sent.
 async fn drop_checkpoint(path: &Path, transport: &HyperTransport, wire: &ProtocolWire) -> u64 {
     if !path.exists() {
@@ -598,7 +643,7 @@ async fn drop_checkpoint(path: &Path, transport: &HyperTransport, wire: &Protoco
             sent = 1;
             if abort_leftover(transport, wire, &header.upload_id).await {
                 eprintln!(
-                    "partcopy: the destination exists; aborted upload {} of an earlier run",
+                    "partcopy: the copy is skipped; aborted upload {} of an earlier run",
                     header.upload_id
                 );
             }
@@ -658,196 +703,6 @@ pub(crate) async fn send_once(
     let request = wire.request(op, SystemTime::now())?;
     let response = transport.send(request).await.map_err(|e| e.to_failure())?;
     wire.reply(op, &response)
-}
-
-/// The tags of `wire`'s source (GET `?tagging`) when `wanted`, else none, without a request.
-async fn tags_if(wanted: bool, transport: &HyperTransport, wire: &impl Wire) -> Result<Reply, Failure> {
-    if wanted {
-        send_once(transport, wire, &Operation::GetSourceTagging).await
-    } else {
-        Ok(Reply::Tagging(Vec::new()))
-    }
-}
-
-/// `--verify`: HEAD both ends and compare size, metadata and CRC-64 where both report one, the
-/// storage class when one was asked for, and the tags (GET `?tagging`) unless they cannot be read.
-async fn verify(
-    settings: &Settings,
-    transport: &HyperTransport,
-    wire: &ProtocolWire,
-    outcome: &Outcome,
-) -> Result<(), CliError> {
-    // Read the destination's tags by swapping it in as the source (core has no operation for it).
-    let dest_wire = ProtocolWire::new(
-        wire.destination().clone(),
-        wire.destination().clone(),
-        wire.signer().clone(),
-    );
-    // In place the source is now the copy: compare with the source as the job found it (its HEAD
-    // before copying). Its tags from before are not known, so under Copy they are not compared.
-    let in_place = settings.in_place;
-    // Tags asked for with --tag are what the destination should have, in place too.
-    let compare_tags = settings.tags.is_some() || !(in_place && settings.directive == Directive::Copy);
-    // Under Replace the destination should have no tags: the source's are not needed.
-    let copy_tags = settings.directive == Directive::Copy && compare_tags;
-    let (source, dest, source_tags, dest_tags) = tokio::join!(
-        async {
-            if in_place {
-                Ok(Reply::Head(Box::new(outcome.source.clone())))
-            } else {
-                send_once(transport, wire, &Operation::HeadSource).await
-            }
-        },
-        send_once(transport, wire, &Operation::HeadDestination),
-        async {
-            match &settings.tags {
-                Some(tags) => Ok(Reply::Tagging(tags.clone())),
-                None => tags_if(copy_tags, transport, wire).await,
-            }
-        },
-        tags_if(compare_tags, transport, &dest_wire),
-    );
-    let head = |r: Result<Reply, Failure>, which: &str| match r {
-        Ok(Reply::Head(info)) => Ok(*info),
-        Ok(_) => Err(CliError::Failed(format!(
-            "verify: unexpected reply to HEAD {which}"
-        ))),
-        Err(f) => Err(CliError::Failed(format!(
-            "verify: cannot HEAD the {which}: {}",
-            describe(&f)
-        ))),
-    };
-    let source = head(source, "source")?;
-    let dest = head(dest, "destination")?;
-    let mut problems = Vec::new();
-    if source.size != dest.size {
-        problems.push(format!(
-            "size {} at the source, {} at the destination",
-            source.size, dest.size
-        ));
-    }
-    if !in_place && source.etag != outcome.source.etag {
-        problems.push("the source changed after the copy started".to_string());
-    }
-    if let (Some(a), Some(b)) = (source.crc64, dest.crc64) {
-        if a != b {
-            problems.push(format!("CRC-64 {a} at the source, {b} at the destination"));
-        }
-    }
-    let expected = match settings.directive {
-        Directive::Copy => source.metadata.clone(),
-        Directive::Replace => ObjectMetadata {
-            content_type: settings.content_type.clone(),
-            user: settings.meta.clone(),
-            ..ObjectMetadata::default()
-        },
-    };
-    if expected.user != dest.metadata.user {
-        problems.push(format!(
-            "user metadata differs: expected {:?}, found {:?}",
-            expected.user, dest.metadata.user
-        ));
-    }
-    if expected.content_type.is_some() && expected.content_type != dest.metadata.content_type {
-        problems.push(format!(
-            "Content-Type differs: expected {:?}, found {:?}",
-            expected.content_type, dest.metadata.content_type
-        ));
-    }
-    // The class asked for; in place without one, the object's own (it must not have moved).
-    let default_class = default_storage_class(wire.destination().provider);
-    let expected_class = match (&settings.storage_class, in_place) {
-        (Some(asked), _) => Some(asked.as_str()),
-        (None, true) => Some(outcome.source.storage_class.as_deref().unwrap_or(default_class)),
-        (None, false) => None,
-    };
-    if let Some(asked) = expected_class {
-        let found = dest.storage_class.as_deref().unwrap_or(default_class);
-        if !asked.eq_ignore_ascii_case(found) {
-            problems.push(format!("storage class differs: expected {asked}, found {found}"));
-        }
-    }
-    // The source's encryption must have come along (a destination encrypted by its bucket's default
-    // while the source is not is fine).
-    if let Some(wanted) = &source.encryption {
-        let same = dest.encryption.as_ref().is_some_and(|found| {
-            found.algorithm.eq_ignore_ascii_case(&wanted.algorithm)
-                && (wanted.kms_key_id.is_none() || found.kms_key_id == wanted.kms_key_id)
-        });
-        if !same {
-            let found = dest
-                .encryption
-                .as_ref()
-                .map_or_else(|| "none".to_string(), |e| e.algorithm.clone());
-            problems.push(format!(
-                "encryption differs: the source is encrypted with {}{}, the destination with {found}",
-                wanted.algorithm,
-                wanted
-                    .kms_key_id
-                    .as_deref()
-                    .map_or_else(String::new, |k| format!(" (key {k})")),
-            ));
-        }
-    }
-    let mut compared = vec!["size", "metadata"];
-    if expected_class.is_some() {
-        compared.push("storage class");
-    }
-    if source.encryption.is_some() {
-        compared.push("encryption");
-    }
-    match (tag_set(source_tags), tag_set(dest_tags)) {
-        _ if !compare_tags => {
-            tracing::info!("verify: in place, the object keeps its own tags: not compared");
-        }
-        (Ok(expected), Ok(found)) => {
-            compared.push("tags");
-            if expected != found {
-                problems.push(format!("tags differ: expected {expected:?}, found {found:?}"));
-            }
-        }
-        (Err(f), _) | (_, Err(f)) => {
-            tracing::warn!("verify: tags not compared, they cannot be read: {}", describe(&f));
-        }
-    }
-    compared.push("CRC-64");
-    if problems.is_empty() {
-        let (last, rest) = compared.split_last().unwrap_or((&"nothing", &[]));
-        tracing::info!("verified: {} and {last} match", rest.join(", "));
-        Ok(())
-    } else {
-        Err(CliError::Failed(format!(
-            "verification failed: {}",
-            problems.join("; ")
-        )))
-    }
-}
-
-/// The tags of a GET `?tagging` answer, sorted (their order means nothing).
-fn tag_set(reply: Result<Reply, Failure>) -> Result<Vec<(String, String)>, Failure> {
-    match reply? {
-        Reply::Tagging(mut tags) => {
-            tags.sort();
-            Ok(tags)
-        }
-        other => Err(Failure {
-            kind: FailureKind::Fatal,
-            status: None,
-            code: "UnexpectedReply".to_string(),
-            message: format!("unexpected reply to GET ?tagging: {other:?}"),
-            request_id: None,
-            retry_after: None,
-        }),
-    }
-}
-
-/// The class an object has when a HEAD names none: COS leaves `x-cos-storage-class` out for
-/// STANDARD objects (OSS always sends `x-oss-storage-class`).
-fn default_storage_class(provider: Provider) -> &'static str {
-    match provider {
-        Provider::Cos => "STANDARD",
-        Provider::Oss => "Standard",
-    }
 }
 
 /// A HEAD error carries no body, so no error code or message: when HEAD of the source was refused

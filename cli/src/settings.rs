@@ -65,6 +65,8 @@ pub struct Settings {
     pub verify: bool,
     /// `--no-overwrite`.
     pub no_overwrite: bool,
+    /// `--skip-identical`.
+    pub skip_identical: bool,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `--oss-signature`.
@@ -261,6 +263,7 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         },
         verify: args.verify,
         no_overwrite: args.no_overwrite,
+        skip_identical: args.skip_identical,
         dry_run: args.dry_run,
         oss_signature: args.oss_signature,
         no_progress: args.no_progress,

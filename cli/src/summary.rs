@@ -7,8 +7,11 @@ use crate::size::format_size;
 /// What `--json` prints (fields as DESIGN.md lists them, plus `error` on failure).
 #[derive(Debug, Clone, Serialize)]
 pub struct Summary {
-    /// `copied`, `failed`, `planned` (dry run) or `skipped` (`--no-overwrite` and DST exists).
+    /// `copied`, `failed`, `planned` (dry run) or `skipped` (see `skipped_because`).
     pub status: &'static str,
+    /// Why nothing was copied: `exists` (`--no-overwrite`) or `identical` (`--skip-identical`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub skipped_because: Option<&'static str>,
     /// `single` or `multipart`.
     pub mode: Option<&'static str>,
     /// The source URL.
@@ -73,8 +76,12 @@ impl Summary {
     /// The summary for people.
     pub fn to_text(&self) -> String {
         if self.status == "skipped" {
+            let why = match self.skipped_because {
+                Some("identical") => "the destination already holds the same object (--skip-identical)",
+                _ => "the destination exists and --no-overwrite keeps it",
+            };
             return format!(
-                "skipped {} -> {}: the destination exists and --no-overwrite keeps it ({} requests)",
+                "skipped {} -> {}: {why} ({} requests)",
                 self.source, self.destination, self.requests
             );
         }
@@ -130,6 +137,7 @@ mod tests {
             first_range: None,
             last_range: None,
             would_skip: None,
+            skipped_because: None,
         };
         let value: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
         for field in [

@@ -1,0 +1,288 @@
+//! Comparing the two ends of a copy: after it (`--verify`), and before it (`--skip-identical`).
+//!
+//! Both HEAD the source and the destination and compare what a HEAD shows — size, CRC-64, user
+//! metadata and Content-Type, the storage class when one is asked for (or, in place, the object's
+//! own), the source's encryption — and the tags (GET `?tagging`) where they should match. What
+//! differs is listed; nothing here changes either end.
+
+use partcopy_core::job::Outcome;
+use partcopy_core::ops::{Failure, FailureKind, ObjectMetadata, Operation, Reply};
+use partcopy_transport_hyper::{HyperTransport, ProtocolWire, Wire};
+
+use crate::args::Directive;
+use crate::error::CliError;
+use crate::run::{describe, send_once};
+use crate::settings::Settings;
+use crate::url::Provider;
+
+/// What a comparison found.
+#[derive(Debug, Default)]
+pub struct Comparison {
+    /// Each difference, for people.
+    pub problems: Vec<String>,
+    /// What was compared, for people (`size`, `metadata`, …).
+    pub compared: Vec<&'static str>,
+    /// Requests sent.
+    pub requests: u64,
+}
+
+/// When the comparison runs, which decides what the source is compared as and how strict it is.
+#[derive(Debug, Clone, Copy)]
+pub enum When<'a> {
+    /// After the copy (`--verify`): the source as the job found it, whose ETag the source must
+    /// still have; a CRC-64 missing at either end is not compared.
+    After(&'a Outcome),
+    /// Before a copy (`--skip-identical`): the ends must be provably the same, so a CRC-64 missing
+    /// at either end, or tags that cannot be read, count as differences.
+    Before,
+}
+
+/// The tags of `wire`'s source (GET `?tagging`) when `wanted`, else none, without a request.
+async fn tags_if(wanted: bool, transport: &HyperTransport, wire: &impl Wire) -> Result<Reply, Failure> {
+    if wanted {
+        send_once(transport, wire, &Operation::GetSourceTagging).await
+    } else {
+        Ok(Reply::Tagging(Vec::new()))
+    }
+}
+
+/// `--verify`: compares the ends after the copy.
+///
+/// # Errors
+/// [`CliError::Failed`] listing the differences, or saying which end could not be read.
+pub async fn verify(
+    settings: &Settings,
+    transport: &HyperTransport,
+    wire: &ProtocolWire,
+    outcome: &Outcome,
+) -> Result<(), CliError> {
+    let Comparison {
+        problems, compared, ..
+    } = compare(settings, transport, wire, When::After(outcome)).await?;
+    if problems.is_empty() {
+        let (last, rest) = compared.split_last().unwrap_or((&"nothing", &[]));
+        tracing::info!("verified: {} and {last} match", rest.join(", "));
+        Ok(())
+    } else {
+        Err(CliError::Failed(format!(
+            "verification failed: {}",
+            problems.join("; ")
+        )))
+    }
+}
+
+/// HEADs both ends (and reads their tags where they are compared) and compares them.
+///
+/// # Errors
+/// [`CliError::Failed`] when an end cannot be read; before a copy, a destination that cannot be
+/// read is a difference instead (it is then simply copied).
+pub async fn compare(
+    settings: &Settings,
+    transport: &HyperTransport,
+    wire: &ProtocolWire,
+    when: When<'_>,
+) -> Result<Comparison, CliError> {
+    // Read the destination's tags by swapping it in as the source (core has no operation for it).
+    let dest_wire = ProtocolWire::new(
+        wire.destination().clone(),
+        wire.destination().clone(),
+        wire.signer().clone(),
+    );
+    let in_place = settings.in_place;
+    // In place after the copy, the source is now the copy: compare with the source as the job
+    // found it (its HEAD before copying). Its tags from before are not known, so under Copy they
+    // are not compared. In place before a copy, the object is compared with what is asked of it.
+    let before = match when {
+        When::After(outcome) if in_place => Some(outcome.source.clone()),
+        _ => None,
+    };
+    // Tags asked for with --tag are what the destination should have, in place too.
+    let compare_tags = settings.tags.is_some() || !(in_place && settings.directive == Directive::Copy);
+    // Under Replace the destination should have no tags: the source's are not needed.
+    let copy_tags = settings.directive == Directive::Copy && compare_tags;
+    let requests = 1
+        + u64::from(before.is_none())
+        + u64::from(settings.tags.is_none() && copy_tags)
+        + u64::from(compare_tags);
+    let (source, dest, source_tags, dest_tags) = tokio::join!(
+        async {
+            match before {
+                Some(info) => Ok(Reply::Head(Box::new(info))),
+                None => send_once(transport, wire, &Operation::HeadSource).await,
+            }
+        },
+        send_once(transport, wire, &Operation::HeadDestination),
+        async {
+            match &settings.tags {
+                Some(tags) => Ok(Reply::Tagging(tags.clone())),
+                None => tags_if(copy_tags, transport, wire).await,
+            }
+        },
+        tags_if(compare_tags, transport, &dest_wire),
+    );
+    let head = |r: Result<Reply, Failure>, which: &str| match r {
+        Ok(Reply::Head(info)) => Ok(*info),
+        Ok(_) => Err(CliError::Failed(format!("unexpected reply to HEAD {which}"))),
+        Err(f) => Err(CliError::Failed(format!(
+            "cannot HEAD the {which}: {}",
+            describe(&f)
+        ))),
+    };
+    let strict = matches!(when, When::Before);
+    let prefix = |e: CliError| match (strict, e) {
+        (false, CliError::Failed(m)) => CliError::Failed(format!("verify: {m}")),
+        (_, e) => e,
+    };
+    let source = head(source, "source").map_err(prefix)?;
+    let dest = match (head(dest, "destination"), when) {
+        (Ok(dest), _) => dest,
+        (Err(error), When::Before) => {
+            return Ok(Comparison {
+                problems: vec![error.to_string()],
+                compared: Vec::new(),
+                requests,
+            })
+        }
+        (Err(error), When::After(_)) => return Err(prefix(error)),
+    };
+    let mut found = Comparison {
+        requests,
+        ..Comparison::default()
+    };
+    let problems = &mut found.problems;
+    if source.size != dest.size {
+        problems.push(format!(
+            "size {} at the source, {} at the destination",
+            source.size, dest.size
+        ));
+    }
+    if let When::After(outcome) = when {
+        if !in_place && source.etag != outcome.source.etag {
+            problems.push("the source changed after the copy started".to_string());
+        }
+    }
+    match (source.crc64, dest.crc64) {
+        (Some(a), Some(b)) if a != b => {
+            problems.push(format!("CRC-64 {a} at the source, {b} at the destination"));
+        }
+        (Some(_), Some(_)) => {}
+        _ if strict => problems.push("no CRC-64 at both ends to compare the data by".to_string()),
+        _ => {}
+    }
+    let expected = match settings.directive {
+        Directive::Copy => source.metadata.clone(),
+        Directive::Replace => ObjectMetadata {
+            content_type: settings.content_type.clone(),
+            user: settings.meta.clone(),
+            ..ObjectMetadata::default()
+        },
+    };
+    if expected.user != dest.metadata.user {
+        problems.push(format!(
+            "user metadata differs: expected {:?}, found {:?}",
+            expected.user, dest.metadata.user
+        ));
+    }
+    if expected.content_type.is_some() && expected.content_type != dest.metadata.content_type {
+        problems.push(format!(
+            "Content-Type differs: expected {:?}, found {:?}",
+            expected.content_type, dest.metadata.content_type
+        ));
+    }
+    // The class asked for; in place without one, the object's own (it must not have moved).
+    let default_class = default_storage_class(wire.destination().provider);
+    let own_class = match when {
+        When::After(outcome) => outcome.source.storage_class.clone(),
+        When::Before => source.storage_class.clone(),
+    };
+    let expected_class = match (&settings.storage_class, in_place) {
+        (Some(asked), _) => Some(asked.clone()),
+        (None, true) => Some(own_class.unwrap_or_else(|| default_class.to_string())),
+        (None, false) => None,
+    };
+    if let Some(asked) = &expected_class {
+        let found = dest.storage_class.as_deref().unwrap_or(default_class);
+        if !asked.eq_ignore_ascii_case(found) {
+            problems.push(format!("storage class differs: expected {asked}, found {found}"));
+        }
+    }
+    // The source's encryption must have come along (a destination encrypted by its bucket's default
+    // while the source is not is fine).
+    if let Some(wanted) = &source.encryption {
+        let same = dest.encryption.as_ref().is_some_and(|found| {
+            found.algorithm.eq_ignore_ascii_case(&wanted.algorithm)
+                && (wanted.kms_key_id.is_none() || found.kms_key_id == wanted.kms_key_id)
+        });
+        if !same {
+            let found = dest
+                .encryption
+                .as_ref()
+                .map_or_else(|| "none".to_string(), |e| e.algorithm.clone());
+            problems.push(format!(
+                "encryption differs: the source is encrypted with {}{}, the destination with {found}",
+                wanted.algorithm,
+                wanted
+                    .kms_key_id
+                    .as_deref()
+                    .map_or_else(String::new, |k| format!(" (key {k})")),
+            ));
+        }
+    }
+    found.compared = vec!["size", "metadata"];
+    if expected_class.is_some() {
+        found.compared.push("storage class");
+    }
+    if source.encryption.is_some() {
+        found.compared.push("encryption");
+    }
+    match (tag_set(source_tags), tag_set(dest_tags)) {
+        _ if !compare_tags => {
+            tracing::info!("in place, the object keeps its own tags: not compared");
+        }
+        (Ok(expected), Ok(got)) => {
+            found.compared.push("tags");
+            if expected != got {
+                found
+                    .problems
+                    .push(format!("tags differ: expected {expected:?}, found {got:?}"));
+            }
+        }
+        (Err(f), _) | (_, Err(f)) if strict => {
+            found
+                .problems
+                .push(format!("the tags cannot be read: {}", describe(&f)));
+        }
+        (Err(f), _) | (_, Err(f)) => {
+            tracing::warn!("verify: tags not compared, they cannot be read: {}", describe(&f));
+        }
+    }
+    found.compared.push("CRC-64");
+    Ok(found)
+}
+
+/// The tags of a GET `?tagging` answer, sorted (their order means nothing).
+fn tag_set(reply: Result<Reply, Failure>) -> Result<Vec<(String, String)>, Failure> {
+    match reply? {
+        Reply::Tagging(mut tags) => {
+            tags.sort();
+            Ok(tags)
+        }
+        other => Err(Failure {
+            kind: FailureKind::Fatal,
+            status: None,
+            code: "UnexpectedReply".to_string(),
+            message: format!("unexpected reply to GET ?tagging: {other:?}"),
+            request_id: None,
+            retry_after: None,
+        }),
+    }
+}
+
+/// The class an object has when a HEAD names none: COS leaves `x-cos-storage-class` out for
+/// STANDARD objects (OSS always sends `x-oss-storage-class`).
+fn default_storage_class(provider: Provider) -> &'static str {
+    match provider {
+        Provider::Cos => "STANDARD",
+        Provider::Oss => "Standard",
+    }
+}
