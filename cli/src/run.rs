@@ -168,6 +168,10 @@ pub async fn copy(
         }
         summary.status = "skipped";
         summary.skipped_because = Some(because);
+        // Found identical by a comparison stricter than --verify's: that is the verification.
+        if because == "identical" && settings.verify {
+            summary.verified = Some(true);
+        }
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(Finished::Skipped(Box::new(summary.clone())));
     }

@@ -107,11 +107,12 @@ fn a_finished_copy_is_not_copied_again_and_a_changed_destination_is() {
             .unwrap();
         let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
         assert_eq!(summary["would_skip"], true, "{provider:?}: {summary}");
-        skipped(
+        let summary = skipped(
             &world,
-            &world.cp(provider, "small", &["--skip-identical"]),
+            &world.cp(provider, "small", &["--skip-identical", "--verify"]),
             "small",
         );
+        assert_eq!(summary["verified"], true, "the comparison is the verification");
     }
 }
 
