@@ -141,6 +141,15 @@ pub struct AbortArgs {
     /// With --all: only uploads initiated at least this long ago (e.g. 7d, 36h, 30m).
     #[arg(long, value_name = "AGE", value_parser = parse_age)]
     pub older_than: Option<std::time::Duration>,
+    /// With --all: most aborts in flight at once.
+    #[arg(
+        short = 'j',
+        long,
+        value_name = "N",
+        default_value_t = 16,
+        value_parser = clap::value_parser!(u32).range(1..=1000)
+    )]
+    pub concurrency: u32,
 }
 
 const CP_EXAMPLES: &str = "\

@@ -8,9 +8,11 @@
 //! requests are safe to repeat, so server errors and dropped connections are retried, with a copy
 //! job's backoff.
 
+use std::cell::{Cell, RefCell};
 use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
+use futures_util::{stream, StreamExt};
 use partcopy_core::job::JobConfig;
 use partcopy_core::ops::{Failure, FailureKind, ListedUpload, Operation, Reply};
 use partcopy_core::retry::{Backoff, Jitter};
@@ -89,16 +91,17 @@ pub fn check_upload_id(id: &str) -> Result<(), CliError> {
     Ok(())
 }
 
-/// Signed requests to DST's service, retried as `--max-attempts` says.
+/// Signed requests to DST's service, retried as `--max-attempts` says. Several may be in flight
+/// at once (`abort --all -j N`), all on the one thread of the runtime.
 pub struct Session {
     wire: ProtocolWire,
     transport: HyperTransport,
     max_attempts: u32,
     /// The delays between attempts: a copy job's (capped, jittered, at least a `Retry-After`).
     backoff: Backoff,
-    jitter: Jitter,
+    jitter: RefCell<Jitter>,
     /// Requests sent so far.
-    pub requests: u32,
+    requests: Cell<u32>,
 }
 
 impl Session {
@@ -126,16 +129,21 @@ impl Session {
             transport,
             max_attempts: args.max_attempts,
             backoff: JobConfig::default().backoff,
-            jitter: Jitter::new(jitter_seed()),
-            requests: 0,
+            jitter: RefCell::new(Jitter::new(jitter_seed())),
+            requests: Cell::new(0),
         })
+    }
+
+    /// Requests sent so far.
+    pub fn requests(&self) -> u32 {
+        self.requests.get()
     }
 
     /// Sends `op` for DST's key, or for `key` in DST's bucket when given (`--prefix`: each upload
     /// is aborted at its own key); again after a server error or a transport failure (with a copy
     /// job's backoff) up to the session's most attempts; the last failure and the attempts it
     /// took otherwise.
-    async fn send(&mut self, op: &Operation, key: Option<&str>) -> Result<Reply, (Failure, u32)> {
+    async fn send(&self, op: &Operation, key: Option<&str>) -> Result<Reply, (Failure, u32)> {
         let elsewhere = key.filter(|key| *key != self.wire.destination().key).map(|key| {
             let mut address = self.wire.destination().clone();
             address.key = key.to_string();
@@ -145,14 +153,14 @@ impl Session {
         let mut attempts = 0;
         loop {
             attempts += 1;
-            self.requests += 1;
+            self.requests.set(self.requests.get() + 1);
             match send_once(&self.transport, wire, op).await {
                 Ok(reply) => return Ok(reply),
                 Err(failure) if failure.kind.is_retryable() && attempts < self.max_attempts => {
                     tracing::info!(failure = %describe(&failure), "retrying");
-                    let delay = self
-                        .backoff
-                        .delay(attempts, failure.retry_after, &mut self.jitter);
+                    let delay =
+                        self.backoff
+                            .delay(attempts, failure.retry_after, &mut self.jitter.borrow_mut());
                     tokio::time::sleep(delay).await;
                 }
                 Err(failure) => return Err((failure, attempts)),
@@ -227,11 +235,7 @@ impl Filter {
 ///
 /// # Errors
 /// [`CliError::Failed`] when the service refuses or every attempt of a page failed.
-pub async fn list(
-    target: &Target,
-    filter: Filter,
-    session: &mut Session,
-) -> Result<Vec<ListedUpload>, CliError> {
+pub async fn list(target: &Target, filter: Filter, session: &Session) -> Result<Vec<ListedUpload>, CliError> {
     let prefix = filter.prefix;
     let key = &target.end.url.key;
     let mut found = Vec::new();
@@ -294,7 +298,7 @@ pub async fn abort(
     target: &Target,
     key: &str,
     upload_id: &str,
-    session: &mut Session,
+    session: &Session,
 ) -> Result<Aborted, CliError> {
     let op = Operation::Abort {
         upload_id: upload_id.to_string(),
@@ -373,19 +377,28 @@ pub struct AbortEntry {
 }
 
 /// `--all`: lists DST's uploads (with `filter.prefix`, those of every key under DST's) and aborts
-/// each at its own key, going on past failures. What became of each is recorded in `summary`.
+/// each at its own key, `concurrency` at a time, going on past failures. What became of each is
+/// recorded in `summary`, in listing order.
 ///
 /// # Errors
 /// [`CliError::Failed`] when the listing failed, or naming every abort that did.
 async fn abort_all(
     target: &Target,
     filter: Filter,
-    session: &mut Session,
+    concurrency: usize,
+    session: &Session,
     summary: &mut AbortSummary,
 ) -> Result<(), CliError> {
     let mut failures = Vec::new();
-    for upload in list(target, filter, session).await? {
-        let result = match abort(target, &upload.key, &upload.upload_id, session).await {
+    let listed = list(target, filter, session).await?;
+    let mut results = stream::iter(listed)
+        .map(|upload| async move {
+            let result = abort(target, &upload.key, &upload.upload_id, session).await;
+            (upload, result)
+        })
+        .buffered(concurrency.max(1));
+    while let Some((upload, result)) = results.next().await {
+        let result = match result {
             Ok(Aborted::Now) => {
                 summary.aborted.push(upload.upload_id.clone());
                 "aborted"
@@ -421,7 +434,7 @@ async fn abort_all(
 fn with_session<T>(
     target: &UploadTarget,
     checked: &Target,
-    work: impl AsyncFnOnce(&mut Session) -> Result<T, CliError>,
+    work: impl AsyncFnOnce(&Session) -> Result<T, CliError>,
     requests: &mut u32,
 ) -> Result<T, CliError> {
     let credentials = crate::credentials::load(checked.url().provider, |name| std::env::var(name).ok())?;
@@ -429,9 +442,9 @@ fn with_session<T>(
         .enable_all()
         .build()
         .map_err(|e| CliError::Failed(format!("cannot start the async runtime: {e}")))?;
-    let mut session = Session::new(target, checked, credentials)?;
-    let result = runtime.block_on(work(&mut session));
-    *requests = session.requests;
+    let session = Session::new(target, checked, credentials)?;
+    let result = runtime.block_on(work(&session));
+    *requests = session.requests();
     result
 }
 
@@ -611,7 +624,7 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
                     older_than: args.older_than,
                     now: SystemTime::now(),
                 };
-                abort_all(&target, filter, session, &mut summary).await
+                abort_all(&target, filter, args.concurrency as usize, session, &mut summary).await
             }
         },
         &mut requests,

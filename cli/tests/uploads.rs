@@ -556,6 +556,49 @@ fn the_uploads_of_a_whole_bucket_or_prefix_are_listed_and_cleaned_up_by_age() {
     assert_eq!(world.count(Api::ListMultipartUploads), 0, "nothing sent");
 }
 
+/// `abort --all -j N` keeps N aborts in flight (default 16), and still reports them in listing
+/// order; `-j 1` aborts one at a time.
+#[test]
+fn abort_all_aborts_concurrently() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        for (j, most) in [(None, 16), (Some("8"), 8), (Some("1"), 1)] {
+            for _ in 0..32 {
+                world.emu.create_upload(dst, "many").unwrap();
+            }
+            let listed = listed(&uploads(&world, provider, "many", &["--json"]));
+            world.emu.set_faults(only(
+                Api::AbortMultipartUpload,
+                OpFaults {
+                    latency_ms: 60,
+                    ..OpFaults::default()
+                },
+            ));
+            world.emu.reset_stats();
+            let mut extra = vec!["--json"];
+            if let Some(j) = j {
+                extra.extend(["-j", j]);
+            }
+            let summary = succeeded(&abort_all(&world, provider, "many", &extra));
+            world.emu.set_faults(FaultPlan::default());
+            let order: Vec<&str> = summary["uploads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|u| u["upload_id"].as_str().unwrap())
+                .collect();
+            assert_eq!(order, listed, "{provider:?} -j {j:?}: in listing order");
+            assert_eq!(
+                world.emu.stats().max_in_flight_of(Api::AbortMultipartUpload),
+                most,
+                "{provider:?} -j {j:?}"
+            );
+            assert!(world.emu.uploads().is_empty());
+        }
+    }
+}
+
 fn abort_all(world: &World, provider: Provider, key: &str, extra: &[&str]) -> std::process::Output {
     let dst = url(provider, buckets(provider).1, key);
     let endpoint = world.emu.endpoint();
