@@ -189,6 +189,34 @@ pub async fn compare(
             expected.content_type, dest.metadata.content_type
         ));
     }
+    // Before a copy, the other HTTP metadata must match too: a copy would carry (or, under
+    // replace, drop) each of them.
+    if strict {
+        let got = &dest.metadata;
+        for (name, want, found) in [
+            ("Cache-Control", &expected.cache_control, &got.cache_control),
+            (
+                "Content-Disposition",
+                &expected.content_disposition,
+                &got.content_disposition,
+            ),
+            (
+                "Content-Encoding",
+                &expected.content_encoding,
+                &got.content_encoding,
+            ),
+            (
+                "Content-Language",
+                &expected.content_language,
+                &got.content_language,
+            ),
+            ("Expires", &expected.expires, &got.expires),
+        ] {
+            if want != found {
+                problems.push(format!("{name} differs: expected {want:?}, found {found:?}"));
+            }
+        }
+    }
     // The class asked for; in place without one, the object's own (it must not have moved).
     let default_class = default_storage_class(wire.destination().provider);
     let own_class = match when {

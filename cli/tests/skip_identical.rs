@@ -96,6 +96,34 @@ fn a_finished_copy_is_not_copied_again_and_a_changed_destination_is() {
             skipped(&world, &world.cp(provider, "big", &args), what);
         }
 
+        // HTTP metadata a copy carries: a destination without the source's Cache-Control is
+        // copied again (same bytes, same user metadata).
+        world
+            .emu
+            .create_object(
+                buckets(provider).0,
+                "cached",
+                ObjectSpec::generated(500, 6).header("cache-control", "max-age=60"),
+            )
+            .unwrap();
+        copied(&world.cp(provider, "cached", &["--skip-identical"]));
+        world.emu.reset_stats();
+        skipped(
+            &world,
+            &world.cp(provider, "cached", &["--skip-identical"]),
+            "cached",
+        );
+        world
+            .emu
+            .create_object(dst, "cached", ObjectSpec::generated(500, 6))
+            .unwrap();
+        world.emu.reset_stats();
+        recopied(
+            &world,
+            &world.cp(provider, "cached", &["--skip-identical"]),
+            "no Cache-Control",
+        );
+
         // A single copy, for people: the line says why.
         world.object(provider, "small", 1000, 5);
         copied(&world.cp(provider, "small", &["--skip-identical"]));
