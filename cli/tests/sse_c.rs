@@ -100,6 +100,22 @@ fn encrypted_sources_copy_under_the_right_key() {
             "{name}"
         );
 
+        // --skip-identical: under the other key the destination cannot be HEADed with the
+        // source's, so it is not shown the same and is copied (keyed back); then it is skipped.
+        let again = [
+            parts,
+            &["--src-sse-c-key-file", arg(&source_file), "--skip-identical"],
+        ]
+        .concat();
+        copied(&world.cp(COS, name, &again));
+        assert_eq!(
+            dest_key_md5(&world, name).as_deref(),
+            Some(source_key.key_md5()),
+            "{name}"
+        );
+        let summary: serde_json::Value = serde_json::from_slice(&world.cp(COS, name, &again).stdout).unwrap();
+        assert_eq!(summary["skipped_because"], "identical", "{name}: {summary}");
+
         // No key: HEAD is refused, and the hint says which option gives it.
         let stderr = failed(&world.cp(COS, name, parts), 1);
         assert!(stderr.contains("HTTP 400"), "{stderr}");

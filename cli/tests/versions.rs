@@ -1,6 +1,6 @@
 //! `--src-version-id`: copy an older version of a source in a bucket with versioning, single and
 //! multipart, elsewhere or onto its own key (which restores it), both providers; a version that
-//! does not exist is a clear failure.
+//! does not exist is a clear failure; a restore rerun with `--skip-identical` writes nothing.
 
 mod harness;
 
@@ -76,6 +76,17 @@ fn an_older_version_copied_onto_its_key_restores_it() {
         let current = world.emu.object_info(src, key).unwrap();
         assert_eq!(current.crc64, first.crc64, "{provider:?}");
         assert_ne!(current.version_id, second.version_id, "a new current version");
+
+        // Restored already: with --skip-identical the rerun writes no new version.
+        let args = [&args[..], &["--skip-identical"]].concat();
+        let output = world.command_to(provider, key, src, key, &args).output().unwrap();
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        assert_eq!(summary["skipped_because"], "identical", "{provider:?}: {summary}");
+        assert_eq!(
+            world.emu.object_info(src, key).unwrap().version_id,
+            current.version_id,
+            "{provider:?}: no new version"
+        );
     }
 }
 
