@@ -12,6 +12,11 @@ use serde_json::Value;
 /// A multipart copy of `key` that fails after two parts, keeping its upload and checkpoint in
 /// `dir`; returns the upload id.
 fn kept_upload(world: &World, provider: Provider, key: &str, dir: &TempDir) -> String {
+    kept_upload_with(world, provider, key, dir, &[])
+}
+
+/// [`kept_upload`] with more `cp` options.
+fn kept_upload_with(world: &World, provider: Provider, key: &str, dir: &TempDir, extra: &[&str]) -> String {
     world.object(provider, key, 6 * min_part_bytes(provider), 9);
     world.emu.set_faults(only(
         Api::UploadPartCopy,
@@ -29,6 +34,7 @@ fn kept_upload(world: &World, provider: Provider, key: &str, dir: &TempDir) -> S
     let args = [
         &smallest_parts(provider)[..],
         &["-j", "1", "--max-attempts", "1", "--checkpoint-dir", dir.arg()],
+        extra,
     ]
     .concat();
     let output = world.cp(provider, key, &args);
@@ -153,6 +159,34 @@ fn uploads_lists_exactly_the_uploads_of_dst() {
             open.contains(&longer) && open.contains(&before),
             "others untouched"
         );
+        for file in dir.files() {
+            std::fs::remove_file(file).unwrap();
+        }
+    }
+}
+
+/// Each upload's storage class is the one its Initiate asked for, else the provider's default.
+#[test]
+fn uploads_show_the_class_each_upload_was_initiated_with() {
+    let world = World::new();
+    let dir = TempDir::new("uploads-class");
+    for (provider, class, default) in [
+        (Provider::Cos, "STANDARD_IA", "STANDARD"),
+        (Provider::Oss, "IA", "Standard"),
+    ] {
+        let kept = kept_upload_with(&world, provider, "classy", &dir, &["--storage-class", class]);
+        let plain = world.emu.create_upload(buckets(provider).1, "classy").unwrap();
+        let summary = succeeded(&uploads(&world, provider, "classy", &["--json"]));
+        let class_of = |id: &str| {
+            summary["uploads"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|u| u["upload_id"] == id)
+                .map(|u| u["storage_class"].clone())
+        };
+        assert_eq!(class_of(&kept), Some(Value::from(class)), "{provider:?}");
+        assert_eq!(class_of(&plain), Some(Value::from(default)), "{provider:?}");
         for file in dir.files() {
             std::fs::remove_file(file).unwrap();
         }

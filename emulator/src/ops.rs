@@ -1156,11 +1156,21 @@ fn list_uploads(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceEr
     if url {
         xml.element("EncodingType", "url");
     }
+    // The class Initiate asked for, else the provider's default (named as each spells it).
+    let class_header = req.provider.header("storage-class");
+    let default_class = match req.provider {
+        Provider::Cos => "STANDARD",
+        Provider::Oss => "Standard",
+    };
     for upload in uploads {
+        let class = upload
+            .headers
+            .get(&class_header)
+            .map_or(default_class, String::as_str);
         xml.open("Upload")
             .element("Key", response_key(&upload.key, url))
             .element("UploadId", &upload.id)
-            .element("StorageClass", "STANDARD")
+            .element("StorageClass", class)
             .element("Initiated", iso8601(upload.initiated))
             .close("Upload");
     }
