@@ -19,6 +19,7 @@ mod duration;
 mod error;
 #[cfg(test)]
 mod input_props;
+mod lock;
 mod meta;
 mod progress;
 mod run;

@@ -25,6 +25,7 @@ use partcopy_transport_hyper::{
 
 use crate::args::{Directive, OssSignatureArg};
 use crate::error::CliError;
+use crate::lock::CheckpointLock;
 use crate::progress::ProgressBar;
 use crate::settings::{End, Settings};
 use crate::summary::Summary;
@@ -151,6 +152,16 @@ pub async fn copy(
         }));
     }
 
+    let checkpoint = match &settings.checkpoint_dir {
+        Some(dir) => Some(checkpoint_path(dir, settings)?),
+        None => None,
+    };
+    // Held to the end of the run, past the journal (dropped before it): one run per checkpoint.
+    let _lock = match &checkpoint {
+        Some(path) => Some(CheckpointLock::acquire(path)?),
+        None => None,
+    };
+
     // The requests that decide whether to copy at all count among the copy's.
     let (skip, checked) = if settings.no_overwrite {
         let exists = destination_exists(&transport, &wire).await;
@@ -163,8 +174,8 @@ pub async fn copy(
     };
     summary.requests = checked;
     if let Some(because) = skip {
-        if let Some(dir) = &settings.checkpoint_dir {
-            summary.requests += drop_checkpoint(&checkpoint_path(dir, settings)?, &transport, &wire).await;
+        if let Some(path) = &checkpoint {
+            summary.requests += drop_checkpoint(path, &transport, &wire).await;
         }
         summary.status = "skipped";
         summary.skipped_because = Some(because);
@@ -182,10 +193,6 @@ pub async fn copy(
         resumable: settings.checkpoint_dir.is_some(),
         jitter_seed: jitter_seed(),
         ..JobConfig::default()
-    };
-    let checkpoint = match &settings.checkpoint_dir {
-        Some(dir) => Some(checkpoint_path(dir, settings)?),
-        None => None,
     };
     let (job, mut journal): (CopyJob, Box<dyn Journal>) = match &checkpoint {
         Some(path) => {

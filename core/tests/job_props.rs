@@ -91,7 +91,7 @@ impl Setup {
     /// confirmed by dates instead.
     fn service(&self) -> Service {
         let mut service = Service::new(self.size);
-        service.report_crc64 = self.seed % 3 != 0;
+        service.report_crc64 = !self.seed.is_multiple_of(3);
         service
     }
 

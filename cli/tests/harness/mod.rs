@@ -279,8 +279,16 @@ impl TempDir {
         self.0.to_str().unwrap()
     }
 
-    /// The checkpoint files in the directory.
+    /// The checkpoint files in the directory (not a run's `.lock`, which a killed run leaves).
     pub fn files(&self) -> Vec<PathBuf> {
+        self.all()
+            .into_iter()
+            .filter(|p| p.extension().is_none_or(|e| e != "lock"))
+            .collect()
+    }
+
+    /// Every file in the directory.
+    pub fn all(&self) -> Vec<PathBuf> {
         match std::fs::read_dir(&self.0) {
             Ok(entries) => entries.map(|e| e.unwrap().path()).collect(),
             Err(_) => Vec::new(),
