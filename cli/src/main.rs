@@ -113,6 +113,7 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
     summary.status = "planned";
     summary.size = Some(dry.size);
     summary.would_skip = dry.would_skip;
+    summary.needs_restore = dry.needs_restore.clone();
     let range = |p: &PartSpec| format!("bytes={}-{}", p.range.first, p.range.last);
     // None for a single copy.
     let (first, last) = (dry.plan.parts().next(), dry.plan.parts().next_back());
@@ -146,6 +147,9 @@ fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary,
                 println!("last:      part {} {}", last.number, range(last));
             }
         }
+    }
+    if let Some(class) = &dry.needs_restore {
+        println!("restore:   needed first: the source is in {class} and not restored, so the copy would be refused");
     }
     match (dry.would_skip, settings.skip_identical) {
         (Some(true), false) => println!("skip:      yes, the destination exists (--no-overwrite)"),

@@ -50,6 +50,9 @@ pub struct DryRun {
     pub plan: Plan,
     /// With `--no-overwrite` or `--skip-identical`: whether the copy would be skipped.
     pub would_skip: Option<bool>,
+    /// The source's storage class when its data is archived and not restored (the copy would be
+    /// refused).
+    pub needs_restore: Option<String>,
 }
 
 /// The provider's limits as core knows them.
@@ -85,6 +88,7 @@ pub fn base_summary(settings: &Settings) -> Summary {
         last_range: None,
         would_skip: None,
         skipped_because: None,
+        needs_restore: None,
     }
 }
 
@@ -149,6 +153,9 @@ pub async fn copy(
             size: info.size,
             plan,
             would_skip,
+            needs_restore: info
+                .needs_restore
+                .then(|| info.storage_class.clone().unwrap_or_default()),
         }));
     }
 
@@ -823,6 +830,11 @@ fn interrupted(settings: &Settings, upload: &UploadFate, checkpoint: Option<&Pat
 }
 
 /// The message for a failed copy: what failed, what the service said, and what to do.
+/// How to make an archived source readable.
+const RESTORE_HINT: &str = "restore it (COS POST Object restore, e.g. coscli restore; OSS \
+     RestoreObject, e.g. ossutil restore), wait until a HEAD shows its restore header with \
+     ongoing-request=\"false\", then run the command again";
+
 fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<String>) -> CliError {
     let (id_var, secret_var, _) = crate::credentials::variables(settings.provider);
     let kept = match error {
@@ -856,12 +868,10 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
             }
             // An archived source (or one whose restore has not finished or has expired).
             _ if failure.code == "InvalidObjectState" => {
-                let mut hint = String::from(
+                let mut hint = format!(
                     "the source is in an archive storage class (COS ARCHIVE / DEEP_ARCHIVE, OSS \
                      Archive / ColdArchive / DeepColdArchive) and not restored, or its restore has \
-                     not finished or has expired: restore it (COS POST Object restore, e.g. coscli \
-                     restore; OSS RestoreObject, e.g. ossutil restore), wait until a HEAD shows its \
-                     restore header with ongoing-request=\"false\", then run the command again",
+                     not finished or has expired: {RESTORE_HINT}"
                 );
                 if let Some(upload_id) = kept {
                     hint.push_str(&format!(
@@ -890,6 +900,9 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
                 )
             }),
         },
+        DriveError::Job(JobError::SourceNeedsRestore { .. }) => {
+            Some(format!("nothing was sent for the copy; {RESTORE_HINT}"))
+        }
         DriveError::Job(JobError::SourceChanged { .. }) => {
             Some("the source was overwritten while it was being copied; run the command again to copy its new version".to_string())
         }

@@ -65,6 +65,10 @@ pub struct Summary {
     /// Dry run with `--no-overwrite`: whether DST exists, so that the copy would be skipped.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub would_skip: Option<bool>,
+    /// Dry run: the source's storage class when its data is archived and not restored (the copy
+    /// would be refused until a restore finishes).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub needs_restore: Option<String>,
 }
 
 impl Summary {
@@ -138,6 +142,7 @@ mod tests {
             last_range: None,
             would_skip: None,
             skipped_because: None,
+            needs_restore: None,
         };
         let value: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
         for field in [

@@ -1,11 +1,12 @@
-//! An archived source (COS ARCHIVE, OSS ColdArchive) cannot be copied until it is restored: the
-//! copy fails with `InvalidObjectState`, says to restore it first, and leaves nothing behind (or,
-//! with a checkpoint, an upload that the rerun after the restore resumes). A restored one copies.
+//! An archived source (COS ARCHIVE, OSS ColdArchive) cannot be copied until it is restored: a fresh
+//! copy is refused after its HEAD, saying to restore it first, with nothing sent for the copy and
+//! nothing left behind; one archived in the middle of a checkpointed copy fails with
+//! `InvalidObjectState` and keeps its upload, which the rerun after the restore resumes.
 
 mod harness;
 
 use harness::*;
-use partcopy_emulator::{Api, ObjectSpec, Provider};
+use partcopy_emulator::{Api, FaultPlan, ObjectSpec, Provider};
 
 fn archived(world: &World, provider: Provider, key: &str, size: u64, restored: bool) {
     let (class, restore) = match provider {
@@ -30,35 +31,67 @@ fn an_archived_source_must_be_restored_first() {
     for provider in [Provider::Cos, Provider::Oss] {
         let multipart = smallest_parts(provider);
         let size = 3 * min_part_bytes(provider) + 1;
+        // A fresh copy, with a checkpoint or without: refused after the HEAD, nothing sent for the
+        // copy, nothing left behind.
+        let with_checkpoint = [&multipart[..], &["--checkpoint-dir", dir.arg()]].concat();
         for (key, size, extra) in [
             ("cold-single", 1000, &[][..]),
             ("cold-multi", size, &multipart[..]),
+            ("cold-multi", size, &with_checkpoint[..]),
         ] {
             archived(&world, provider, key, size, false);
             world.emu.reset_stats();
             let stderr = failed(&world.cp(provider, key, extra), 1);
-            assert!(stderr.contains("InvalidObjectState (HTTP 403)"), "{stderr}");
-            assert!(stderr.contains("archive storage class"), "{stderr}");
-            assert!(stderr.contains("restore"), "{stderr}");
+            assert!(stderr.contains("storage class and not restored"), "{stderr}");
+            assert!(stderr.contains("nothing was sent for the copy"), "{stderr}");
+            assert!(stderr.contains("coscli restore"), "{stderr}");
+            for api in [Api::CopyObject, Api::InitiateMultipartUpload, Api::UploadPartCopy] {
+                assert_eq!(world.count(api), 0, "{provider:?} {key}: {api:?}");
+            }
             assert!(!world.exists(provider, key), "{provider:?} {key}");
-            assert_eq!(world.open_uploads(provider), 0, "{provider:?} {key}: aborted");
+            assert_eq!(world.open_uploads(provider), 0, "{provider:?} {key}");
+            assert!(dir.files().is_empty(), "{:?}", dir.files());
         }
 
-        // With a checkpoint the upload is kept; restored, the same command resumes it and copies.
-        let args = [&multipart[..], &["--checkpoint-dir", dir.arg()]].concat();
-        let stderr = failed(&world.cp(provider, "cold-multi", &args), 1);
+        // --dry-run says so.
+        let output = world
+            .command(provider, "cold-multi", "cold-multi", &["--dry-run"])
+            .output()
+            .unwrap();
+        let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+        let class = if provider == Provider::Cos {
+            "ARCHIVE"
+        } else {
+            "ColdArchive"
+        };
+        assert_eq!(summary["needs_restore"], class, "{summary}");
+
+        // Archived in the middle of a checkpointed copy (a lifecycle rule, say): the rerun reads
+        // the source again, is refused with InvalidObjectState, and keeps the upload; restored,
+        // the same command resumes it and copies.
+        let key = "cold-later";
+        world.object(provider, key, size, 31);
+        world.emu.set_faults(part_copies_fail_from(2));
+        let args = [&with_checkpoint[..], &["-j", "1", "--max-attempts", "1"]].concat();
+        failed(&world.cp(provider, key, &args), 1);
+        world.emu.set_faults(FaultPlan::default());
+        assert_eq!(world.open_uploads(provider), 1);
+        archived(&world, provider, key, size, false);
+        let stderr = failed(&world.cp(provider, key, &args), 1);
+        assert!(stderr.contains("InvalidObjectState (HTTP 403)"), "{stderr}");
+        assert!(stderr.contains("archive storage class"), "{stderr}");
         assert!(
             stderr.contains("it resumes the upload kept meanwhile"),
             "{stderr}"
         );
         assert!(stderr.contains("partcopy abort"), "{stderr}");
         assert_eq!(world.open_uploads(provider), 1);
-        archived(&world, provider, "cold-multi", size, true);
+        archived(&world, provider, key, size, true);
         world.emu.reset_stats();
-        let summary = copied(&world.cp(provider, "cold-multi", &args));
+        let summary = copied(&world.cp(provider, key, &args));
         assert!(summary.get("restarted").is_none(), "{summary}");
         assert_eq!(world.count(Api::InitiateMultipartUpload), 0, "resumed");
-        assert!(world.same(provider, "cold-multi"));
+        assert!(world.same(provider, key));
         assert_eq!(world.open_uploads(provider), 0);
         assert!(dir.files().is_empty());
     }

@@ -11,27 +11,11 @@ use std::time::{Duration, Instant, SystemTime};
 use harness::*;
 use partcopy_core::checkpoint::{decode_journal, encode, Record};
 use partcopy_core::ops::{Operation, Reply};
-use partcopy_emulator::{Api, FaultKind, FaultPlan, NthFailure, OpFaults, Provider};
+use partcopy_emulator::{Api, FaultPlan, OpFaults, Provider};
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider as WireProvider};
 use partcopy_protocol::sign::{OssSignature, Signer};
 use partcopy_transport_hyper::{HyperConfig, HyperTransport, ProtocolWire, Transport, Wire};
-
-/// Part copies from the `from`th request on fail with a 500.
-fn part_copies_fail_from(from: u64) -> FaultPlan {
-    only(
-        Api::UploadPartCopy,
-        OpFaults {
-            fail_nth: (from..from + 200)
-                .map(|n| NthFailure {
-                    n,
-                    kind: FaultKind::InternalError,
-                })
-                .collect(),
-            ..OpFaults::default()
-        },
-    )
-}
 
 /// Multipart copy of `parts` smallest parts, one at a time, resumable in `dir`.
 fn args<'a>(provider: Provider, dir: &'a TempDir, concurrency: &'a str) -> Vec<&'a str> {

@@ -18,18 +18,7 @@ fn kept_upload(world: &World, provider: Provider, key: &str, dir: &TempDir) -> S
 /// [`kept_upload`] with more `cp` options.
 fn kept_upload_with(world: &World, provider: Provider, key: &str, dir: &TempDir, extra: &[&str]) -> String {
     world.object(provider, key, 6 * min_part_bytes(provider), 9);
-    world.emu.set_faults(only(
-        Api::UploadPartCopy,
-        OpFaults {
-            fail_nth: (3..100)
-                .map(|n| NthFailure {
-                    n,
-                    kind: FaultKind::InternalError,
-                })
-                .collect(),
-            ..OpFaults::default()
-        },
-    ));
+    world.emu.set_faults(part_copies_fail_from(3));
     world.emu.reset_stats();
     let args = [
         &smallest_parts(provider)[..],

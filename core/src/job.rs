@@ -461,6 +461,13 @@ pub enum JobError {
         /// What became of a checkpoint's upload.
         upload: UploadFate,
     },
+    /// The source's data is archived and not restored ([`SourceInfo::needs_restore`]): nothing
+    /// was sent for the copy.
+    #[error("the source is in the {storage_class} storage class and not restored: it cannot be read until a restore finishes")]
+    SourceNeedsRestore {
+        /// Its storage class, as HEAD reported it.
+        storage_class: String,
+    },
     /// The job was cancelled.
     #[error("copy cancelled{upload}")]
     Cancelled {
@@ -508,7 +515,9 @@ impl JobError {
             | JobError::Plan { upload, .. }
             | JobError::Cancelled { upload }
             | JobError::UnexpectedReply { upload, .. } => Some(upload),
-            JobError::CompletionUnconfirmed { .. } | JobError::CopyUnconfirmed { .. } => None,
+            JobError::CompletionUnconfirmed { .. }
+            | JobError::CopyUnconfirmed { .. }
+            | JobError::SourceNeedsRestore { .. } => None,
         }
     }
 
@@ -520,7 +529,9 @@ impl JobError {
             | JobError::Plan { upload, .. }
             | JobError::Cancelled { upload }
             | JobError::UnexpectedReply { upload, .. } => Some(upload),
-            JobError::CompletionUnconfirmed { .. } | JobError::CopyUnconfirmed { .. } => None,
+            JobError::CompletionUnconfirmed { .. }
+            | JobError::CopyUnconfirmed { .. }
+            | JobError::SourceNeedsRestore { .. } => None,
         }
     }
 }
@@ -1531,6 +1542,16 @@ impl CopyJob {
                 && header.last_modified == info.last_modified
                 && header.version_id == info.version_id
         });
+        // A fresh copy of a source whose data is offline until restored would fail at its first
+        // read, after an Initiate: say so now, having sent nothing. (With a checkpoint the copy
+        // goes on as recorded: its parts may all be done, or the object may be this copy, moved
+        // to an archive class in place by the earlier run.)
+        if self.checkpoint.is_none() && info.needs_restore {
+            let storage_class = info.storage_class.clone().unwrap_or_default();
+            self.source = Some(info);
+            self.fail(JobError::SourceNeedsRestore { storage_class }, AbortWish::Never);
+            return;
+        }
         self.source = Some(info);
         let plan = match planned {
             Ok(plan) => plan,
@@ -1590,6 +1611,7 @@ impl CopyJob {
                 crc64: header.crc64,
                 metadata: found,
                 encryption: None,
+                needs_restore: false,
             });
             self.listed.clear();
             self.list_marker = None;

@@ -230,6 +230,11 @@ pub struct SourceInfo {
     pub metadata: ObjectMetadata,
     /// Server-side encryption, when reported.
     pub encryption: Option<Encryption>,
+    /// The data is archived and not restored, so nothing can be read from it (GET, or a copy from
+    /// it) until a restore finishes. Set only where that is certain — COS `ARCHIVE` /
+    /// `DEEP_ARCHIVE`, OSS `ColdArchive` / `DeepColdArchive`, whose restore header does not say
+    /// `ongoing-request="false"` —, not for OSS `Archive`, which a bucket may let be read at once.
+    pub needs_restore: bool,
 }
 
 /// A part as reported by List Parts.

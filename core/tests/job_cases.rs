@@ -1528,3 +1528,39 @@ fn only_records_after_the_last_header_count() {
     };
     assert!(parts.iter().all(|p| p.etag != "\"stale\""));
 }
+
+/// A fresh copy of a source whose data is offline until restored stops after the HEAD, sending
+/// nothing for the copy, single or multipart; a resumed one goes on as recorded (the simulated
+/// service reads it anyway: the rule is the job's, not the service's).
+#[test]
+fn an_unrestored_archived_source_is_refused_before_anything_is_sent() {
+    for size in [5, 95] {
+        let mut service = Service::new(size);
+        service.source.needs_restore = true;
+        service.source.storage_class = Some("ARCHIVE".into());
+        let mut job = CopyJob::new(spec(), config(true)).unwrap();
+        let run = finish(&mut job, &mut service);
+        assert_eq!(run.ops(), vec![&Operation::HeadSource], "{size} bytes");
+        let error = run.result.clone().unwrap().unwrap_err();
+        assert_eq!(
+            error,
+            JobError::SourceNeedsRestore {
+                storage_class: "ARCHIVE".into()
+            }
+        );
+        assert!(
+            error
+                .to_string()
+                .contains("ARCHIVE storage class and not restored"),
+            "{error}"
+        );
+        assert!(run.records.is_empty());
+    }
+
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 4);
+    service.source.needs_restore = true;
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    assert_eq!(run.result.clone().unwrap().unwrap().resumed_parts, 4);
+}

@@ -169,12 +169,19 @@ impl Answer<'_> {
             }
         }
         user.sort();
+        let storage_class = self.text(&format!("{prefix}storage-class"))?;
+        let needs_restore = match storage_class.as_deref() {
+            Some(class) if offline_class(self.provider, class) => !self
+                .text(&format!("{prefix}restore"))?
+                .is_some_and(|state| state.contains("ongoing-request=\"false\"")),
+            _ => false,
+        };
         Ok(SourceInfo {
             size,
             etag,
             last_modified: self.text("last-modified")?,
             version_id: self.text(&format!("{prefix}version-id"))?,
-            storage_class: self.text(&format!("{prefix}storage-class"))?,
+            storage_class,
             crc64: self.crc64_header()?,
             metadata: ObjectMetadata {
                 content_type: self.text("content-type")?,
@@ -186,6 +193,7 @@ impl Answer<'_> {
                 user,
             },
             encryption: self.encryption()?,
+            needs_restore,
         })
     }
 
@@ -360,6 +368,18 @@ fn decimal(s: &str) -> Option<u64> {
     s.parse().ok()
 }
 
+/// Whether `class` keeps an object's data offline until a restore finishes, whatever the bucket:
+/// COS `ARCHIVE` and `DEEP_ARCHIVE`, OSS `ColdArchive` and `DeepColdArchive`. (OSS `Archive` is
+/// left out: a bucket may allow reading it in real time.) The restore header
+/// (`x-cos-restore` / `x-oss-restore`) says `ongoing-request="false"` once a restored copy can be
+/// read.
+fn offline_class(provider: Provider, class: &str) -> bool {
+    match provider {
+        Provider::Cos => matches!(class, "ARCHIVE" | "DEEP_ARCHIVE"),
+        Provider::Oss => matches!(class, "ColdArchive" | "DeepColdArchive"),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -493,6 +513,41 @@ mod tests {
         assert_eq!(info.metadata.content_type, None);
         assert_eq!(info.version_id, None);
         assert_eq!(info.encryption, None);
+    }
+
+    #[test]
+    fn head_says_whether_an_archived_object_must_be_restored_first() {
+        let restored = "ongoing-request=\"false\", expiry-date=\"Sat, 05 Dec 2026 00:00:00 GMT\"";
+        let restoring = "ongoing-request=\"true\"";
+        for (provider, class, restore, expected) in [
+            (Provider::Cos, "ARCHIVE", None, true),
+            (Provider::Cos, "DEEP_ARCHIVE", Some(restoring), true),
+            (Provider::Cos, "DEEP_ARCHIVE", Some(restored), false),
+            (Provider::Cos, "STANDARD_IA", None, false),
+            (Provider::Oss, "ColdArchive", None, true),
+            (Provider::Oss, "DeepColdArchive", Some(restoring), true),
+            (Provider::Oss, "ColdArchive", Some(restored), false),
+            // A bucket may allow reading Archive objects in real time: not certain, not marked.
+            (Provider::Oss, "Archive", None, false),
+            (Provider::Oss, "Standard", None, false),
+        ] {
+            let prefix = provider.header_prefix();
+            let (class_header, restore_header) =
+                (format!("{prefix}storage-class"), format!("{prefix}restore"));
+            let mut headers = vec![
+                ("Content-Length", "1"),
+                ("ETag", "\"e\""),
+                (class_header.as_str(), class),
+            ];
+            if let Some(state) = restore {
+                headers.push((restore_header.as_str(), state));
+            }
+            let r = response(200, &headers, Bytes::new());
+            let Reply::Head(info) = parse_reply(provider, &Operation::HeadSource, &r).unwrap() else {
+                panic!("not a Head reply");
+            };
+            assert_eq!(info.needs_restore, expected, "{provider:?} {class} {restore:?}");
+        }
     }
 
     #[test]

@@ -200,6 +200,22 @@ pub fn only(api: Api, faults: OpFaults) -> FaultPlan {
     plan
 }
 
+/// Every Upload Part - Copy from the `from`th request on answers 500: a copy that stops part-way.
+pub fn part_copies_fail_from(from: u64) -> FaultPlan {
+    only(
+        Api::UploadPartCopy,
+        OpFaults {
+            fail_nth: (from..from + 200)
+                .map(|n| NthFailure {
+                    n,
+                    kind: FaultKind::InternalError,
+                })
+                .collect(),
+            ..OpFaults::default()
+        },
+    )
+}
+
 pub fn region(provider: Provider) -> &'static str {
     match provider {
         Provider::Cos => "ap-guangzhou",

@@ -41,6 +41,7 @@ impl Object {
             crc64: report_crc64.then_some(self.crc64),
             metadata: self.metadata.clone(),
             encryption: None,
+            needs_restore: false,
         }
     }
 }
@@ -306,6 +307,7 @@ pub fn source_info(size: u64, etag: &str) -> SourceInfo {
             ..Default::default()
         },
         encryption: None,
+        needs_restore: false,
     }
 }
 
