@@ -189,9 +189,9 @@ pub async fn compare(
             expected.content_type, dest.metadata.content_type
         ));
     }
-    // Before a copy, the other HTTP metadata must match too: a copy would carry (or, under
-    // replace, drop) each of them.
-    if strict {
+    // The other HTTP metadata too: a copy carries (or, under replace, drops) each of them, and
+    // losing them on the way is what copy tools are most often caught at.
+    {
         let got = &dest.metadata;
         for (name, want, found) in [
             ("Cache-Control", &expected.cache_control, &got.cache_control),

@@ -156,6 +156,29 @@ fn verify_fails_when_the_destination_differs() {
                 "{provider:?} {key}: {stderr}"
             );
             assert!(!stderr.contains("CRC-64"), "{provider:?} {key}: {stderr}");
+
+            // HTTP metadata lost on the way: the source has a Cache-Control, the copy not.
+            world
+                .emu
+                .create_object(
+                    buckets(provider).0,
+                    key,
+                    ObjectSpec::generated(size, seed).header("cache-control", "max-age=60"),
+                )
+                .unwrap();
+            let stderr = verify_against(
+                &world,
+                provider,
+                key,
+                &format!("{key}-cache"),
+                &extra,
+                ObjectSpec::generated(size, seed),
+            );
+            assert!(
+                stderr.contains("verification failed")
+                    && stderr.contains("Cache-Control differs: expected Some(\"max-age=60\"), found None"),
+                "{provider:?} {key}: {stderr}"
+            );
         }
     }
 }
