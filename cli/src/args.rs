@@ -159,6 +159,7 @@ Examples:
   partcopy cp cos://a-1250000000/k cos://b-1250000000/k --src-region ap-beijing --dst-region ap-shanghai
   partcopy cp oss://b/k oss://b/k2 --region cn-hangzhou --metadata-directive replace --meta owner=alice
   partcopy cp cos://a-1250000000/k cos://b-1250000000/k --region ap-guangzhou --src-sse-c-key-file k.bin
+  partcopy cp oss://b/big.tar oss://b2/big.tar --region cn-hangzhou --skip-identical --checkpoint-dir ~/.partcopy
 Sizes: 64MiB, 5G (powers of 1024), 1GB (powers of 1000), or plain bytes.
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
@@ -269,9 +270,9 @@ pub struct CpArgs {
     #[arg(long)]
     pub no_overwrite: bool,
     /// Copy nothing when DST already is what the copy would make: same size and CRC-64 (the data),
-    /// the metadata, tags and storage class the copy would give it (exit 0, "skipped"). Makes a
-    /// rerun of a finished copy — or of a rewrite in place — free; a DST that cannot be shown the
-    /// same (no CRC-64, tags unreadable, absent) is copied.
+    /// the metadata, tags and storage class the copy would give it (exit 0, "skipped"). A rerun of
+    /// a finished copy — or of a rewrite in place — then costs two HEADs and two tag reads; a DST
+    /// that cannot be shown the same (no CRC-64, tags unreadable, absent) is copied.
     #[arg(long, conflicts_with_all = ["no_overwrite", "acl"])]
     pub skip_identical: bool,
 
