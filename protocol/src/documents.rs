@@ -5,7 +5,7 @@
 //! useful and otherwise ignored. Values are trimmed of surrounding whitespace except tag keys and
 //! values, which are kept verbatim. ETags are kept exactly as sent, quotes included.
 
-use crate::xml::{boolean, non_empty, number, walk, Visit, XmlError};
+use crate::xml::{boolean, non_empty, number, scan_flat, walk, Visit, XmlError};
 
 /// `<InitiateMultipartUploadResult>`: the answer to Initiate Multipart Upload.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -196,22 +196,28 @@ pub fn parse_initiate(body: &[u8]) -> Result<InitiateResult, XmlError> {
 /// The fields `<CopyObjectResult>` and `<CopyPartResult>` share.
 fn parse_copy_fields(body: &[u8], root: &'static str) -> Result<CopyObjectResult, XmlError> {
     let (mut etag, mut last_modified, mut crc64) = (None, None, None);
-    walk(body, root, |visit, path, text| {
-        if visit == Visit::Close {
-            match path {
-                [leaf] if leaf == "ETag" => etag = non_empty(text),
-                [leaf] if leaf == "LastModified" => last_modified = non_empty(text),
-                [leaf] if leaf == "CRC64" => {
-                    crc64 = match non_empty(text) {
-                        Some(t) => Some(number("CRC64", &t)?),
-                        None => None,
-                    }
+    let mut leaf = |name: &str, text: &str| -> Result<(), XmlError> {
+        match name {
+            "ETag" => etag = non_empty(text),
+            "LastModified" => last_modified = non_empty(text),
+            "CRC64" => {
+                crc64 = match non_empty(text) {
+                    Some(t) => Some(number("CRC64", &t)?),
+                    None => None,
                 }
-                _ => {}
             }
+            _ => {}
         }
         Ok(())
-    })?;
+    };
+    // Every part's answer takes the fast path; anything unusual is read in full.
+    match scan_flat(body, root, &mut leaf) {
+        Some(result) => result?,
+        None => walk(body, root, |visit, path, text| match (visit, path) {
+            (Visit::Close, [name]) => leaf(name, text),
+            _ => Ok(()),
+        })?,
+    }
     Ok(CopyObjectResult {
         etag,
         last_modified,

@@ -254,6 +254,127 @@ where
     }
 }
 
+/// Most leaf elements [`scan_flat`] takes in one document (the per-part answers have three).
+const MAX_FLAT_LEAVES: usize = 16;
+
+/// Reads `body` when it is a flat document in the plain form the services send for per-part
+/// answers — an optional XML declaration, the root `root` (with at most an `xmlns` attribute),
+/// leaf elements of plain text (the five predefined entities allowed) and whitespace between them —
+/// calling `visit` with each leaf's name and text in order, as [`walk`] would when the leaf
+/// closes. Returns `None`, having called nothing, for any other form — comments, CDATA,
+/// character references, nesting, other attributes, prefixes, carriage returns, anything after
+/// the root, another root, a body [`walk`] would refuse — which [`walk`] then reads.
+///
+/// A fast path: a quarter or less of [`walk`]'s work on an Upload Part - Copy answer, which every
+/// part of a multipart copy parses. A property test checks that wherever it answers, [`walk`]
+/// answers the same.
+pub(crate) fn scan_flat<F>(body: &[u8], root: &str, mut visit: F) -> Option<Result<(), XmlError>>
+where
+    F: FnMut(&str, &str) -> Result<(), XmlError>,
+{
+    let text = document_text(body).ok()?;
+    let mut rest = text;
+    if rest.starts_with("<?xml") {
+        let end = rest.find("?>")?;
+        rest = rest[end + 2..].trim_start_matches(is_xml_space);
+    }
+    // The root's start tag: `<root>` or `<root xmlns="…">`.
+    rest = rest.strip_prefix('<')?.strip_prefix(root)?;
+    rest = match rest.strip_prefix('>') {
+        Some(after) => after,
+        None => {
+            let attribute = rest.trim_start_matches(is_xml_space);
+            if attribute.len() == rest.len() {
+                return None;
+            }
+            let value = attribute.strip_prefix("xmlns=\"")?;
+            let end = value.find('"')?;
+            if value[..end].contains(['<', '&']) {
+                return None;
+            }
+            value[end + 1..]
+                .trim_start_matches(is_xml_space)
+                .strip_prefix('>')?
+        }
+    };
+    let mut leaves: [(&str, &str); MAX_FLAT_LEAVES] = [("", ""); MAX_FLAT_LEAVES];
+    let mut count = 0;
+    loop {
+        rest = rest.trim_start_matches(is_xml_space);
+        if let Some(after) = rest.strip_prefix("</") {
+            let after = after.strip_prefix(root)?.strip_prefix('>')?;
+            if !after.trim_matches(is_xml_space).is_empty() {
+                return None;
+            }
+            break;
+        }
+        let after = rest.strip_prefix('<')?;
+        let name_end = after.find('>')?;
+        let name = &after[..name_end];
+        if name.is_empty() || !name.bytes().all(|b| b.is_ascii_alphanumeric()) {
+            return None;
+        }
+        let content = &after[name_end + 1..];
+        let text_end = content.find('<')?;
+        let leaf_text = &content[..text_end];
+        if leaf_text.contains(['\r', ']']) {
+            return None;
+        }
+        rest = content[text_end..]
+            .strip_prefix("</")?
+            .strip_prefix(name)?
+            .strip_prefix('>')?;
+        if count == MAX_FLAT_LEAVES {
+            return None;
+        }
+        leaves[count] = (name, leaf_text);
+        count += 1;
+    }
+    let leaves = &leaves[..count];
+    // Every `&` must begin one of the five predefined entities, checked before any visit.
+    for &(_, raw) in leaves {
+        let mut rest = raw;
+        while let Some(at) = rest.find('&') {
+            let (entity, _) = predefined_entity(&rest[at..])?;
+            rest = &rest[at + entity.len()..];
+        }
+    }
+    let mut resolved = String::new();
+    for &(name, raw) in leaves {
+        let text = if raw.contains('&') {
+            resolved.clear();
+            let mut rest = raw;
+            while let Some(at) = rest.find('&') {
+                resolved.push_str(&rest[..at]);
+                let (entity, ch) = predefined_entity(&rest[at..])?;
+                resolved.push(ch);
+                rest = &rest[at + entity.len()..];
+            }
+            resolved.push_str(rest);
+            resolved.as_str()
+        } else {
+            raw
+        };
+        if let Err(e) = visit(name, text) {
+            return Some(Err(e));
+        }
+    }
+    Some(Ok(()))
+}
+
+/// The predefined entity `text` starts with, and the character it stands for.
+fn predefined_entity(text: &str) -> Option<(&'static str, char)> {
+    [
+        ("&quot;", '"'),
+        ("&amp;", '&'),
+        ("&lt;", '<'),
+        ("&gt;", '>'),
+        ("&apos;", '\''),
+    ]
+    .into_iter()
+    .find(|(entity, _)| text.starts_with(entity))
+}
+
 fn is_xml_space(c: char) -> bool {
     matches!(c, ' ' | '\t' | '\r' | '\n')
 }
@@ -298,6 +419,123 @@ pub(crate) fn boolean(element: &'static str, text: &str) -> Result<bool, XmlErro
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proptest::prelude::*;
+
+    /// The leaves `scan_flat` reports, or `None` when it leaves the document to `walk`.
+    fn flat(body: &str, root: &str) -> Option<Vec<(String, String)>> {
+        let mut out = Vec::new();
+        let result = scan_flat(body.as_bytes(), root, |name, text| {
+            out.push((name.to_owned(), text.to_owned()));
+            Ok(())
+        })?;
+        result.unwrap();
+        Some(out)
+    }
+
+    /// The leaves directly under the root as `walk` closes them.
+    fn walked(body: &str, root: &'static str) -> Result<Vec<(String, String)>, XmlError> {
+        let mut out = Vec::new();
+        walk(body.as_bytes(), root, |v, path, text| {
+            if let (Visit::Close, [name]) = (v, path) {
+                out.push((name.clone(), text.to_owned()));
+            }
+            Ok(())
+        })?;
+        Ok(out)
+    }
+
+    #[test]
+    fn the_services_per_part_answers_take_the_fast_path() {
+        for body in [
+            // The emulator's (COS) and cos-python-sdk-v5's test fixtures' form.
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyPartResult><LastModified>2026-11-23T02:00:00.000Z</LastModified>\
+             <ETag>\"9bb58f26192e4ba00f01e2e7b136bbd8\"</ETag><CRC64>16749565679157681890</CRC64></CopyPartResult>",
+            // OSS: a namespace on the root, entities in the ETag, line breaks between elements.
+            "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<CopyPartResult xmlns=\"http://doc.oss-cn-hangzhou.aliyuncs.com\">\n  \
+             <LastModified>2026-01-02T03:04:05.000Z</LastModified>\n  <ETag>&quot;3E1A&quot;</ETag>\n</CopyPartResult>\n",
+        ] {
+            let fast = flat(body, "CopyPartResult").unwrap_or_else(|| panic!("not taken: {body}"));
+            assert_eq!(fast, walked(body, "CopyPartResult").unwrap());
+            assert!(fast.iter().any(|(n, t)| n == "ETag" && t.starts_with('"')), "{fast:?}");
+        }
+        // Forms it leaves to `walk`.
+        for body in [
+            "<Error><Code>InternalError</Code></Error>",
+            "<CopyPartResult><!-- c --><ETag>e</ETag></CopyPartResult>",
+            "<CopyPartResult><ETag><![CDATA[e]]></ETag></CopyPartResult>",
+            "<CopyPartResult><ETag>&#34;e&#34;</ETag></CopyPartResult>",
+            "<CopyPartResult><ETag/></CopyPartResult>",
+            "<CopyPartResult><a:ETag>e</a:ETag></CopyPartResult>",
+            "<CopyPartResult><P><ETag>e</ETag></P></CopyPartResult>",
+            "<CopyPartResult><ETag>e</ETag></CopyPartResult><CopyPartResult/>",
+            "<CopyPartResult a=\"1\"><ETag>e</ETag></CopyPartResult>",
+            "<CopyPartResult><ETag>e\r\n</ETag></CopyPartResult>",
+            "<CopyPartResult><ETag>e &bogus; f</ETag></CopyPartResult>",
+        ] {
+            assert_eq!(flat(body, "CopyPartResult"), None, "{body}");
+        }
+    }
+
+    /// Pieces of flat documents: mostly the plain form, often not.
+    fn piece() -> impl Strategy<Value = String> {
+        let text = prop_oneof![
+            "[a-zA-Z0-9 .:\"'>-]{0,10}",
+            Just("&quot;e&quot;".to_string()),
+            Just("a &amp; b &lt;&gt;&apos;".to_string()),
+            Just("&#34;x".to_string()),
+            Just("&nope;".to_string()),
+            Just("x\r\ny".to_string()),
+            Just("<![CDATA[c]]>".to_string()),
+            Just("a]]>b".to_string()),
+            Just("x < y".to_string()),
+            Just("x & y".to_string()),
+        ];
+        let name = prop_oneof![
+            Just("ETag"),
+            Just("LastModified"),
+            Just("CRC64"),
+            Just("Other"),
+            Just("ns:ETag"),
+            Just("E-Tag"),
+        ];
+        (name, text, 0..8u8).prop_map(|(name, text, form)| match form {
+            0 => format!("<{name}/>"),
+            1 => format!("<{name} a=\"1\">{text}</{name}>"),
+            2 => format!("<{name}>{text}</Other>"),
+            3 => format!("<!--{text}-->"),
+            4 => format!("\n {text} "),
+            _ => format!("<{name}>{text}</{name}>"),
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(2000))]
+
+        /// Wherever the fast path answers, `walk` accepts the document and reports the same leaves.
+        #[test]
+        fn wherever_the_fast_path_answers_walk_agrees(
+            decl in prop_oneof![Just(""), Just("<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n"), Just("<?xml-stylesheet x?>")],
+            lead in "[ \n\t]{0,2}",
+            open in prop_oneof![
+                Just("<CopyPartResult>"),
+                Just("<CopyPartResult xmlns=\"http://doc.oss-cn-hangzhou.aliyuncs.com\">"),
+                Just("<CopyPartResult  xmlns=\"u\" >"),
+                Just("<CopyPartResult xmlns=\"a<b\">"),
+                Just("<p:CopyPartResult xmlns:p=\"u\">"),
+                Just("<CopyPartResultX>"),
+                Just("<Error>"),
+            ],
+            pieces in prop::collection::vec(piece(), 0..6),
+            close in prop_oneof![Just("</CopyPartResult>"), Just("</CopyPartResult >"), Just("</Error>"), Just("")],
+            tail in prop_oneof![Just(""), Just("\n"), Just(" junk"), Just("<CopyPartResult/>"), Just("<!-- c -->")],
+        ) {
+            let body = format!("{decl}{lead}{open}{}{close}{tail}", pieces.concat());
+            if let Some(fast) = flat(&body, "CopyPartResult") {
+                let slow = walked(&body, "CopyPartResult");
+                prop_assert_eq!(Ok(fast), slow, "{}", body);
+            }
+        }
+    }
 
     fn events(body: &str, root: &'static str) -> Result<Vec<(Visit, String, String)>, XmlError> {
         let mut out = Vec::new();
