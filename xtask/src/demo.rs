@@ -4,7 +4,8 @@
 //! object and a 3 GiB virtual OSS object (their content is generated from a seed, so they cost no
 //! memory or disk), builds the real `partcopy` binary and runs it to copy each one (multipart,
 //! concurrency 16, progress bar on stderr), then a small object (one PUT-Copy), printing each JSON
-//! summary. Finally it asks the emulator whether every copy is identical to its source.
+//! summary; runs the first copy again with `--skip-identical`, which copies nothing. Finally it asks
+//! the emulator whether every copy is identical to its source.
 
 use crate::paths::{target_dir, workspace_root};
 use std::process::{Command, Stdio};
@@ -129,7 +130,8 @@ pub fn demo() -> Result<(), String> {
             what: "4 KiB on COS, one PUT-Copy",
         },
     ];
-    for copy in &copies {
+    // Runs `partcopy cp` for `copy` with `extra` options, printing the command and its summary.
+    let run = |copy: &Copy, extra: &[&str]| -> Result<String, String> {
         let keys = emulator.credentials(copy.provider);
         let (id_var, secret_var) = match copy.provider {
             Provider::Cos => ("COS_SECRET_ID", "COS_SECRET_KEY"),
@@ -137,28 +139,43 @@ pub fn demo() -> Result<(), String> {
         };
         let source = Copy::url(copy.source, copy.provider);
         let destination = Copy::url(copy.destination, copy.provider);
-        println!("\n== {}", copy.what);
+        let more: String = extra.iter().map(|option| format!(" {option}")).collect();
         println!(
-            "$ partcopy cp '{source}' '{destination}' --region {} --endpoint {} -j 16 --json",
+            "$ partcopy cp '{source}' '{destination}' --region {} --endpoint {} -j 16 --json{more}",
             copy.region,
-            emulator.endpoint()
+            emulator.endpoint(),
         );
         let started = Instant::now();
         let output = Command::new(&binary)
             .args(["cp", &source, &destination, "--region", copy.region])
             .args(["--endpoint", &emulator.endpoint(), "-j", "16", "--json"])
+            .args(extra)
             .env(id_var, &keys.access_key_id)
             .env(secret_var, &keys.secret)
             .stdin(Stdio::null())
             .stderr(Stdio::inherit())
             .output()
             .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
-        let summary = String::from_utf8_lossy(&output.stdout);
-        println!("{}", summary.trim());
+        let summary = String::from_utf8_lossy(&output.stdout).trim().to_string();
+        println!("{summary}");
         if !output.status.success() {
             return Err(format!("partcopy failed with {}", output.status));
         }
         println!("(took {:.2} s)", started.elapsed().as_secs_f64());
+        Ok(summary)
+    };
+    for copy in &copies {
+        println!("\n== {}", copy.what);
+        run(copy, &[])?;
+    }
+
+    println!("\n== the same 20 GiB copy again, with --skip-identical: nothing to copy");
+    let before = emulator.stats().count(Api::UploadPartCopy);
+    let summary = run(&copies[0], &["--skip-identical"])?;
+    if !summary.contains("\"skipped_because\":\"identical\"")
+        || emulator.stats().count(Api::UploadPartCopy) != before
+    {
+        return Err("the rerun with --skip-identical copied again".to_string());
     }
 
     println!("\n== the emulator compares every copy with its source");
