@@ -24,6 +24,8 @@ pub struct Comparison {
     pub compared: Vec<&'static str>,
     /// Requests sent.
     pub requests: u64,
+    /// The destination's size and ETag, when it could be read.
+    pub destination: Option<(u64, String)>,
 }
 
 /// When the comparison runs, which decides what the source is compared as and how strict it is.
@@ -139,14 +141,15 @@ pub async fn compare(
         (Err(error), When::Before) => {
             return Ok(Comparison {
                 problems: vec![error.to_string()],
-                compared: Vec::new(),
                 requests,
+                ..Comparison::default()
             })
         }
         (Err(error), When::After(_)) => return Err(prefix(error)),
     };
     let mut found = Comparison {
         requests,
+        destination: Some((dest.size, dest.etag.clone())),
         ..Comparison::default()
     };
     let problems = &mut found.problems;

@@ -145,7 +145,7 @@ pub async fn copy(
         let would_skip = if settings.no_overwrite {
             Some(destination_exists(&transport, &wire).await)
         } else if settings.skip_identical {
-            Some(already_identical(settings, &transport, &wire).await.0)
+            Some(already_identical(settings, &transport, &wire).await.0.is_some())
         } else {
             None
         };
@@ -175,7 +175,12 @@ pub async fn copy(
         (exists.then_some("exists"), 1)
     } else if settings.skip_identical {
         let (same, requests) = already_identical(settings, &transport, &wire).await;
-        (same.then_some("identical"), requests)
+        // The object the destination already is.
+        if let Some((size, etag)) = &same {
+            summary.size = Some(*size);
+            summary.etag = Some(etag.clone());
+        }
+        (same.is_some().then_some("identical"), requests)
     } else {
         (None, 0)
     };
@@ -534,30 +539,31 @@ fn another_key(records: &[Record], spec: &JobSpec, path: &Path) -> Option<String
 
 /// `--skip-identical`: whether the destination already is what the copy would make of the source
 /// ([`crate::compare`]). When that cannot be shown — an end that cannot be read, no CRC-64 — it is
-/// not, and the copy goes ahead (saying why at `-v`). Also gives the requests sent.
+/// not, and the copy goes ahead (saying why at `-v`). Gives the destination's size and ETag when
+/// it is the same, and the requests sent.
 async fn already_identical(
     settings: &Settings,
     transport: &HyperTransport,
     wire: &ProtocolWire,
-) -> (bool, u64) {
+) -> (Option<(u64, String)>, u64) {
     match crate::compare::compare(settings, transport, wire, crate::compare::When::Before).await {
         Ok(found) if found.problems.is_empty() => {
             tracing::info!(
                 compared = %found.compared.join(", "),
                 "the destination already holds the same object: nothing to copy"
             );
-            (true, found.requests)
+            (found.destination, found.requests)
         }
         Ok(found) => {
             tracing::info!(
                 differences = %found.problems.join("; "),
                 "the destination is not the same object: copying"
             );
-            (false, found.requests)
+            (None, found.requests)
         }
         Err(error) => {
             tracing::info!(%error, "cannot compare the ends: copying");
-            (false, 0)
+            (None, 0)
         }
     }
 }

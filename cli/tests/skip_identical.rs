@@ -66,6 +66,9 @@ fn a_finished_copy_is_not_copied_again_and_a_changed_destination_is() {
             summary["requests"], 4,
             "{provider:?}: two HEADs, two GET ?tagging"
         );
+        assert_eq!(summary["size"], size, "{provider:?}: the object it already is");
+        let etag = world.emu.object_info(dst, "big").unwrap().etag;
+        assert_eq!(summary["etag"], format!("\"{etag}\""), "{provider:?}");
 
         // The destination replaced by other bytes of the same size: copied again.
         world
