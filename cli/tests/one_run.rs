@@ -21,7 +21,8 @@ fn a_second_run_of_a_running_checkpointed_copy_is_refused() {
         world.emu.set_faults(only(
             Api::UploadPartCopy,
             OpFaults {
-                latency_ms: 150,
+                // Long enough that the second run surely starts while the first is copying.
+                latency_ms: 400,
                 ..OpFaults::default()
             },
         ));
