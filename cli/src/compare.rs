@@ -124,28 +124,23 @@ pub async fn compare(
     );
     let head = |r: Result<Reply, Failure>, which: &str| match r {
         Ok(Reply::Head(info)) => Ok(*info),
-        Ok(_) => Err(CliError::Failed(format!("unexpected reply to HEAD {which}"))),
-        Err(f) => Err(CliError::Failed(format!(
-            "cannot HEAD the {which}: {}",
-            describe(&f)
-        ))),
+        Ok(_) => Err(format!("unexpected reply to HEAD {which}")),
+        Err(f) => Err(format!("cannot HEAD the {which}: {}", describe(&f))),
     };
     let strict = matches!(when, When::Before);
-    let prefix = |e: CliError| match (strict, e) {
-        (false, CliError::Failed(m)) => CliError::Failed(format!("verify: {m}")),
-        (_, e) => e,
-    };
-    let source = head(source, "source").map_err(prefix)?;
-    let dest = match (head(dest, "destination"), when) {
-        (Ok(dest), _) => dest,
-        (Err(error), When::Before) => {
+    let label = if strict { "" } else { "verify: " };
+    let source = head(source, "source").map_err(|m| CliError::Failed(format!("{label}{m}")))?;
+    let dest = match head(dest, "destination") {
+        Ok(dest) => dest,
+        // Before a copy, a destination that cannot be read is one not shown the same.
+        Err(m) if strict => {
             return Ok(Comparison {
-                problems: vec![error.to_string()],
+                problems: vec![m],
                 requests,
                 ..Comparison::default()
             })
         }
-        (Err(error), When::After(_)) => return Err(prefix(error)),
+        Err(m) => return Err(CliError::Failed(format!("{label}{m}"))),
     };
     let mut found = Comparison {
         requests,

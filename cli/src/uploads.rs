@@ -43,6 +43,23 @@ impl Target {
     pub fn url(&self) -> &ObjectUrl {
         &self.end.url
     }
+
+    /// The URL of `key` in DST's bucket (with `--prefix`, an upload's own key).
+    fn url_of(&self, key: &str) -> ObjectUrl {
+        ObjectUrl {
+            key: key.to_string(),
+            ..self.end.url.clone()
+        }
+    }
+
+    /// What a listing covers, for people: DST, or with `prefix` the keys under it.
+    fn scope(&self, prefix: bool) -> String {
+        if prefix {
+            format!("keys under {}", self.url())
+        } else {
+            self.url().to_string()
+        }
+    }
 }
 
 /// Checks DST, the region and the endpoint. With `prefix`, DST's key is a prefix and may be empty
@@ -303,10 +320,7 @@ pub async fn abort(
     let op = Operation::Abort {
         upload_id: upload_id.to_string(),
     };
-    let url = ObjectUrl {
-        key: key.to_string(),
-        ..target.url().clone()
-    };
+    let url = target.url_of(key);
     match session.send(&op, Some(key)).await {
         Ok(Reply::Aborted) => Ok(Aborted::Now),
         Ok(other) => Err(CliError::Failed(format!(
@@ -525,11 +539,7 @@ fn initiated_at(upload: &ListedUpload) -> Option<SystemTime> {
 /// The uploads of `target` (its key, or with `prefix` every key under it) for people: one line
 /// each with its age at `now`, and how to abort one.
 fn uploads_text(target: &Target, prefix: bool, found: &[ListedUpload], now: SystemTime) -> String {
-    let what = if prefix {
-        format!("keys under {}", target.url())
-    } else {
-        target.url().to_string()
-    };
+    let what = target.scope(prefix);
     if found.is_empty() {
         return format!("no multipart uploads in progress for {what}\n");
     }
@@ -657,13 +667,6 @@ pub fn run_abort(args: AbortArgs) -> ExitCode {
 /// What `abort` did, for people: a line per upload aborted or found gone, each with its key.
 /// `older`: `--older-than` chose among them.
 fn abort_text(target: &Target, prefix: bool, older: bool, summary: &AbortSummary, ok: bool) -> String {
-    let at = |key: &str| {
-        ObjectUrl {
-            key: key.to_string(),
-            ..target.url().clone()
-        }
-        .to_string()
-    };
     let mut text = String::new();
     if summary.uploads.is_empty() {
         // One named upload.
@@ -672,7 +675,7 @@ fn abort_text(target: &Target, prefix: bool, older: bool, summary: &AbortSummary
         }
     }
     for entry in &summary.uploads {
-        let (id, url) = (&entry.upload_id, at(&entry.key));
+        let (id, url) = (&entry.upload_id, target.url_of(&entry.key));
         match entry.result {
             "aborted" => text.push_str(&format!("aborted upload {id} of {url}\n")),
             "gone" => text.push_str(&format!("upload {id} of {url} was already gone\n")),
@@ -680,13 +683,11 @@ fn abort_text(target: &Target, prefix: bool, older: bool, summary: &AbortSummary
         }
     }
     if summary.upload_id.is_none() && summary.uploads.is_empty() && ok {
-        let what = if prefix {
-            format!("keys under {}", target.url())
-        } else {
-            target.url().to_string()
-        };
         let old = if older { " initiated that long ago" } else { "" };
-        text.push_str(&format!("no multipart uploads in progress for {what}{old}\n"));
+        text.push_str(&format!(
+            "no multipart uploads in progress for {}{old}\n",
+            target.scope(prefix)
+        ));
     }
     text
 }

@@ -98,6 +98,22 @@ fn succeeded(output: &std::process::Output) -> Value {
     serde_json::from_slice(&output.stdout).unwrap()
 }
 
+/// The (key, upload id) pairs `partcopy uploads --json` lists, sorted.
+fn listed_with_keys(output: &std::process::Output) -> Vec<(String, String)> {
+    let summary = succeeded(output);
+    let mut pairs: Vec<(String, String)> = summary["uploads"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|u| {
+            let field = |name: &str| u[name].as_str().unwrap().to_string();
+            (field("key"), field("upload_id"))
+        })
+        .collect();
+    pairs.sort();
+    pairs
+}
+
 /// The upload ids `partcopy uploads --json` lists.
 fn listed(output: &std::process::Output) -> Vec<String> {
     let summary = succeeded(output);
@@ -197,19 +213,8 @@ fn uploads_with_prefix_lists_every_key_under_it() {
         let outside = world.emu.create_upload(dst, "backupsX").unwrap();
         world.emu.reset_stats();
         let output = uploads(&world, provider, "backups/", &["--prefix", "--json"]);
-        let summary = succeeded(&output);
-        let mut got: Vec<(String, String)> = summary["uploads"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .map(|u| {
-                let field = |name: &str| u[name].as_str().unwrap().to_string();
-                (field("key"), field("upload_id"))
-            })
-            .collect();
-        got.sort();
         wanted.sort();
-        assert_eq!(got, wanted, "{provider:?}");
+        assert_eq!(listed_with_keys(&output), wanted, "{provider:?}");
         assert_eq!(
             world.count(Api::ListMultipartUploads),
             2,
@@ -482,18 +487,7 @@ fn the_uploads_of_a_whole_bucket_or_prefix_are_listed_and_cleaned_up_by_age() {
                 )
                 .output()
                 .unwrap();
-            let summary = succeeded(&output);
-            let mut got: Vec<(String, String)> = summary["uploads"]
-                .as_array()
-                .unwrap()
-                .iter()
-                .map(|u| {
-                    let field = |name: &str| u[name].as_str().unwrap().to_string();
-                    (field("key"), field("upload_id"))
-                })
-                .collect();
-            got.sort();
-            assert_eq!(got, everything, "{provider:?} {bucket}");
+            assert_eq!(listed_with_keys(&output), everything, "{provider:?} {bucket}");
         }
 
         // Cleaning up `logs/` by age: the old ones under it go, each at its own key.

@@ -1546,13 +1546,13 @@ impl CopyJob {
         // read, after an Initiate: say so now, having sent nothing. (With a checkpoint the copy
         // goes on as recorded: its parts may all be done, or the object may be this copy, moved
         // to an archive class in place by the earlier run.)
-        if self.checkpoint.is_none() && info.needs_restore {
-            let storage_class = info.storage_class.clone().unwrap_or_default();
-            self.source = Some(info);
+        let offline = (self.checkpoint.is_none() && info.needs_restore)
+            .then(|| info.storage_class.clone().unwrap_or_default());
+        self.source = Some(info);
+        if let Some(storage_class) = offline {
             self.fail(JobError::SourceNeedsRestore { storage_class }, AbortWish::Never);
             return;
         }
-        self.source = Some(info);
         let plan = match planned {
             Ok(plan) => plan,
             Err(source) => {
