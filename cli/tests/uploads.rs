@@ -48,6 +48,24 @@ fn kept_upload_with(world: &World, provider: Provider, key: &str, dir: &TempDir,
     upload_id
 }
 
+/// `partcopy <subcommand> DST <words> --region R --endpoint <emulator> <extra>`, DST being the
+/// destination bucket's `key`.
+fn subcommand(
+    world: &World,
+    provider: Provider,
+    name: &str,
+    key: &str,
+    words: &[&str],
+    extra: &[&str],
+) -> std::process::Output {
+    let dst = url(provider, buckets(provider).1, key);
+    let endpoint = world.emu.endpoint();
+    let head = [name, dst.as_str()];
+    let tail = ["--region", region(provider), "--endpoint", endpoint.as_str()];
+    let args = [&head[..], words, &tail[..], extra].concat();
+    world.partcopy(provider, &args).output().unwrap()
+}
+
 fn abort(
     world: &World,
     provider: Provider,
@@ -55,37 +73,11 @@ fn abort(
     upload_id: &str,
     extra: &[&str],
 ) -> std::process::Output {
-    let dst = url(provider, buckets(provider).1, key);
-    let endpoint = world.emu.endpoint();
-    let args = [
-        &[
-            "abort",
-            dst.as_str(),
-            upload_id,
-            "--region",
-            region(provider),
-            "--endpoint",
-            endpoint.as_str(),
-        ][..],
-        extra,
-    ]
-    .concat();
-    world.partcopy(provider, &args).output().unwrap()
+    subcommand(world, provider, "abort", key, &[upload_id], extra)
 }
 
 fn uploads(world: &World, provider: Provider, key: &str, extra: &[&str]) -> std::process::Output {
-    let dst = url(provider, buckets(provider).1, key);
-    let endpoint = world.emu.endpoint();
-    let head = [
-        "uploads",
-        dst.as_str(),
-        "--region",
-        region(provider),
-        "--endpoint",
-        endpoint.as_str(),
-    ];
-    let args = [&head[..], extra].concat();
-    world.partcopy(provider, &args).output().unwrap()
+    subcommand(world, provider, "uploads", key, &[], extra)
 }
 
 /// The `--json` summary of a command that must have succeeded (exit 0).
@@ -619,21 +611,7 @@ fn abort_all_aborts_concurrently() {
 }
 
 fn abort_all(world: &World, provider: Provider, key: &str, extra: &[&str]) -> std::process::Output {
-    let dst = url(provider, buckets(provider).1, key);
-    let endpoint = world.emu.endpoint();
-    let head = [
-        "abort",
-        dst.as_str(),
-        "--all",
-        "--region",
-        region(provider),
-        "--endpoint",
-        endpoint.as_str(),
-    ];
-    world
-        .partcopy(provider, &[&head[..], extra].concat())
-        .output()
-        .unwrap()
+    subcommand(world, provider, "abort", key, &["--all"], extra)
 }
 
 /// The first Abort Multipart Upload answers 500.
