@@ -79,7 +79,25 @@ fn cp(args: args::CpArgs) -> ExitCode {
             )
         }
     };
-    let result = runtime.block_on(run::copy(&settings, credentials, &mut summary));
+    // The copy runs as a task, not as `block_on`'s own future: a task woken by a reply is polled
+    // in the same turn of the scheduler, while a woken `block_on` future first costs the runtime a
+    // non-blocking `epoll_wait` — about one extra system call for every second part at -j16.
+    let copy = runtime.spawn(async move {
+        let result = run::copy(&settings, credentials, &mut summary).await;
+        (settings, summary, result)
+    });
+    let (settings, summary, result) = match runtime.block_on(copy) {
+        Ok(done) => done,
+        // A panic in the copy is a bug: let it end the process as it would have on this thread.
+        Err(join) if join.is_panic() => std::panic::resume_unwind(join.into_panic()),
+        Err(join) => {
+            return fail(
+                &CliError::Failed(format!("the copy was cancelled: {join}")),
+                None,
+                json,
+            )
+        }
+    };
     match result {
         Ok(Finished::Copied(summary) | Finished::Skipped(summary)) => {
             if json {

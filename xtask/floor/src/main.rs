@@ -40,7 +40,9 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(exchanges(url, count, concurrency)) {
+    // A task, as the `partcopy` binary runs its copy (see its `main.rs`).
+    let work = runtime.spawn(exchanges(url, count, concurrency));
+    match runtime.block_on(work).map_err(|e| e.to_string()).and_then(|r| r) {
         Ok((statuses, elapsed)) => {
             let statuses: Vec<String> = statuses.iter().map(|(s, n)| format!("\"{s}\":{n}")).collect();
             println!(
