@@ -1,7 +1,8 @@
-//! Resumable copies end to end: rerunning resumes (across List Parts pages), a source changed
-//! between runs, other options for the new object or an upload that is gone starts over and says so, an upload completed by a run
-//! that never heard back is recognised and not copied again, a damaged checkpoint header is a
-//! clear error naming the file, a torn tail is ignored, and Ctrl-C exits 130 saying how to resume.
+//! Resumable copies end to end: rerunning resumes (across List Parts pages); a source changed or
+//! retagged between runs, other options for the new object or an upload that is gone starts over
+//! and says so; an upload completed by a run that never heard back is recognised and not copied
+//! again; a damaged checkpoint header is a clear error naming the file, a torn tail is ignored, and
+//! Ctrl-C exits 130 saying how to resume.
 
 mod harness;
 
@@ -11,7 +12,7 @@ use std::time::{Duration, Instant, SystemTime};
 use harness::*;
 use partcopy_core::checkpoint::{decode_journal, encode, Record};
 use partcopy_core::ops::{Operation, Reply};
-use partcopy_emulator::{Api, FaultPlan, OpFaults, Provider};
+use partcopy_emulator::{Api, FaultPlan, ObjectSpec, OpFaults, Provider};
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::endpoint::{Endpoint, ObjectAddress, Provider as WireProvider};
 use partcopy_protocol::sign::{OssSignature, Signer};
@@ -114,6 +115,70 @@ fn a_source_changed_between_runs_aborts_the_old_upload_and_starts_over() {
         assert_eq!(world.count(Api::AbortMultipartUpload), 1);
         assert_eq!(world.count(Api::UploadPartCopy), 10);
         assert!(world.same(provider, "changed"), "{provider:?}: the new version");
+        assert_eq!(world.open_uploads(provider), 0);
+        assert!(dir.files().is_empty());
+    }
+}
+
+/// Retagging the source changes neither its ETag nor its date, but the first run's Initiate fixed
+/// the tags the copy gets: a rerun reads them again, resumes when they are the same, and starts
+/// over with the new ones when not — the copy never completes with tags its source no longer has.
+#[test]
+fn a_source_retagged_between_runs_starts_over_with_its_new_tags() {
+    let world = World::new();
+    let dir = TempDir::new("resume-retagged");
+    let tags = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, dst) = buckets(provider);
+        let spec = ObjectSpec::generated(6 * min_part_bytes(provider), 3)
+            .tag("team", "media")
+            .tag("env", "prod");
+        let before = world.emu.create_object(src, "retagged", spec).unwrap();
+        let args = args(provider, &dir, "1");
+
+        // Same tags, listed in another order: resumed.
+        let old_upload = interrupted_run(&world, provider, "retagged", &args, 2);
+        world
+            .emu
+            .set_tags(src, "retagged", tags(&[("env", "prod"), ("team", "media")]))
+            .unwrap();
+        let summary = copied(&world.cp(provider, "retagged", &args));
+        assert!(summary.get("restarted").is_none(), "{provider:?}: {summary}");
+        assert_eq!(summary["resumed_parts"], 2, "{provider:?}");
+        assert_eq!(summary["upload_id"], old_upload.as_str(), "{provider:?}");
+        assert_eq!(world.count(Api::GetObjectTagging), 1, "{provider:?}");
+        assert_eq!(world.count(Api::InitiateMultipartUpload), 0, "{provider:?}");
+
+        // A tag changed: the old upload is aborted and the copy gets the new tags.
+        let old_upload = interrupted_run(&world, provider, "retagged", &args, 2);
+        let after = world
+            .emu
+            .set_tags(src, "retagged", tags(&[("team", "web"), ("env", "prod")]))
+            .unwrap();
+        assert_eq!(
+            (&after.etag, after.last_modified),
+            (&before.etag, before.last_modified)
+        );
+        let output = world.cp(provider, "retagged", &args);
+        let summary = copied(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(summary["restarted"], "source_changed", "{provider:?}: {summary}");
+        assert!(
+            stderr.contains(&format!("upload {old_upload} was aborted")),
+            "{stderr}"
+        );
+        assert_eq!(summary["resumed_parts"], 0, "{provider:?}");
+        assert_eq!(world.count(Api::AbortMultipartUpload), 1, "{provider:?}");
+        assert_eq!(world.count(Api::UploadPartCopy), 6, "{provider:?}");
+        let mut found = world.emu.object_info(dst, "retagged").unwrap().tags;
+        found.sort();
+        assert_eq!(found, tags(&[("env", "prod"), ("team", "web")]), "{provider:?}");
+        assert!(world.same(provider, "retagged"));
         assert_eq!(world.open_uploads(provider), 0);
         assert!(dir.files().is_empty());
     }

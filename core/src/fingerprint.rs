@@ -8,7 +8,9 @@
 //!
 //! The fingerprint is built from the spec (what the user asked for), not from what Initiate carried:
 //! what comes from the source (its metadata and encryption under the copy directive) is pinned by
-//! the source's ETag, which a resume checks anyway.
+//! the source's ETag, which a resume checks anyway. The source's tags are the exception: changing
+//! them changes neither the ETag nor the last-modified time, so when Initiate carried them the
+//! fingerprint ends with them ([`with_source_tags`]) and a resume reads them again to compare.
 //!
 //! [`RestartReason::OptionsChanged`]: crate::job::RestartReason::OptionsChanged
 
@@ -20,14 +22,7 @@ use crate::ops::MetadataDirective;
 /// across versions of this crate: changing it makes every earlier checkpoint start over.
 pub(crate) fn initiate_options(spec: &JobSpec) -> String {
     let mut out = String::new();
-    let mut put = |name: &str, value: &str| {
-        for text in [name, value] {
-            out.push_str(&text.len().to_string());
-            out.push(':');
-            out.push_str(text);
-        }
-        out.push('\n');
-    };
+    let mut put = |name: &str, value: &str| put_item(&mut out, name, value);
     match spec.directive {
         MetadataDirective::Copy => put("directive", "copy"),
         MetadataDirective::Replace => {
@@ -70,6 +65,62 @@ pub(crate) fn initiate_options(spec: &JobSpec) -> String {
         put("extra-value", value);
     }
     out
+}
+
+/// The name of the item that opens the source-tags section of a fingerprint.
+const SOURCE_TAGS: &str = "source-tags";
+
+/// Appends one length-prefixed item to a fingerprint (see [`initiate_options`]).
+fn put_item(out: &mut String, name: &str, value: &str) {
+    for text in [name, value] {
+        out.push_str(&text.len().to_string());
+        out.push(':');
+        out.push_str(text);
+    }
+    out.push('\n');
+}
+
+/// `options` (from [`initiate_options`]) followed by the source's tags that Initiate carried,
+/// sorted, so that the order a service lists them in does not matter.
+pub(crate) fn with_source_tags(options: &str, tags: &[(String, String)]) -> String {
+    let mut sorted: Vec<&(String, String)> = tags.iter().collect();
+    sorted.sort();
+    let mut out = options.to_string();
+    put_item(&mut out, SOURCE_TAGS, &sorted.len().to_string());
+    for (key, value) in sorted {
+        put_item(&mut out, "tag", key);
+        put_item(&mut out, "tag-value", value);
+    }
+    out
+}
+
+/// How a checkpoint's recorded fingerprint compares with a resumed job's spec.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Recorded {
+    /// The same options (or none recorded: a checkpoint from before they were).
+    Same,
+    /// The same options, and the source's tags as Initiate carried them: the same only if the
+    /// source still has those tags ([`with_source_tags`] of what it has now equals `recorded`).
+    SameIfSourceTags,
+    /// Other options.
+    Other,
+}
+
+/// Compares `recorded` (a checkpoint header's fingerprint) with `spec`'s options.
+pub(crate) fn compare(recorded: Option<&str>, spec: &JobSpec) -> Recorded {
+    let Some(recorded) = recorded else {
+        return Recorded::Same;
+    };
+    let options = initiate_options(spec);
+    if recorded == options {
+        return Recorded::Same;
+    }
+    // The section's first item, up to its value (the count of tags).
+    let marker = format!("{}:{SOURCE_TAGS}", SOURCE_TAGS.len());
+    match recorded.strip_prefix(options.as_str()) {
+        Some(rest) if rest.starts_with(&marker) => Recorded::SameIfSourceTags,
+        _ => Recorded::Other,
+    }
 }
 
 #[cfg(test)]
@@ -130,5 +181,52 @@ mod tests {
         let mut d = spec();
         d.metadata.content_type = Some("text/plain".into());
         assert_eq!(initiate_options(&d), base);
+    }
+
+    fn tags(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    }
+
+    /// The source's tags follow the spec's options, sorted, counted, each length-prefixed.
+    #[test]
+    fn source_tags_are_appended_sorted() {
+        let base = initiate_options(&spec());
+        assert_eq!(
+            with_source_tags(&base, &tags(&[("z", "1"), ("a", "x:y")])),
+            format!("{base}11:source-tags1:2\n3:tag1:a\n9:tag-value3:x:y\n3:tag1:z\n9:tag-value1:1\n")
+        );
+        assert_eq!(with_source_tags(&base, &[]), format!("{base}11:source-tags1:0\n"));
+        assert_eq!(
+            with_source_tags(&base, &tags(&[("a", "1"), ("b", "2")])),
+            with_source_tags(&base, &tags(&[("b", "2"), ("a", "1")]))
+        );
+        // Keys and values cannot be shifted between tags.
+        assert_ne!(
+            with_source_tags(&base, &tags(&[("a", "b:c")])),
+            with_source_tags(&base, &tags(&[("a:b", "c")]))
+        );
+    }
+
+    #[test]
+    fn a_recorded_fingerprint_is_compared_with_the_spec() {
+        let s = spec();
+        let base = initiate_options(&s);
+        assert_eq!(compare(None, &s), Recorded::Same);
+        assert_eq!(compare(Some(&base), &s), Recorded::Same);
+        let with_tags = with_source_tags(&base, &tags(&[("k", "v")]));
+        assert_eq!(compare(Some(&with_tags), &s), Recorded::SameIfSourceTags);
+        // The spec's options decide first: other ones are other, whatever the tags.
+        let mut other = spec();
+        other.storage_class = Some("ARCHIVE".into());
+        assert_eq!(compare(Some(&with_tags), &other), Recorded::Other);
+        let other_tags = with_source_tags(&initiate_options(&other), &[]);
+        assert_eq!(compare(Some(&other_tags), &s), Recorded::Other);
+        // A longer spec whose start is this spec's is not mistaken for a tags section.
+        let mut extra = spec();
+        extra.extra_options = vec![("acl".into(), "private".into())];
+        assert_eq!(compare(Some(&initiate_options(&extra)), &s), Recorded::Other);
     }
 }

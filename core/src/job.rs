@@ -28,7 +28,9 @@
 //! - Resume ([`CopyJob::resume`]) HEADs the source first. A source whose size, ETag,
 //!   last-modified or version differs from the header's, or a plan with another part size (or a
 //!   single copy now), aborts the old upload and starts over with a new header;
-//!   [`Outcome::restart`] says why. Otherwise the job lists the upload's parts, following every
+//!   [`Outcome::restart`] says why. When the upload carries the source's tags, they are read
+//!   again (retagging changes neither ETag nor date): other tags start over too. Otherwise the
+//!   job lists the upload's parts, following every
 //!   page: a listed part whose number is planned and whose size matches its range is done, with
 //!   the listed ETag. The listing is the truth: a part the journal shows finished but the listing
 //!   lacks, or a listed part of the wrong size, is copied again (naming it in Complete would fail
@@ -53,7 +55,7 @@ use std::time::Duration;
 
 use crate::checkpoint::{Header, Record};
 use crate::confirm::{self, Doubt, Evidence};
-use crate::fingerprint;
+use crate::fingerprint::{self, Recorded};
 use crate::ops::{
     CompletedPart, Encryption, Failure, FailureKind, ListedPart, MetadataDirective, ObjectMetadata,
     Operation, Reply, SourceInfo,
@@ -227,7 +229,8 @@ pub enum CopyMode {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum RestartReason {
-    /// The source's size, ETag, last-modified or version differs from the checkpoint's.
+    /// The source's size, ETag, last-modified or version differs from the checkpoint's, or its
+    /// tags do, when the copy carries them (the upload's were fixed by its Initiate).
     SourceChanged,
     /// The plan differs from the checkpoint's (another part size or threshold).
     PlanChanged,
@@ -766,6 +769,9 @@ pub struct CopyJob {
     plan: Option<Plan>,
     upload_id: Option<String>,
     tags: Vec<(String, String)>,
+    /// On resume: the checkpoint's upload, whose listing waits until the source's tags, read
+    /// again, are found to be those its Initiate carried (see `on_head`).
+    tags_check: Option<String>,
     checkpoint: Option<Checkpoint>,
     restart: Option<Restart>,
     parts: Vec<PartState>,
@@ -872,6 +878,7 @@ impl CopyJob {
             plan: None,
             upload_id: None,
             tags: Vec::new(),
+            tags_check: None,
             checkpoint,
             restart: None,
             parts: Vec::new(),
@@ -1177,20 +1184,34 @@ impl CopyJob {
         }
     }
 
-    fn start_multipart(&mut self, now: Duration) {
-        match (&self.spec.tags, self.spec.directive) {
-            (TagsHandling::FollowDirective, MetadataDirective::Copy) => {
-                self.enter(Stage::Tagging, Some(Operation::GetSourceTagging), now);
-            }
-            (TagsHandling::Set(tags), _) => {
-                self.tags = tags.clone();
-                self.enter_initiate(now);
-            }
-            _ => {
-                self.tags.clear();
-                self.enter_initiate(now);
-            }
+    /// Whether Initiate carries the source's tags (read from it first).
+    fn copies_source_tags(&self) -> bool {
+        matches!(
+            (&self.spec.tags, self.spec.directive),
+            (TagsHandling::FollowDirective, MetadataDirective::Copy)
+        )
+    }
+
+    /// The fingerprint a header records of what Initiate fixed (see [`fingerprint`]).
+    fn options_fingerprint(&self) -> String {
+        let options = fingerprint::initiate_options(&self.spec);
+        if self.copies_source_tags() {
+            fingerprint::with_source_tags(&options, &self.tags)
+        } else {
+            options
         }
+    }
+
+    fn start_multipart(&mut self, now: Duration) {
+        if self.copies_source_tags() {
+            self.enter(Stage::Tagging, Some(Operation::GetSourceTagging), now);
+            return;
+        }
+        self.tags = match &self.spec.tags {
+            TagsHandling::Set(tags) => tags.clone(),
+            _ => Vec::new(),
+        };
+        self.enter_initiate(now);
     }
 
     fn enter_initiate(&mut self, now: Duration) {
@@ -1490,7 +1511,10 @@ impl CopyJob {
             (Stage::AbortStale, Reply::Aborted) => self.start_fresh(now),
             (Stage::Tagging, Reply::Tagging(tags)) => {
                 self.tags = tags;
-                self.enter_initiate(now);
+                match self.tags_check.take() {
+                    Some(old) => self.on_resumed_tags(old, now),
+                    None => self.enter_initiate(now),
+                }
             }
             (Stage::Initiate, Reply::Initiated { upload_id, date }) => {
                 self.on_initiated(upload_id, date);
@@ -1581,11 +1605,8 @@ impl CopyJob {
         let old = checkpoint.header.upload_id.clone();
         let plan_kept = part_size == Some(checkpoint.header.part_size);
         // A checkpoint written before options were recorded (`None`) resumes as it always did.
-        let options_kept = checkpoint
-            .header
-            .options
-            .as_ref()
-            .is_none_or(|recorded| *recorded == fingerprint::initiate_options(&self.spec));
+        let recorded = fingerprint::compare(checkpoint.header.options.as_deref(), &self.spec);
+        let options_kept = recorded != Recorded::Other;
         if same_source == Some(false) && self.spec.in_place && plan_kept && !options_kept {
             // In place, the "changed" object may be this copy, completed by the earlier run with
             // its options, or another: either way only a new copy gives it the options asked for.
@@ -1623,12 +1644,33 @@ impl CopyJob {
             self.restart_with(RestartReason::PlanChanged, Some(old), now);
         } else if !options_kept {
             self.restart_with(RestartReason::OptionsChanged, Some(old), now);
+        } else if recorded == Recorded::SameIfSourceTags && self.copies_source_tags() {
+            // Retagging the source changes neither its ETag nor its date, and the upload's tags
+            // were fixed by its Initiate: read them again before going on with it.
+            self.tags_check = Some(old);
+            self.enter(Stage::Tagging, Some(Operation::GetSourceTagging), now);
         } else {
-            self.listed.clear();
-            self.list_marker = None;
-            let op = self.list_parts(old, None);
-            self.enter(Stage::ListParts, Some(op), now);
+            self.list_upload(old, now);
         }
+    }
+
+    /// On resume, the source's tags are read again: the same as the checkpoint's upload carries,
+    /// it goes on; others, it starts over (completing it would give the copy the old tags).
+    fn on_resumed_tags(&mut self, old: String, now: Duration) {
+        let recorded = self.checkpoint.as_ref().and_then(|c| c.header.options.as_deref());
+        if recorded == Some(self.options_fingerprint().as_str()) {
+            self.list_upload(old, now);
+        } else {
+            self.restart_with(RestartReason::SourceChanged, Some(old), now);
+        }
+    }
+
+    /// Lists the checkpoint's upload, from its first page, to resume it.
+    fn list_upload(&mut self, upload_id: String, now: Duration) {
+        self.listed.clear();
+        self.list_marker = None;
+        let op = self.list_parts(upload_id, None);
+        self.enter(Stage::ListParts, Some(op), now);
     }
 
     /// HEADs the destination to learn whether `upload_id`, which the service says is gone, was
@@ -1947,7 +1989,7 @@ impl CopyJob {
             part_size: self.plan.as_ref().and_then(Plan::part_size).unwrap_or(0),
             initiated: self.initiated.clone(),
             crc64: source.crc64,
-            options: Some(fingerprint::initiate_options(&self.spec)),
+            options: Some(self.options_fingerprint()),
         };
         self.queue.push_back(Step::Persist(Record::Header(header)));
     }

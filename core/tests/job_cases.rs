@@ -814,6 +814,143 @@ fn resume_with_other_initiate_options_starts_over_with_them() {
     assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
 }
 
+/// The tags an Initiate of `run` carried, in order.
+fn initiated_tags(run: &common::Run) -> Vec<Vec<(String, String)>> {
+    run.ops()
+        .into_iter()
+        .filter_map(|op| match op {
+            Operation::Initiate { tags, .. } => Some(tags.clone()),
+            _ => None,
+        })
+        .collect()
+}
+
+/// Retagging the source changes neither its ETag nor its date, but the upload's tags were fixed by
+/// its Initiate: a resume reads the source's tags again, goes on if they are the ones the upload
+/// carries (in whatever order they are listed), and starts over with the new ones if not.
+#[test]
+fn resume_after_the_source_was_retagged_starts_over_with_its_new_tags() {
+    let tags = |pairs: &[(&str, &str)]| -> Vec<(String, String)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
+    };
+    let first = tags(&[("team", "storage"), ("env", "prod")]);
+    for (what, now, restarts) in [
+        ("the same tags", first.clone(), false),
+        (
+            "listed in another order",
+            tags(&[("env", "prod"), ("team", "storage")]),
+            false,
+        ),
+        (
+            "a value changed",
+            tags(&[("team", "storage"), ("env", "test")]),
+            true,
+        ),
+        (
+            "a tag added",
+            tags(&[("team", "storage"), ("env", "prod"), ("x", "")]),
+            true,
+        ),
+        ("a tag removed", tags(&[("team", "storage")]), true),
+        ("every tag removed", Vec::new(), true),
+    ] {
+        let mut service = Service::new(95);
+        service.source_tags = first.clone();
+        let records = interrupted(&mut service, spec(), 2);
+        let Record::Header(old) = &records[0] else {
+            panic!("{records:?}")
+        };
+        service.source_tags = now.clone();
+        let mut job = CopyJob::resume(records.clone(), spec(), config(true)).unwrap();
+        let run = finish(&mut job, &mut service);
+        let outcome = run.result.clone().unwrap().unwrap();
+        let sent = run.ops();
+        assert!(
+            matches!(sent[..2], [Operation::HeadSource, Operation::GetSourceTagging]),
+            "{what}: {sent:?}"
+        );
+        if restarts {
+            let restart = outcome.restart.clone().expect(what);
+            assert_eq!(restart.reason, RestartReason::SourceChanged, "{what}");
+            assert_eq!(restart.old_upload_id, old.upload_id, "{what}");
+            assert_eq!(outcome.resumed_parts, 0, "{what}");
+            assert!(!service.uploads.contains_key(&old.upload_id), "{what}: aborted");
+            assert_eq!(initiated_tags(&run), vec![now.clone()], "{what}");
+            // The new journal records the new tags: the same rerun now resumes.
+            let Record::Header(new) = &run.records[0] else {
+                panic!("{:?}", run.records)
+            };
+            assert_ne!(new.options, old.options, "{what}");
+        } else {
+            assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2), "{what}");
+            assert!(matches!(sent[2], Operation::ListParts { .. }), "{what}: {sent:?}");
+            assert!(initiated_tags(&run).is_empty(), "{what}");
+        }
+    }
+
+    // A checkpoint from before the source's tags were recorded resumes without reading them.
+    let mut service = Service::new(95);
+    let mut records = interrupted(&mut service, spec(), 2);
+    let Record::Header(header) = &mut records[0] else {
+        panic!("{records:?}")
+    };
+    let spec_only = header.options.clone().unwrap();
+    let spec_only = &spec_only[..spec_only.find("11:source-tags").expect("recorded")];
+    header.options = Some(spec_only.to_string());
+    service.source_tags.clear();
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let run = finish(&mut job, &mut service);
+    let outcome = run.result.clone().unwrap().unwrap();
+    assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
+    assert!(matches!(
+        run.ops()[..2],
+        [Operation::HeadSource, Operation::ListParts { .. }]
+    ));
+
+    // Tags that are not the source's (set, or skipped, or replaced metadata) are not read again.
+    for change in [
+        (|s: &mut JobSpec| s.tags = TagsHandling::Set(vec![("t".into(), "1".into())])) as fn(&mut JobSpec),
+        |s| s.tags = TagsHandling::Skip,
+        |s| s.directive = MetadataDirective::Replace,
+    ] {
+        let mut other = spec();
+        change(&mut other);
+        let mut service = Service::new(95);
+        let records = interrupted(&mut service, other.clone(), 2);
+        service.source_tags = vec![("new".into(), "tag".into())];
+        let mut job = CopyJob::resume(records, other.clone(), config(true)).unwrap();
+        let run = finish(&mut job, &mut service);
+        let outcome = run.result.clone().unwrap().unwrap();
+        // (Without the tag read, the interrupted run got one part further.)
+        assert_eq!((outcome.restart, outcome.resumed_parts), (None, 3), "{other:?}");
+        assert_eq!(count(&run, |op| matches!(op, Operation::GetSourceTagging)), 0);
+    }
+}
+
+/// Reading the source's tags again on resume can fail like any request: a resumable job then
+/// keeps its upload for the next run.
+#[test]
+fn resume_whose_tag_read_fails_keeps_the_upload() {
+    let mut service = Service::new(95);
+    let records = interrupted(&mut service, spec(), 2);
+    let Record::Header(old) = &records[0] else {
+        panic!("{records:?}")
+    };
+    let mut job = CopyJob::resume(records.clone(), spec(), config(true)).unwrap();
+    let run = drive(&mut job, &mut service, &[Fault::None, Fault::Fatal], &[], None);
+    let err = run.result.clone().unwrap().unwrap_err();
+    assert!(err.to_string().contains("tags"), "{err}");
+    assert!(service.uploads.contains_key(&old.upload_id), "kept");
+    assert_eq!(count(&run, |op| matches!(op, Operation::Abort { .. })), 0);
+    // The next run goes on with it.
+    let mut job = CopyJob::resume(records, spec(), config(true)).unwrap();
+    let outcome = finish(&mut job, &mut service).result.unwrap().unwrap();
+    assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
+}
+
 #[test]
 fn resume_of_a_vanished_upload_starts_over_cleanly() {
     let mut service = Service::new(95);
@@ -1020,18 +1157,15 @@ fn cancel_while_confirming_an_in_place_put_copy_lets_the_head_decide() {
 }
 
 /// A resume that found the upload gone and the destination completed: it sent only HEAD of the
-/// source, List Parts and HEAD of the destination — no part copy, no Complete.
-fn assert_resumed_by_confirming(run: &common::Run) {
+/// source, GET of its tags (unless `in_place`: the source found is the copy), List Parts and HEAD
+/// of the destination — no part copy, no Complete.
+fn assert_resumed_by_confirming(run: &common::Run, in_place: bool) {
     let sent = run.ops();
+    let listed = if in_place { &sent[1..] } else { &sent[2..] };
     assert!(
-        matches!(
-            sent[..],
-            [
-                Operation::HeadSource,
-                Operation::ListParts { .. },
-                Operation::HeadDestination
-            ]
-        ),
+        matches!(sent[0], Operation::HeadSource)
+            && (in_place || matches!(sent[1], Operation::GetSourceTagging))
+            && matches!(listed, [Operation::ListParts { .. }, Operation::HeadDestination]),
         "{sent:?}"
     );
 }
@@ -1064,7 +1198,7 @@ fn resume_after_a_stop_past_complete_copies_nothing_again() {
         assert_eq!(outcome.restart, None);
         assert_eq!((outcome.parts, outcome.resumed_parts), (2, 2));
         assert_eq!(outcome.etag, service.object.clone().unwrap().etag);
-        assert_resumed_by_confirming(&run);
+        assert_resumed_by_confirming(&run, false);
         assert_eq!(service.completions, 1);
     }
 }
@@ -1092,7 +1226,7 @@ fn resume_in_place_after_a_stop_past_complete_copies_nothing_again() {
         let outcome = run.result.clone().unwrap().unwrap();
         assert_eq!(outcome.confirmed, Some(evidence));
         assert_eq!((outcome.restart, outcome.resumed_parts), (None, 2));
-        assert_resumed_by_confirming(&run);
+        assert_resumed_by_confirming(&run, true);
         // Asked for other options now, the completed copy (with the first run's) is not taken:
         // the object is copied in place again, with the new ones.
         let mut other = spec.clone();

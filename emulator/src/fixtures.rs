@@ -254,6 +254,27 @@ impl Shared {
         Ok(())
     }
 
+    pub(crate) fn set_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<ObjectInfo, FixtureError> {
+        let mut store = self.store();
+        let object = store
+            .buckets
+            .get_mut(bucket)
+            .ok_or_else(|| FixtureError::NoSuchBucket(bucket.to_string()))?
+            .objects
+            .get_mut(key)
+            .ok_or_else(|| FixtureError::NoSuchKey {
+                bucket: bucket.to_string(),
+                key: key.to_string(),
+            })?;
+        object.tags = tags;
+        Ok(info(bucket, key, object))
+    }
+
     pub(crate) fn object_info(&self, bucket: &str, key: &str) -> Result<ObjectInfo, FixtureError> {
         let store = self.store();
         let object = store
@@ -419,6 +440,20 @@ impl Emulator {
             BTreeMap::new(),
             Vec::new(),
         )
+    }
+
+    /// Replaces an object's tags, as Put Object Tagging does: its ETag and last-modified time
+    /// stay as they were.
+    ///
+    /// # Errors
+    /// [`FixtureError::NoSuchBucket`] / [`FixtureError::NoSuchKey`].
+    pub fn set_tags(
+        &self,
+        bucket: &str,
+        key: &str,
+        tags: Vec<(String, String)>,
+    ) -> Result<ObjectInfo, FixtureError> {
+        self.shared.set_tags(bucket, key, tags)
     }
 
     /// What the emulator holds for an object.
