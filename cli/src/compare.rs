@@ -89,7 +89,8 @@ pub async fn compare(
         wire.destination().clone(),
         wire.destination().clone(),
         wire.signer().clone(),
-    );
+    )
+    .with_clock(wire.service_clock().clone());
     let in_place = settings.in_place;
     // In place after the copy, the source is now the copy: compare with the source as the job
     // found it (its HEAD before copying). Its tags from before are not known, so under Copy they

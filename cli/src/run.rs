@@ -20,7 +20,7 @@ use partcopy_protocol::sign::{OssSignature, Signer};
 use partcopy_transport_hyper::journal::OpenError;
 use partcopy_transport_hyper::{
     cancel_pair, drive, CancelSignal, DriveError, FileJournal, HyperConfig, HyperTransport, Journal,
-    NoJournal, ProtocolWire, Transport, Wire,
+    NoJournal, ProtocolWire, Wire,
 };
 
 use crate::args::{Directive, OssSignatureArg};
@@ -719,14 +719,21 @@ async fn head_source(transport: &HyperTransport, wire: &ProtocolWire) -> Result<
     }
 }
 
+/// Sends `op` outside a job: once, and again only when the first was refused for the time it was
+/// signed at (see [`partcopy_transport_hyper::exchange`]).
 pub(crate) async fn send_once(
     transport: &HyperTransport,
     wire: &impl Wire,
     op: &Operation,
 ) -> Result<Reply, Failure> {
-    let request = wire.request(op, SystemTime::now())?;
-    let response = transport.send(request).await.map_err(|e| e.to_failure())?;
-    wire.reply(op, &response)
+    match partcopy_transport_hyper::exchange(transport, wire, op).await {
+        // Refused for the time it was signed at, and the wire has learnt the service's time: the
+        // same request signed now goes through (it was not carried out).
+        Err(failure) if failure.kind == FailureKind::ClockSkewed => {
+            partcopy_transport_hyper::exchange(transport, wire, op).await
+        }
+        result => result,
+    }
 }
 
 /// A HEAD error carries no body, so no error code or message: when HEAD of the source was refused
@@ -857,6 +864,12 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
                 "check {id_var} and {secret_var}, the regions, and that the key may read the source and write the destination"
             )),
             FailureKind::NoSuchBucket => Some("check the bucket names and regions".to_string()),
+            FailureKind::ClockSkewed => Some(
+                "this machine's clock is off the service's: set it right (NTP); partcopy signs with \
+                 the service's time after such a refusal, so a run allowed a retry (--max-attempts \
+                 above 1) goes on"
+                    .to_string(),
+            ),
             // A HEAD answer has no body: a COS 400 for the source is what an SSE-C object without
             // its key (or with a wrong one) gets.
             _ if settings.provider == Provider::Cos

@@ -165,6 +165,7 @@ impl Session {
             let mut address = self.wire.destination().clone();
             address.key = key.to_string();
             ProtocolWire::new(address.clone(), address, self.wire.signer().clone())
+                .with_clock(self.wire.service_clock().clone())
         });
         let wire = elsewhere.as_ref().unwrap_or(&self.wire);
         let mut attempts = 0;

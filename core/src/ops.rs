@@ -323,6 +323,9 @@ pub enum FailureKind {
     NoSuchBucket,
     /// Access denied (403): wrong credentials, signature or permissions.
     AccessDenied,
+    /// Refused for the time it was signed at (a 403 whose `Date` is far from the signing clock),
+    /// and the wire has since learnt the service's time: retryable, and not carried out.
+    ClockSkewed,
     /// Any other client error: not worth retrying.
     Fatal,
 }
@@ -340,7 +343,10 @@ impl FailureKind {
     pub fn is_retryable(self) -> bool {
         matches!(
             self,
-            FailureKind::Retryable | FailureKind::Throttled | FailureKind::Transport
+            FailureKind::Retryable
+                | FailureKind::Throttled
+                | FailureKind::Transport
+                | FailureKind::ClockSkewed
         )
     }
 }

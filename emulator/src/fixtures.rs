@@ -480,6 +480,15 @@ impl Emulator {
         self.shared.read(bucket, key, start, len)
     }
 
+    /// Sets the service's clock `skew_ms` milliseconds ahead of the machine's (behind when
+    /// negative): signatures are then checked against that time and the `Date` header tells it, as a
+    /// service would whose clock differs from its clients'. 0 (the default) puts it back.
+    pub fn set_clock_skew_ms(&self, skew_ms: i64) {
+        self.shared
+            .clock_skew_ms
+            .store(skew_ms, std::sync::atomic::Ordering::Relaxed);
+    }
+
     /// Replaces the fault plan (an empty plan turns faults off).
     pub fn set_faults(&self, plan: FaultPlan) {
         self.shared.set_faults(plan);

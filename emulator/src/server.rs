@@ -3,7 +3,7 @@
 
 use std::convert::Infallible;
 use std::pin::Pin;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::task::{Context as TaskContext, Poll};
 use std::time::Instant;
@@ -49,6 +49,8 @@ pub(crate) struct Shared {
     /// Serves injected latency precisely (see [`crate::delay`]).
     pub(crate) delays: DelayLine,
     request_seq: AtomicU64,
+    /// How far the service's clock is from the machine's, in ms (see [`Shared::now`]).
+    pub(crate) clock_skew_ms: AtomicI64,
     /// Extensions that carry the services' header capitalization (see [`header_case_template`]).
     pub(crate) header_cases: http::Extensions,
 }
@@ -73,6 +75,21 @@ impl Shared {
             recorder: Recorder::default(),
             delays: DelayLine::start(),
             request_seq: AtomicU64::new(0),
+            clock_skew_ms: AtomicI64::new(0),
+        }
+    }
+
+    /// The service's time: the machine's moved by the clock skew set for tests. It is what
+    /// signatures are checked against and what the `Date` header says (other dates the emulator
+    /// keeps, such as last-modified times, follow the machine's clock).
+    pub(crate) fn now(&self) -> std::time::SystemTime {
+        let skew = self.clock_skew_ms.load(Ordering::Relaxed);
+        let by = std::time::Duration::from_millis(skew.unsigned_abs());
+        let now = std::time::SystemTime::now();
+        if skew >= 0 {
+            now + by
+        } else {
+            now.checked_sub(by).unwrap_or(std::time::UNIX_EPOCH)
         }
     }
 
@@ -240,6 +257,15 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Re
     let arrived = Instant::now();
     let mut response = respond(&shared, req, arrived).await?;
     *response.extensions_mut() = shared.header_cases.clone();
+    if shared.clock_skew_ms.load(Ordering::Relaxed) != 0 {
+        let unix_ms = shared
+            .now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as i64);
+        if let Ok(date) = HeaderValue::from_str(&dialect::http_date(unix_ms)) {
+            response.headers_mut().insert(http::header::DATE, date);
+        }
+    }
     Ok(response)
 }
 
@@ -309,7 +335,7 @@ async fn respond(
     // time window is judged at arrival, and the check's CPU time is inside the injected latency
     // instead of added to it. A failure is still answered after the delay.
     let authenticated = if shared.config.verify_signatures {
-        auth::authenticate(&request, &shared.keys, std::time::SystemTime::now()).map(drop)
+        auth::authenticate(&request, &shared.keys, shared.now()).map(drop)
     } else {
         Ok(())
     };

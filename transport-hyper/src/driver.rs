@@ -30,6 +30,7 @@ use futures_util::stream::FuturesUnordered;
 use futures_util::{FutureExt, StreamExt};
 use partcopy_core::job::{CopyJob, JobError, OperationKind, Outcome, Progress, RequestId, Step};
 use partcopy_core::ops::{Failure, FailureKind, Operation, Reply};
+use partcopy_protocol::clock::ServiceClock;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
@@ -51,6 +52,63 @@ pub trait Wire: Send + Sync + 'static {
     /// # Errors
     /// The [`Failure`] the response describes (status, error code, message, request id).
     fn reply(&self, op: &Operation, response: &http::Response<Bytes>) -> Result<Reply, Failure>;
+
+    /// The service's clock, when the wire signs with one (see [`exchange`]); `None` (the default)
+    /// signs with the local time as it is.
+    fn clock(&self) -> Option<&ServiceClock> {
+        None
+    }
+}
+
+/// Renders, signs, sends and reads one operation — what [`drive`] does for each of a job's
+/// requests, and what a caller sending one outside a job (a HEAD, an Abort) should do too.
+///
+/// With a [wire clock](Wire::clock), the request is signed with the service's time as the clock
+/// knows it, and a refusal the clock puts down to the time the request was signed at
+/// ([`ServiceClock::learn`]) comes back as [`FailureKind::ClockSkewed`] — retryable, and the
+/// retry is signed with the service's time — after a warning naming the difference.
+///
+/// # Errors
+/// The [`Failure`] the wire read from the response, or the transport's when there was none.
+pub async fn exchange<T, W>(transport: &T, wire: &W, op: &Operation) -> Result<Reply, Failure>
+where
+    T: Transport + ?Sized,
+    W: Wire + ?Sized,
+{
+    let clock = wire.clock();
+    let signed_offset_ms = clock.map_or(0, ServiceClock::offset_ms);
+    let now = SystemTime::now();
+    let request = wire.request(op, clock.map_or(now, |c| c.service_time(now)))?;
+    let response = transport.send(request).await.map_err(|e| e.to_failure())?;
+    let mut reply = wire.reply(op, &response);
+    if let (Err(failure), Some(clock)) = (&mut reply, clock) {
+        let date = response.headers().get(http::header::DATE);
+        if let Some(offset_ms) = clock.learn(response.status(), date, SystemTime::now(), signed_offset_ms) {
+            let off = skew_text(offset_ms);
+            tracing::warn!(
+                "{} was refused ({}) for its time: this machine's clock is {off} the service's; \
+                 signing with the service's time from now on (set the clock right: NTP)",
+                OperationKind::of(op),
+                failure.code
+            );
+            failure.kind = FailureKind::ClockSkewed;
+            failure.message = format!(
+                "{} (this machine's clock is {off} the service's)",
+                failure.message
+            );
+        }
+    }
+    reply
+}
+
+/// `offset_ms` (the service's time minus the local time) in words: "125 s behind", "2 s ahead of".
+fn skew_text(offset_ms: i64) -> String {
+    let secs = offset_ms.unsigned_abs().div_ceil(1000);
+    if offset_ms > 0 {
+        format!("{secs} s behind")
+    } else {
+        format!("{secs} s ahead of")
+    }
 }
 
 /// Creates a linked pair: the [`Canceller`] asks, the [`CancelSignal`] given to [`drive`] hears.
@@ -305,26 +363,12 @@ where
     W: Wire + ?Sized,
 {
     let started = Instant::now();
-    let request = match wire.request(&op, SystemTime::now()) {
-        Ok(request) => request,
-        Err(failure) => return (id, Err(failure)),
-    };
-    let method = request.method().clone();
-    let result = match transport.send(request).await {
-        Ok(response) => {
-            let reply = wire.reply(&op, &response);
-            tracing::debug!(
-                %id, %method, status = response.status().as_u16(),
-                elapsed_ms = started.elapsed().as_millis() as u64,
-                ok = reply.is_ok(), "{}", OperationKind::of(&op)
-            );
-            reply
-        }
-        Err(error) => {
-            tracing::debug!(%id, %method, %error, "{} got no response", OperationKind::of(&op));
-            Err(error.to_failure())
-        }
-    };
+    let result = exchange(&*transport, &*wire, &op).await;
+    tracing::debug!(
+        %id, status = ?result.as_ref().err().map(|f| f.status),
+        elapsed_ms = started.elapsed().as_millis() as u64,
+        ok = result.is_ok(), "{}", OperationKind::of(&op)
+    );
     if let Err(failure) = &result {
         if failure.kind.is_retryable() {
             tracing::info!(

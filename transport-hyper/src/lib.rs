@@ -41,7 +41,7 @@ mod pool;
 mod transport;
 mod wire;
 
-pub use driver::{cancel_pair, drive, CancelSignal, Canceller, DriveError, Wire};
+pub use driver::{cancel_pair, drive, exchange, CancelSignal, Canceller, DriveError, Wire};
 pub use hyper_transport::{BuildError, HyperConfig, HyperTransport};
 pub use journal::{FileJournal, Journal, MemoryJournal, NoJournal};
 pub use transport::{SendFuture, Transport, TransportError};

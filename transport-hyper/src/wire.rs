@@ -4,6 +4,7 @@ use std::time::SystemTime;
 
 use bytes::Bytes;
 use partcopy_core::ops::{Failure, FailureKind, Operation, Reply};
+use partcopy_protocol::clock::ServiceClock;
 use partcopy_protocol::endpoint::ObjectAddress;
 use partcopy_protocol::render::Renderer;
 use partcopy_protocol::sign::Signer;
@@ -13,11 +14,13 @@ use crate::driver::Wire;
 /// Renders, signs and parses one copy job's requests with `partcopy-protocol`.
 ///
 /// It holds the job's fixed source and destination addresses (as a [`Renderer`], which works out
-/// what all their requests share once) and the signer for their provider.
+/// what all their requests share once), the signer for their provider, and the service's clock
+/// its requests are signed with (see [`exchange`](crate::exchange)).
 #[derive(Debug, Clone)]
 pub struct ProtocolWire {
     renderer: Renderer,
     signer: Signer,
+    clock: ServiceClock,
 }
 
 impl ProtocolWire {
@@ -26,7 +29,16 @@ impl ProtocolWire {
         ProtocolWire {
             renderer: Renderer::new(source, destination),
             signer,
+            clock: ServiceClock::new(),
         }
+    }
+
+    /// The same wire signing with `clock` (for wires that talk to the same service: what one
+    /// learns of its time, the others use).
+    #[must_use]
+    pub fn with_clock(mut self, clock: ServiceClock) -> Self {
+        self.clock = clock;
+        self
     }
 
     /// The same wire asking the service, when `on`, not to replace an existing destination
@@ -58,6 +70,11 @@ impl ProtocolWire {
     pub fn signer(&self) -> &Signer {
         &self.signer
     }
+
+    /// The service's clock its requests are signed with.
+    pub fn service_clock(&self) -> &ServiceClock {
+        &self.clock
+    }
 }
 
 impl Wire for ProtocolWire {
@@ -81,5 +98,9 @@ impl Wire for ProtocolWire {
             _ => self.destination(),
         };
         partcopy_protocol::response::parse_reply(target.provider, op, response)
+    }
+
+    fn clock(&self) -> Option<&ServiceClock> {
+        Some(&self.clock)
     }
 }
