@@ -250,6 +250,16 @@ pub struct CpArgs {
     #[arg(long, value_name = "ID")]
     pub src_version_id: Option<String>,
 
+    /// Server-side encryption of the copy instead of the source's: AES256 or cos/kms (COS), AES256,
+    /// KMS or SM4 (OSS). Without it the copy is encrypted as its source is (or not at all); onto
+    /// the source itself it encrypts an object in place
+    #[arg(long, value_name = "ALG")]
+    pub sse: Option<String>,
+    /// The KMS key for --sse cos/kms (COS) or --sse KMS (OSS); without it the service's default
+    /// KMS key
+    #[arg(long, value_name = "ID", requires = "sse")]
+    pub sse_kms_key_id: Option<String>,
+
     /// COS: the file holding the source's customer-provided encryption key (SSE-C): 32 raw bytes,
     /// or their base64. The copy is encrypted with the same key unless --sse-c-key-file names
     /// another.

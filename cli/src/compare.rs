@@ -233,9 +233,13 @@ pub async fn compare(
             problems.push(format!("storage class differs: expected {asked}, found {found}"));
         }
     }
-    // The source's encryption must have come along (a destination encrypted by its bucket's default
-    // while the source is not is fine).
-    if let Some(wanted) = &source.encryption {
+    // The encryption asked for (--sse), else the source's, must have come along (a destination
+    // encrypted by its bucket's default while the source is not is fine).
+    let (expected_encryption, whose) = match &settings.encryption {
+        Some(asked) => (Some(asked), "--sse asks for"),
+        None => (source.encryption.as_ref(), "the source is encrypted with"),
+    };
+    if let Some(wanted) = expected_encryption {
         let same = dest.encryption.as_ref().is_some_and(|found| {
             found.algorithm.eq_ignore_ascii_case(&wanted.algorithm)
                 && (wanted.kms_key_id.is_none() || found.kms_key_id == wanted.kms_key_id)
@@ -246,7 +250,7 @@ pub async fn compare(
                 .as_ref()
                 .map_or_else(|| "none".to_string(), |e| e.algorithm.clone());
             problems.push(format!(
-                "encryption differs: the source is encrypted with {}{}, the destination with {found}",
+                "encryption differs: {whose} {}{}, the destination has {found}",
                 wanted.algorithm,
                 wanted
                     .kms_key_id
@@ -259,7 +263,7 @@ pub async fn compare(
     if expected_class.is_some() {
         found.compared.push("storage class");
     }
-    if source.encryption.is_some() {
+    if expected_encryption.is_some() {
         found.compared.push("encryption");
     }
     match (tag_set(source_tags), tag_set(dest_tags)) {

@@ -465,6 +465,7 @@ fn job_spec(settings: &Settings, limits: Limits, options: PlanOptions) -> JobSpe
     if let Some(tags) = &settings.tags {
         spec.tags = TagsHandling::Set(tags.clone());
     }
+    spec.encryption = settings.encryption.clone();
     spec.in_place = settings.in_place;
     // COS takes the ACL on Initiate (OSS on Complete, which a resumed run sends with its own):
     // pinned with the job's own Initiate options, a resume under another starts over.

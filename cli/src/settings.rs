@@ -10,6 +10,7 @@ use crate::args::{CpArgs, Directive, OssSignatureArg};
 use crate::error::CliError;
 use crate::meta::check_meta;
 use crate::url::{parse_object_url, ObjectUrl, Provider};
+use partcopy_core::ops::Encryption;
 use partcopy_protocol::customer_key::CustomerKey;
 
 /// One end of the copy: the object and where its service is.
@@ -61,6 +62,9 @@ pub struct Settings {
     pub acl: Option<String>,
     /// `--tag`, checked and sorted: the copy's tags instead of the source's (`None` without any).
     pub tags: Option<Vec<(String, String)>>,
+    /// `--sse` (with `--sse-kms-key-id`), checked for the provider: the copy's encryption instead
+    /// of the source's.
+    pub encryption: Option<Encryption>,
     /// `--verify`.
     pub verify: bool,
     /// `--no-overwrite`.
@@ -135,17 +139,29 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
     let in_place = source == destination && args.src_version_id.is_none();
     let rekeyed =
         source_key.as_ref().map(CustomerKey::key_md5) != dest_key.as_ref().map(CustomerKey::key_md5);
+    let encryption = check_sse(provider, args.sse.as_deref(), args.sse_kms_key_id.as_deref())?;
+    if encryption.is_some() && dest_key.is_some() {
+        let why = match args.sse_c_key_file {
+            Some(_) => "--sse-c-key-file asks for a customer key",
+            None => "the copy keeps the source's customer key (--src-sse-c-key-file)",
+        };
+        return Err(CliError::Usage(format!(
+            "--sse and a customer key (SSE-C) are two encryptions of the copy, and an object has \
+             one: {why}; add --no-sse-c to store the copy under --sse instead"
+        )));
+    }
     if in_place
         && args.metadata_directive == Directive::Copy
         && args.storage_class.is_none()
         && args.acl.is_none()
         && args.tags.is_empty()
+        && encryption.is_none()
         && !rekeyed
     {
         return Err(CliError::Usage(
             "SRC and DST are the same object and nothing would change: to rewrite it in place, \
-             give --storage-class, --acl, --tag, another --sse-c-key-file (or --no-sse-c), or \
-             --metadata-directive replace with --meta / --content-type"
+             give --storage-class, --acl, --tag, --sse, another --sse-c-key-file (or --no-sse-c), \
+             or --metadata-directive replace with --meta / --content-type"
                 .to_string(),
         ));
     }
@@ -261,6 +277,7 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
             true => None,
             false => Some(crate::tags::check_tags(args.tags)?),
         },
+        encryption,
         verify: args.verify,
         no_overwrite: args.no_overwrite,
         skip_identical: args.skip_identical,
@@ -270,6 +287,46 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         insecure_skip_verify: args.insecure_skip_verify,
         in_place,
     })
+}
+
+/// The encryption `--sse ALG` (and `--sse-kms-key-id KEY`) ask of `provider`, with the algorithm
+/// spelt as the service documents it; `None` without `--sse`.
+fn check_sse(
+    provider: Provider,
+    sse: Option<&str>,
+    key: Option<&str>,
+) -> Result<Option<Encryption>, CliError> {
+    let Some(asked) = sse else {
+        return Ok(None);
+    };
+    let (known, kms): (&[&str], &str) = match provider {
+        Provider::Cos => (&["AES256", "cos/kms"], "cos/kms"),
+        Provider::Oss => (&["AES256", "KMS", "SM4"], "KMS"),
+    };
+    let Some(algorithm) = known.iter().find(|k| k.eq_ignore_ascii_case(asked)) else {
+        return Err(CliError::Usage(format!(
+            "--sse {asked}: {} encrypts with {}",
+            provider.name(),
+            known.join(" or ")
+        )));
+    };
+    if let Some(key) = key {
+        if *algorithm != kms {
+            return Err(CliError::Usage(format!(
+                "--sse-kms-key-id names a KMS key: it goes with --sse {kms}, not {algorithm}"
+            )));
+        }
+        if key.is_empty() || !key.bytes().all(|b| (0x21..0x7f).contains(&b)) {
+            return Err(CliError::Usage(
+                "--sse-kms-key-id must be a KMS key id (printable ASCII, no spaces)".to_string(),
+            ));
+        }
+    }
+    Ok(Some(Encryption {
+        algorithm: (*algorithm).to_string(),
+        kms_key_id: key.map(str::to_string),
+        data_algorithm: None,
+    }))
 }
 
 /// The SSE-C key in the file `path` names, for `flag`; never shown in an error.

@@ -88,3 +88,172 @@ fn an_encrypted_source_gives_an_encrypted_copy() {
         }
     }
 }
+
+/// The encryption headers `info` holds, as (name, value), sorted.
+fn encryption_of(info: &partcopy_emulator::ObjectInfo) -> Vec<(String, String)> {
+    info.headers
+        .iter()
+        .filter(|(name, _)| name.contains("server-side"))
+        .map(|(name, value)| (name.clone(), value.clone()))
+        .collect()
+}
+
+/// `--sse` encrypts the copy as asked instead of as its source is: a plain source gets encrypted,
+/// an encrypted one re-encrypted (another algorithm or KMS key) — single and multipart, in place
+/// too — and `--verify` and `--skip-identical` judge the copy by what was asked.
+#[test]
+fn sse_encrypts_the_copy_as_asked() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, dst) = buckets(provider);
+        let p = provider.prefix();
+        let part = min_part_bytes(provider);
+        let multipart = smallest_parts(provider);
+        let kms = match provider {
+            Provider::Cos => "cos/kms",
+            Provider::Oss => "KMS",
+        };
+        let key_id_header = match provider {
+            Provider::Cos => format!("{p}-server-side-encryption-cos-kms-key-id"),
+            Provider::Oss => format!("{p}-server-side-encryption-key-id"),
+        };
+        let aes = vec![(format!("{p}-server-side-encryption"), "AES256".to_string())];
+        let mut with_key = vec![
+            (format!("{p}-server-side-encryption"), kms.to_string()),
+            (key_id_header.clone(), "key-2".to_string()),
+        ];
+        with_key.sort();
+        for (size, extra) in [(2000, vec![]), (3 * part + 1, multipart.to_vec())] {
+            // A plain source, encrypted with AES256 on the way ("aes256" is taken as AES256).
+            let key = format!("sse-plain-{size}");
+            world.object(provider, &key, size, 3);
+            let args = [&extra[..], &["--sse", "aes256", "--verify"]].concat();
+            let summary = copied(&world.cp(provider, &key, &args));
+            assert_eq!(summary["verified"], true, "{provider:?} {key}");
+            assert_eq!(
+                encryption_of(&world.emu.object_info(dst, &key).unwrap()),
+                aes,
+                "{provider:?} {key}"
+            );
+            // Rerun: the copy already is that.
+            world.emu.reset_stats();
+            let args = [&extra[..], &["--sse", "AES256", "--skip-identical"]].concat();
+            let output = world.cp(provider, &key, &args);
+            assert!(
+                output.status.success(),
+                "{}",
+                String::from_utf8_lossy(&output.stderr)
+            );
+            let summary: serde_json::Value = serde_json::from_slice(&output.stdout).unwrap();
+            assert_eq!(summary["status"], "skipped", "{provider:?} {key}: {summary}");
+            // Asked for a KMS key now: not the same, so copied again, with it.
+            let args = [
+                &extra[..],
+                &[
+                    "--sse",
+                    kms,
+                    "--sse-kms-key-id",
+                    "key-2",
+                    "--skip-identical",
+                    "--verify",
+                ],
+            ]
+            .concat();
+            let summary = copied(&world.cp(provider, &key, &args));
+            assert_eq!(summary["verified"], true, "{provider:?} {key}");
+            assert_eq!(
+                encryption_of(&world.emu.object_info(dst, &key).unwrap()),
+                with_key,
+                "{provider:?} {key}"
+            );
+
+            // An encrypted source (KMS key 1), re-encrypted with AES256 in place.
+            let key = format!("sse-here-{size}");
+            let spec = encryption(provider)
+                .iter()
+                .fold(ObjectSpec::generated(size, 9), |spec, (name, value)| {
+                    spec.header(name, value)
+                });
+            world.emu.create_object(src, &key, spec).unwrap();
+            let args = [&extra[..], &["--sse", "AES256", "--verify"]].concat();
+            copied(
+                &world
+                    .command_to(provider, &key, src, &key, &args)
+                    .output()
+                    .unwrap(),
+            );
+            assert_eq!(
+                encryption_of(&world.emu.object_info(src, &key).unwrap()),
+                aes,
+                "{provider:?} {key}"
+            );
+        }
+    }
+}
+
+/// `--verify` fails a copy that does not have the encryption asked for (here: a destination
+/// bucket that drops it).
+#[test]
+fn verify_checks_the_encryption_asked_for() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        world.object(provider, "sse-lost", 2000, 3);
+        // Copy it plain first, then ask --verify about a copy that "should" be encrypted: with
+        // --skip-identical the plain copy is judged, not rewritten.
+        copied(&world.cp(provider, "sse-lost", &[]));
+        let output = world.cp(
+            provider,
+            "sse-lost",
+            &["--sse", "AES256", "--skip-identical", "-v"],
+        );
+        let summary = copied(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(summary["status"], "copied", "{provider:?}");
+        assert!(
+            stderr.contains("encryption differs: --sse asks for AES256"),
+            "{provider:?}: {stderr}"
+        );
+    }
+}
+
+/// Bad `--sse` values and combinations are usage errors, before anything is sent.
+#[test]
+fn sse_usage_errors() {
+    let world = World::new();
+    let cases: [(Provider, &[&str], &str); 6] = [
+        (
+            Provider::Cos,
+            &["--sse", "KMS"],
+            "COS encrypts with AES256 or cos/kms",
+        ),
+        (
+            Provider::Cos,
+            &["--sse", "SM4"],
+            "COS encrypts with AES256 or cos/kms",
+        ),
+        (
+            Provider::Oss,
+            &["--sse", "cos/kms"],
+            "OSS encrypts with AES256 or KMS or SM4",
+        ),
+        (
+            Provider::Oss,
+            &["--sse", "AES256", "--sse-kms-key-id", "k"],
+            "it goes with --sse KMS, not AES256",
+        ),
+        (
+            Provider::Cos,
+            &["--sse", "cos/kms", "--sse-kms-key-id", "a key"],
+            "printable ASCII",
+        ),
+        (Provider::Cos, &["--sse-kms-key-id", "k"], "--sse"),
+    ];
+    for (provider, args, says) in cases {
+        world.object(provider, "sse-bad", 100, 1);
+        world.emu.reset_stats();
+        let stderr = failed(&world.cp(provider, "sse-bad", args), 2);
+        assert!(stderr.contains(says), "{provider:?} {args:?}: {stderr}");
+        let sent: u64 = world.emu.stats().requests.values().sum();
+        assert_eq!(sent, 0, "{provider:?} {args:?}: nothing sent");
+    }
+}

@@ -60,6 +60,15 @@ pub(crate) fn initiate_options(spec: &JobSpec) -> String {
             }
         }
     }
+    if let Some(encryption) = &spec.encryption {
+        put("encryption", &encryption.algorithm);
+        if let Some(key) = &encryption.kms_key_id {
+            put("kms-key", key);
+        }
+        if let Some(data) = &encryption.data_algorithm {
+            put("data-encryption", data);
+        }
+    }
     for (name, value) in &spec.extra_options {
         put("extra", name);
         put("extra-value", value);
@@ -156,17 +165,27 @@ mod tests {
     #[test]
     fn each_option_changes_it() {
         let base = initiate_options(&spec());
-        let changes: [fn(&mut JobSpec); 5] = [
+        fn encryption(algorithm: &str, key: Option<&str>) -> crate::ops::Encryption {
+            crate::ops::Encryption {
+                algorithm: algorithm.into(),
+                kms_key_id: key.map(Into::into),
+                data_algorithm: None,
+            }
+        }
+        let changes: [fn(&mut JobSpec); 7] = [
             |s| s.directive = MetadataDirective::Replace,
             |s| s.storage_class = Some("STANDARD_IA".into()),
             |s| s.tags = TagsHandling::Skip,
             |s| s.tags = TagsHandling::Set(Vec::new()),
             |s| s.extra_options = vec![("acl".into(), "private".into())],
+            |s| s.encryption = Some(encryption("AES256", None)),
+            |s| s.encryption = Some(encryption("KMS", Some("k1"))),
         ];
+        let mut seen = std::collections::BTreeSet::from([base.clone()]);
         for change in &changes {
             let mut s = spec();
             change(&mut s);
-            assert_ne!(initiate_options(&s), base);
+            assert!(seen.insert(initiate_options(&s)), "{s:?}");
         }
         let mut a = spec();
         a.directive = MetadataDirective::Replace;

@@ -99,6 +99,11 @@ pub struct JobSpec {
     pub storage_class: Option<String>,
     /// Which tags the destination gets.
     pub tags: TagsHandling,
+    /// The destination's server-side encryption, asked of PUT-Copy and Initiate; `None` asks for
+    /// the source's (as HEAD reported it: a copy does not inherit it otherwise, see
+    /// [`Encryption`]). Set, it encrypts a copy of a plain object, or changes the algorithm or KMS
+    /// key — in place too.
+    pub encryption: Option<Encryption>,
     /// The destination is the source itself: the copy rewrites one object in place, to change its
     /// storage class or metadata. Both services demand the replace directive for a PUT-Copy onto
     /// its own source (COS documents it as required, OSS as the way to change metadata), so under
@@ -129,6 +134,7 @@ impl JobSpec {
             metadata: ObjectMetadata::default(),
             storage_class: None,
             tags: TagsHandling::FollowDirective,
+            encryption: None,
             in_place: false,
             extra_options: Vec::new(),
         }
@@ -1243,9 +1249,12 @@ impl CopyJob {
         }
     }
 
-    /// The source's encryption, for the copy (see [`Encryption`]).
+    /// The copy's encryption: the one asked for, else the source's (see [`Encryption`]).
     fn encryption(&self) -> Option<Encryption> {
-        self.source.as_ref().and_then(|s| s.encryption.clone())
+        self.spec
+            .encryption
+            .clone()
+            .or_else(|| self.source.as_ref().and_then(|s| s.encryption.clone()))
     }
 
     fn enter_put_copy(&mut self, now: Duration) {

@@ -331,6 +331,53 @@ fn the_source_encryption_goes_to_put_copy_and_initiate_whatever_the_directive() 
         .any(|(_, op)| matches!(op, Operation::Initiate { encryption: None, .. })));
 }
 
+/// The encryption asked for goes to PUT-Copy and Initiate instead of the source's — of a plain
+/// source and of an encrypted one alike, in place too.
+#[test]
+fn the_encryption_asked_for_replaces_the_source_s() {
+    let asked = Encryption {
+        algorithm: "AES256".into(),
+        kms_key_id: None,
+        data_algorithm: None,
+    };
+    let sources = [
+        None,
+        Some(Encryption {
+            algorithm: "cos/kms".into(),
+            kms_key_id: Some("key-1".into()),
+            data_algorithm: None,
+        }),
+    ];
+    for source_encryption in sources {
+        for (size, in_place) in [(5, false), (25, false), (5, true), (25, true)] {
+            let mut service = Service::new(size);
+            service.in_place = in_place;
+            service.source.encryption = source_encryption.clone();
+            let mut spec = spec();
+            spec.in_place = in_place;
+            spec.encryption = Some(asked.clone());
+            let mut job = CopyJob::new(spec, config(false)).unwrap();
+            let run = finish(&mut job, &mut service);
+            assert!(run.result.clone().unwrap().is_ok());
+            let carried: Vec<_> = run
+                .sent
+                .iter()
+                .filter_map(|(_, op)| match op {
+                    Operation::PutCopy { encryption, .. } | Operation::Initiate { encryption, .. } => {
+                        Some(encryption.clone())
+                    }
+                    _ => None,
+                })
+                .collect();
+            assert_eq!(
+                carried,
+                vec![Some(asked.clone())],
+                "{source_encryption:?} {size} {in_place}"
+            );
+        }
+    }
+}
+
 #[test]
 fn retries_wait_for_backoff_and_retry_after_with_a_new_id() {
     let mut job = CopyJob::new(spec(), config(false)).unwrap();
