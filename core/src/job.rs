@@ -349,6 +349,8 @@ pub enum OperationKind {
     Abort,
     /// [`Operation::ListUploads`].
     ListUploads,
+    /// [`Operation::ListObjects`].
+    ListObjects,
 }
 
 impl OperationKind {
@@ -365,6 +367,7 @@ impl OperationKind {
             Operation::Complete { .. } => OperationKind::Complete,
             Operation::Abort { .. } => OperationKind::Abort,
             Operation::ListUploads { .. } => OperationKind::ListUploads,
+            Operation::ListObjects { .. } => OperationKind::ListObjects,
         }
     }
 }
@@ -382,6 +385,7 @@ impl fmt::Display for OperationKind {
             OperationKind::Complete => f.write_str("Complete Multipart Upload"),
             OperationKind::Abort => f.write_str("Abort Multipart Upload"),
             OperationKind::ListUploads => f.write_str("List Multipart Uploads"),
+            OperationKind::ListObjects => f.write_str("List Objects"),
         }
     }
 }

@@ -177,6 +177,32 @@ pub enum Operation {
         /// Page size (`max-uploads`), if set.
         max_uploads: Option<u32>,
     },
+    /// List Objects (version 1) in the source's bucket whose keys start with `prefix`, one page,
+    /// in key order, with no delimiter (every key under the prefix, at any depth). A copy job
+    /// never sends it: it is for tools that copy many objects (`partcopy cp --recursive`).
+    ListObjects {
+        /// Only keys that start with this (`prefix`); empty for the whole bucket.
+        prefix: String,
+        /// Continue after this key (`marker`): the previous page's [`Reply::Objects`] `next`.
+        marker: Option<String>,
+        /// Page size (`max-keys`), if set.
+        max_keys: Option<u32>,
+    },
+}
+
+/// An object as List Objects reports it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListedObject {
+    /// The object's key.
+    pub key: String,
+    /// Its size in bytes.
+    pub size: u64,
+    /// Its ETag, quotes included, when reported.
+    pub etag: Option<String>,
+    /// When it was last modified (`LastModified`, ISO 8601), verbatim.
+    pub last_modified: Option<String>,
+    /// Its storage class, when reported.
+    pub storage_class: Option<String>,
 }
 
 /// Where a page of List Multipart Uploads ended: its last upload's key and id.
@@ -300,6 +326,13 @@ pub enum Reply {
         uploads: Vec<ListedUpload>,
         /// Where to continue when `IsTruncated` is true; `None` on the last page.
         next: Option<UploadMarker>,
+    },
+    /// Answer to [`Operation::ListObjects`]: one page.
+    Objects {
+        /// Objects on this page, in key order.
+        objects: Vec<ListedObject>,
+        /// The marker of the next page when `IsTruncated` is true; `None` on the last page.
+        next: Option<String>,
     },
 }
 

@@ -118,6 +118,92 @@ pub struct ListUploadsResult {
     pub uploads: Vec<UploadEntry>,
 }
 
+/// One `<Contents>` of a `<ListBucketResult>`, as sent (a key still percent-encoded when the page
+/// says `<EncodingType>url</EncodingType>`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectEntry {
+    /// `<Key>`.
+    pub key: String,
+    /// `<Size>`.
+    pub size: u64,
+    /// `<ETag>`, verbatim (quotes included).
+    pub etag: Option<String>,
+    /// `<LastModified>`, verbatim.
+    pub last_modified: Option<String>,
+    /// `<StorageClass>`.
+    pub storage_class: Option<String>,
+}
+
+/// `<ListBucketResult>`: one page of List Objects (version 1).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct ListObjectsResult {
+    /// `<EncodingType>`: `url` when keys and markers are percent-encoded.
+    pub encoding_type: Option<String>,
+    /// `<NextMarker>`: where the next page starts (sent only with a delimiter by some services).
+    pub next_marker: Option<String>,
+    /// `<IsTruncated>`: whether more pages follow (false when absent).
+    pub is_truncated: bool,
+    /// The objects on this page, in document order.
+    pub objects: Vec<ObjectEntry>,
+}
+
+/// Parses a `<ListBucketResult>` page. Every `<Contents>` must have `<Key>` and `<Size>`; keys
+/// are returned as sent (see [`ListObjectsResult::encoding_type`]). `<CommonPrefixes>` are not
+/// read: partcopy lists without a delimiter.
+///
+/// # Errors
+/// An [`XmlError`]: a missing object field is [`XmlError::MissingElement`], a bad number or
+/// boolean [`XmlError::InvalidValue`].
+pub fn parse_list_objects(body: &[u8]) -> Result<ListObjectsResult, XmlError> {
+    let mut out = ListObjectsResult::default();
+    // Key, size, ETag, last-modified, storage class of the `<Contents>` being read.
+    type Draft = (
+        Option<String>,
+        Option<u64>,
+        Option<String>,
+        Option<String>,
+        Option<String>,
+    );
+    let mut draft: Option<Draft> = None;
+    walk(body, "ListBucketResult", |visit, path, text| {
+        match (visit, path) {
+            (Visit::Open, [contents]) if contents == "Contents" => draft = Some(Default::default()),
+            (Visit::Close, [contents]) if contents == "Contents" => {
+                if let Some((key, size, etag, last_modified, class)) = draft.take() {
+                    out.objects.push(ObjectEntry {
+                        key: key.ok_or(XmlError::MissingElement("Key"))?,
+                        size: size.ok_or(XmlError::MissingElement("Size"))?,
+                        etag,
+                        last_modified,
+                        storage_class: class,
+                    });
+                }
+            }
+            (Visit::Close, [contents, leaf]) if contents == "Contents" => {
+                if let Some(d) = draft.as_mut() {
+                    match leaf.as_str() {
+                        "Key" => d.0 = Some(text.to_string()),
+                        "Size" => d.1 = Some(number("Size", text)?),
+                        "ETag" => d.2 = non_empty(text),
+                        "LastModified" => d.3 = non_empty(text),
+                        "StorageClass" => d.4 = non_empty(text),
+                        _ => {}
+                    }
+                }
+            }
+            (Visit::Close, [leaf]) => match leaf.as_str() {
+                "EncodingType" => out.encoding_type = non_empty(text),
+                "NextMarker" => out.next_marker = Some(text.to_string()),
+                "IsTruncated" => out.is_truncated = boolean("IsTruncated", text)?,
+                _ => {}
+            },
+            _ => {}
+        }
+        Ok(())
+    })?;
+    Ok(out)
+}
+
 /// Parses a `<ListMultipartUploadsResult>` page. Every `<Upload>` must have `<Key>` and
 /// `<UploadId>`; keys are returned as sent (see [`ListUploadsResult::encoding_type`]).
 ///

@@ -134,6 +134,8 @@ pub struct Renderer {
     dest_target: Target,
     /// The destination's bucket, for bucket-level requests (List Multipart Uploads).
     dest_bucket: Target,
+    /// The source's bucket, for List Objects.
+    source_bucket: Target,
     /// The source in the destination's copy-source form; `None` when it cannot be a header value.
     copy_source: Option<HeaderValue>,
     /// Ask the service not to replace an existing destination (see [`Renderer::forbid_overwrite`]).
@@ -149,6 +151,7 @@ impl Renderer {
             source_target: Target::of(&source),
             dest_target: Target::of(&dest),
             dest_bucket: Target::bucket(&dest),
+            source_bucket: Target::bucket(&source),
             copy_source: HeaderValue::try_from(copy_source(&source)).ok(),
             source,
             dest,
@@ -187,8 +190,9 @@ impl Renderer {
         &self.dest
     }
 
-    /// Renders `op` and signs it with `signer` at `now`: [`Operation::HeadSource`] and
-    /// [`Operation::GetSourceTagging`] go to the source, everything else to the destination.
+    /// Renders `op` and signs it with `signer` at `now`: [`Operation::HeadSource`],
+    /// [`Operation::GetSourceTagging`] and [`Operation::ListObjects`] go to the source (its
+    /// bucket for the listing), everything else to the destination.
     ///
     /// # Errors
     /// As [`render`].
@@ -375,6 +379,33 @@ impl Renderer {
                 }
                 if let Some(max) = max_uploads {
                     d.query("max-uploads", &max.to_string());
+                }
+                d.query("encoding-type", "url");
+                d.finish(signer, now)
+            }
+            Operation::ListObjects {
+                prefix,
+                marker,
+                max_keys,
+            } => {
+                let mut d = Draft::at(source, &self.source_bucket, Method::GET);
+                // As for List Multipart Uploads: cos-python-sdk-v5 always sends (and signs) the
+                // prefix, an empty delimiter and the marker, empty when it has none;
+                // alibabacloud-oss-v2 sends only what is set.
+                let cos = source.provider == Provider::Cos;
+                if cos || !prefix.is_empty() {
+                    d.query("prefix", prefix);
+                }
+                if cos {
+                    d.query("delimiter", "");
+                }
+                match marker {
+                    Some(marker) => d.query("marker", marker),
+                    None if cos => d.query("marker", ""),
+                    None => {}
+                }
+                if let Some(max) = max_keys {
+                    d.query("max-keys", &max.to_string());
                 }
                 d.query("encoding-type", "url");
                 d.finish(signer, now)

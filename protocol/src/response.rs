@@ -13,12 +13,13 @@ use bytes::Bytes;
 use http::{HeaderMap, Response};
 use partcopy_core::job::OperationKind;
 use partcopy_core::ops::{
-    Encryption, Failure, ListedPart, ListedUpload, ObjectMetadata, Operation, Reply, SourceInfo, UploadMarker,
+    Encryption, Failure, ListedObject, ListedPart, ListedUpload, ObjectMetadata, Operation, Reply,
+    SourceInfo, UploadMarker,
 };
 
 use crate::documents::{
-    parse_complete, parse_copy_object, parse_copy_part, parse_initiate, parse_list_parts, parse_list_uploads,
-    parse_tagging,
+    parse_complete, parse_copy_object, parse_copy_part, parse_initiate, parse_list_objects, parse_list_parts,
+    parse_list_uploads, parse_tagging,
 };
 use crate::failure::{
     failure_from_error_body, failure_from_response, invalid_response, parse_error_document,
@@ -64,6 +65,7 @@ pub fn parse_reply(provider: Provider, op: &Operation, response: &Response<Bytes
         Operation::Complete { .. } => reader.completed(),
         Operation::Abort { .. } => reader.aborted(),
         Operation::ListUploads { after, .. } => reader.uploads(after.as_ref()),
+        Operation::ListObjects { marker, .. } => reader.objects(marker.as_deref()),
     }
 }
 
@@ -344,6 +346,47 @@ impl Answer<'_> {
             None
         };
         Ok(Reply::Uploads { uploads, next })
+    }
+
+    /// One page of List Objects, keys decoded when the page says they are encoded.
+    fn objects(&self, asked: Option<&str>) -> Result<Reply, Failure> {
+        let page = self.document(parse_list_objects)?;
+        let encoded = page.encoding_type.as_deref() == Some("url");
+        let decode = |text: String| -> Result<String, Failure> {
+            if !encoded {
+                return Ok(text);
+            }
+            percent_encoding::percent_decode_str(&text)
+                .decode_utf8()
+                .map(|key| key.into_owned())
+                .map_err(|_| self.invalid(format_args!("the key {text:?} is not percent-encoded UTF-8")))
+        };
+        let mut objects = Vec::with_capacity(page.objects.len());
+        for object in page.objects {
+            objects.push(ListedObject {
+                key: decode(object.key)?,
+                size: object.size,
+                etag: object.etag,
+                last_modified: object.last_modified,
+                storage_class: object.storage_class,
+            });
+        }
+        let next = if page.is_truncated {
+            // Without a NextMarker (a listing with no delimiter may leave it out), the next page
+            // starts after the last key.
+            let next = match page.next_marker.filter(|m| !m.is_empty()) {
+                Some(marker) => decode(marker)?,
+                None => objects.last().map(|o| o.key.clone()).unwrap_or_default(),
+            };
+            // A marker that does not move forward would make the caller list forever.
+            if next.as_str() <= asked.unwrap_or("") {
+                return Err(self.invalid("a truncated page whose next marker does not advance"));
+            }
+            Some(next)
+        } else {
+            None
+        };
+        Ok(Reply::Objects { objects, next })
     }
 
     fn aborted(&self) -> Result<Reply, Failure> {
@@ -894,6 +937,79 @@ mod tests {
         assert!(uploads_reply(&uploads_op(None), body).is_err());
         let body = uploads_page(false, false, None, &[("k", "")]);
         assert!(uploads_reply(&uploads_op(None), body).is_err());
+    }
+
+    fn objects_reply(
+        marker: Option<&str>,
+        body: String,
+    ) -> Result<(Vec<ListedObject>, Option<String>), Failure> {
+        let op = Operation::ListObjects {
+            prefix: "k".into(),
+            marker: marker.map(str::to_string),
+            max_keys: None,
+        };
+        match parse_reply(Provider::Oss, &op, &response(200, &[], body))? {
+            Reply::Objects { objects, next } => Ok((objects, next)),
+            other => panic!("not Objects: {other:?}"),
+        }
+    }
+
+    fn objects_page(truncated: bool, encoded: bool, next: Option<&str>, objects: &[(&str, &str)]) -> String {
+        let mut xml = String::from("<ListBucketResult><Name>b</Name><Prefix>k</Prefix>");
+        if encoded {
+            xml.push_str("<EncodingType>url</EncodingType>");
+        }
+        if let Some(next) = next {
+            xml.push_str(&format!("<NextMarker>{next}</NextMarker>"));
+        }
+        xml.push_str(&format!("<IsTruncated>{truncated}</IsTruncated>"));
+        for (key, size) in objects {
+            xml.push_str(&format!(
+                "<Contents><Key>{key}</Key><LastModified>2026-01-02T03:04:05.000Z</LastModified>\
+                 <ETag>\"e\"</ETag><Size>{size}</Size><StorageClass>IA</StorageClass></Contents>"
+            ));
+        }
+        xml + "<CommonPrefixes><Prefix>k/d/</Prefix></CommonPrefixes></ListBucketResult>"
+    }
+
+    #[test]
+    fn list_objects_decodes_keys_only_when_encoded_and_pages_forward() {
+        // Encoded: keys and the next marker are decoded (`+` stays a plus); every field is read.
+        let body = objects_page(
+            true,
+            true,
+            Some("k%2B%20"),
+            &[("k%20a", "0"), ("k%2B%20", "5368709121")],
+        );
+        let (objects, next) = objects_reply(None, body).unwrap();
+        assert_eq!(
+            objects[1],
+            ListedObject {
+                key: "k+ ".into(),
+                size: 5_368_709_121,
+                etag: Some("\"e\"".into()),
+                last_modified: Some("2026-01-02T03:04:05.000Z".into()),
+                storage_class: Some("IA".into()),
+            }
+        );
+        assert_eq!(objects[0].key, "k a");
+        assert_eq!(next.as_deref(), Some("k+ "));
+        // Not encoded: as sent. The common prefixes are not objects.
+        let (objects, next) =
+            objects_reply(None, objects_page(false, false, None, &[("k%20a", "1")])).unwrap();
+        assert_eq!((objects.len(), objects[0].key.as_str(), next), (1, "k%20a", None));
+        // Truncated without a next marker: after the last key listed.
+        let body = objects_page(true, false, None, &[("k1", "1"), ("k2", "1")]);
+        assert_eq!(objects_reply(Some("k0"), body).unwrap().1.as_deref(), Some("k2"));
+        // A next marker that does not advance past the one asked for is an invalid answer.
+        let f = objects_reply(Some("k2"), objects_page(true, false, Some("k2"), &[])).unwrap_err();
+        assert_eq!(f.code, "InvalidResponse");
+        assert!(objects_reply(None, objects_page(true, false, None, &[])).is_err());
+        // A key that is not percent-encoded UTF-8, an object without a size or with a bad one.
+        assert!(objects_reply(None, objects_page(false, true, None, &[("%FF", "1")])).is_err());
+        assert!(objects_reply(None, objects_page(false, false, None, &[("k", "-1")])).is_err());
+        let body = "<ListBucketResult><Contents><Key>k</Key></Contents></ListBucketResult>".to_string();
+        assert!(objects_reply(None, body).is_err());
     }
 
     #[test]

@@ -7,8 +7,8 @@ use partcopy_core::ops::{
     ByteRange, CompletedPart, MetadataDirective, ObjectMetadata, Operation, Reply, UploadMarker,
 };
 use partcopy_protocol::documents::{
-    parse_complete, parse_copy_object, parse_copy_part, parse_initiate, parse_list_parts, parse_list_uploads,
-    parse_tagging,
+    parse_complete, parse_copy_object, parse_copy_part, parse_initiate, parse_list_objects, parse_list_parts,
+    parse_list_uploads, parse_tagging,
 };
 use partcopy_protocol::failure::{failure_from_response, parse_error_document};
 use partcopy_protocol::provider::Provider;
@@ -186,6 +186,11 @@ fn operations() -> Vec<Operation> {
             }),
             max_uploads: Some(2),
         },
+        Operation::ListObjects {
+            prefix: "a".into(),
+            marker: Some("a".into()),
+            max_keys: Some(2),
+        },
     ]
 }
 
@@ -198,6 +203,7 @@ fn exercise(body: &[u8]) {
     let _ = parse_complete(body);
     let _ = parse_list_parts(body);
     let _ = parse_list_uploads(body);
+    let _ = parse_list_objects(body);
     let _ = parse_tagging(body);
     let _ = parse_error_document(body);
     for provider in [Provider::Cos, Provider::Oss] {

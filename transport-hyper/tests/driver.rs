@@ -143,6 +143,10 @@ impl Wire for FakeWire {
                 uploads: Vec::new(),
                 next: None,
             },
+            Operation::ListObjects { .. } => Reply::Objects {
+                objects: Vec::new(),
+                next: None,
+            },
         })
     }
 }

@@ -287,7 +287,7 @@ impl Service {
                 None => Err(failure(FailureKind::NoSuchUpload, 404)),
             },
             // A copy job never lists uploads.
-            Operation::ListUploads { .. } => panic!("a job sent {op:?}"),
+            Operation::ListUploads { .. } | Operation::ListObjects { .. } => panic!("a job sent {op:?}"),
         }
     }
 }
