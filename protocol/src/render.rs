@@ -408,6 +408,11 @@ impl Renderer {
                     d.query("max-keys", &max.to_string());
                 }
                 d.query("encoding-type", "url");
+                if !cos {
+                    // alibabacloud-oss-v2's ListObjects sends (and so signs) this Content-Type.
+                    d.headers
+                        .insert(CONTENT_TYPE, HeaderValue::from_static("application/octet-stream"));
+                }
                 d.finish(signer, now)
             }
         }

@@ -288,6 +288,30 @@ fn check(file: &str, provider: Provider) -> usize {
                 &signer,
                 now,
             ),
+            // The generator lists its destination bucket; we list the source's, so the vector's
+            // bucket goes in as the source (and the other bucket as the destination, unused).
+            "list_objects" => render(
+                &Operation::ListObjects {
+                    prefix: key.into(),
+                    marker: Some(key.into()),
+                    max_keys: Some(100),
+                },
+                &dst,
+                &src,
+                &signer,
+                now,
+            ),
+            "list_objects_all" => render(
+                &Operation::ListObjects {
+                    prefix: String::new(),
+                    marker: None,
+                    max_keys: Some(1000),
+                },
+                &dst,
+                &src,
+                &signer,
+                now,
+            ),
             "head_version" => render::head_object(&dst.clone().with_version(replace_version), &signer, now),
             // SSE-C (COS): the generator's source key is bytes 0..31, the destination's 32..63.
             "head_ssec" => render::head_object(&ssec(&dst, 32), &signer, now),

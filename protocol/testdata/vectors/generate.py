@@ -182,6 +182,11 @@ def cos_cases():
                     Bucket=COS_BUCKET, Prefix=key, KeyMarker=key, UploadIdMarker=UPLOAD_ID, MaxUploads=100)),
                 # Every upload in the bucket, first page: `partcopy uploads cos://bucket/ --prefix`.
                 ("list_uploads_all", lambda: client.list_multipart_uploads(Bucket=COS_BUCKET, MaxUploads=1000)),
+                # The objects under one key (prefix = the key), from a marker: a next page of List Objects.
+                ("list_objects", lambda: client.list_objects(
+                    Bucket=COS_BUCKET, Prefix=key, Marker=key, MaxKeys=100, EncodingType="url")),
+                # Every object in the bucket, first page.
+                ("list_objects_all", lambda: client.list_objects(Bucket=COS_BUCKET, MaxKeys=1000, EncodingType="url")),
                 ("head_version", lambda: client.head_object(Bucket=COS_BUCKET, Key=key, VersionId=COS_VERSION)),
                 ("put_copy_sse", lambda: client.copy_object(
                     Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG,
@@ -304,6 +309,9 @@ def oss2_cases():
                         ("list_uploads", lambda: bucket.list_multipart_uploads(
                             prefix=key, key_marker=key, upload_id_marker=UPLOAD_ID, max_uploads=100)),
                         ("list_uploads_all", lambda: bucket.list_multipart_uploads(max_uploads=1000)),
+                        # oss2 takes no encoding type: it always sends encoding-type=url.
+                        ("list_objects", lambda: bucket.list_objects(prefix=key, marker=key, max_keys=100)),
+                        ("list_objects_all", lambda: bucket.list_objects(max_keys=1000)),
                         ("head_version", lambda: bucket.head_object(key, params={"versionId": OSS_VERSION})),
                         ("put_copy_sse", lambda: bucket.copy_object(OSS_SRC_BUCKET, key, key, headers={
                             "x-oss-copy-source-if-match": ETAG, "x-oss-server-side-encryption": "KMS",
@@ -452,6 +460,11 @@ def oss_v2_cases():
                             encoding_type="url"))),
                         ("list_uploads_all", lambda: client.list_multipart_uploads(oss.ListMultipartUploadsRequest(
                             bucket=B, max_uploads=1000, encoding_type="url"))),
+                        # The V1 ListObjects (not ListObjectsV2).
+                        ("list_objects", lambda: client.list_objects(oss.ListObjectsRequest(
+                            bucket=B, prefix=key, marker=key, max_keys=100, encoding_type="url"))),
+                        ("list_objects_all", lambda: client.list_objects(oss.ListObjectsRequest(
+                            bucket=B, max_keys=1000, encoding_type="url"))),
                         ("head_version", lambda: client.head_object(oss.HeadObjectRequest(
                             bucket=B, key=key, version_id=OSS_VERSION))),
                         ("put_copy_sse", lambda: client.copy_object(oss.CopyObjectRequest(
