@@ -31,7 +31,8 @@ Exit status: 0 done; 1 the copy (or the service) failed; 2 bad usage or input; 1
 /// The subcommands.
 #[derive(Debug, Subcommand)]
 pub enum Command {
-    /// Copy one object to another place in the same cloud, server-side.
+    /// Copy one object (or, with -r, every object under a prefix) to another place in the same
+    /// cloud, server-side.
     #[command(after_help = CP_EXAMPLES)]
     Cp(Box<CpArgs>),
     /// List the multipart uploads in progress for DST: those a kept, failed or abandoned copy left.
@@ -160,6 +161,7 @@ Examples:
   partcopy cp oss://b/k oss://b/k2 --region cn-hangzhou --metadata-directive replace --meta owner=alice
   partcopy cp cos://a-1250000000/k cos://b-1250000000/k --region ap-guangzhou --src-sse-c-key-file k.bin
   partcopy cp oss://b/big.tar oss://b2/big.tar --region cn-hangzhou --skip-identical --checkpoint-dir ~/.partcopy
+  partcopy cp -r oss://b/photos/ oss://b2/2026/photos/ --region cn-hangzhou --skip-identical --jobs 16
 Sizes: 64MiB, 5G (powers of 1024), 1GB (powers of 1000), or plain bytes.
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
@@ -169,13 +171,27 @@ Exit status: 0 copied; 1 the copy failed; 2 bad usage or input; 130 interrupted 
 /// `partcopy cp` options, as DESIGN.md's CLI contract lists them.
 #[derive(Debug, Args)]
 pub struct CpArgs {
-    /// Source object: cos://<bucket>-<appid>/<key> or oss://<bucket>/<key> (key taken verbatim).
+    /// Source object: cos://<bucket>-<appid>/<key> or oss://<bucket>/<key> (key taken verbatim);
+    /// with -r, a key prefix (cos://<bucket>-<appid>/ for a whole bucket).
     #[arg(value_name = "SRC")]
     pub source: String,
     /// Destination object, in the same cloud as the source; the source itself rewrites it in place
     /// (with --storage-class, --acl, --tag or --metadata-directive replace).
     #[arg(value_name = "DST")]
     pub destination: String,
+
+    /// SRC and DST are key prefixes (either may be a whole bucket): copy every object whose key
+    /// starts with SRC's, at any depth, to DST's key followed by the rest of its key —
+    /// cos://a/photos/x.jpg to cos://b/2026/photos/x.jpg for SRC cos://a/photos/ and DST
+    /// cos://b/2026/photos/. --jobs objects at a time; one object's failure does not stop the
+    /// others (exit 1 at the end when any failed).
+    #[arg(short = 'r', long)]
+    pub recursive: bool,
+    /// With --recursive: most objects copied at once, each with up to -j requests in flight
+    /// [default: 8].
+    #[arg(long, value_name = "N", requires = "recursive",
+          value_parser = clap::value_parser!(u32).range(1..=256))]
+    pub jobs: Option<u32>,
 
     /// Region of both ends, e.g. ap-guangzhou (COS) or cn-hangzhou (OSS).
     #[arg(long, value_name = "R")]

@@ -1,5 +1,6 @@
 //! `partcopy`, the command-line tool: copies objects server-side on COS and OSS at any size
-//! (`cp`), and lists and aborts the multipart uploads copies leave (`uploads`, `abort`).
+//! (`cp`; every object under a prefix with `cp -r`), and lists and aborts the multipart uploads
+//! copies leave (`uploads`, `abort`).
 //!
 //! This binary parses arguments, loads credentials from the environment and reports to people; the
 //! copy logic lives in `partcopy-core`, the wire format in `partcopy-protocol`, sending in
@@ -22,6 +23,7 @@ mod input_props;
 mod lock;
 mod meta;
 mod progress;
+mod recursive;
 mod run;
 mod settings;
 mod size;
@@ -64,6 +66,9 @@ fn cp(args: args::CpArgs) -> ExitCode {
         Ok(credentials) => credentials,
         Err(error) => return fail(&error.into(), Some(summary), json),
     };
+    if settings.recursive {
+        return recursive::run(settings, credentials, json);
+    }
     // One thread: the copy is many small request/response exchanges whose work (signing, parsing,
     // the job's bookkeeping) is microseconds each, so a second worker only adds cross-thread
     // wake-ups, work stealing and a second malloc arena. Measured with `cargo xtask bench`

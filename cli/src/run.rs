@@ -19,8 +19,8 @@ use partcopy_protocol::endpoint::{Endpoint, ObjectAddress};
 use partcopy_protocol::sign::{OssSignature, Signer};
 use partcopy_transport_hyper::journal::OpenError;
 use partcopy_transport_hyper::{
-    cancel_pair, drive, CancelSignal, DriveError, FileJournal, HyperConfig, HyperTransport, Journal,
-    NoJournal, ProtocolWire, Wire,
+    cancel_pair, drive, CancelSignal, Canceller, DriveError, FileJournal, HyperConfig, HyperTransport,
+    Journal, NoJournal, ProtocolWire, Wire,
 };
 
 use crate::args::{Directive, OssSignatureArg};
@@ -92,6 +92,16 @@ pub fn base_summary(settings: &Settings) -> Summary {
     }
 }
 
+/// What the copies of one `cp --recursive` share; a single `cp` makes its own
+/// ([`Shared::default`]).
+#[derive(Clone, Default)]
+pub struct Shared {
+    /// One connection pool for every object's requests; `None`: the copy builds its own.
+    pub transport: Option<Arc<HyperTransport>>,
+    /// One Ctrl-C for every object; `None`: the copy listens for Ctrl-C itself.
+    pub cancel: Option<CancelSignal>,
+}
+
 /// Runs `partcopy cp` with checked settings and credentials.
 ///
 /// # Errors
@@ -101,6 +111,41 @@ pub async fn copy(
     settings: &Settings,
     credentials: Credentials,
     summary: &mut Summary,
+) -> Result<Finished, CliError> {
+    copy_in(settings, credentials, summary, Shared::default()).await
+}
+
+/// The transport a copy under `settings` builds for itself, its pool sized for `objects` copies
+/// at once with `settings`' window each.
+///
+/// # Errors
+/// [`CliError::Failed`] when TLS cannot be set up.
+pub fn transport_for(settings: &Settings, objects: u32) -> Result<Arc<HyperTransport>, CliError> {
+    let mut config = HyperConfig::default();
+    config.insecure_skip_verify = settings.insecure_skip_verify;
+    config.request_timeout = settings.request_timeout;
+    if settings.insecure_skip_verify {
+        warn_insecure();
+    }
+    // Keep a pooled connection for every request of the window: with fewer, each round of part
+    // copies closes the surplus connections and opens new ones (measured by `cargo xtask bench`).
+    config.pool_max_idle_per_host = config
+        .pool_max_idle_per_host
+        .max((settings.concurrency * objects) as usize + 8);
+    Ok(Arc::new(
+        HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?,
+    ))
+}
+
+/// [`copy`], with what it may share with other copies running beside it.
+///
+/// # Errors
+/// As [`copy`].
+pub async fn copy_in(
+    settings: &Settings,
+    credentials: Credentials,
+    summary: &mut Summary,
+    shared: Shared,
 ) -> Result<Finished, CliError> {
     let started = Instant::now();
     let limits = limits(settings.provider);
@@ -120,18 +165,12 @@ pub async fn copy(
     let source = address(settings.provider, &settings.source)?;
     let destination = address(settings.provider, &settings.destination)?;
     let signer = signer(settings.provider, settings.oss_signature, credentials);
-    let mut config = HyperConfig::default();
-    config.insecure_skip_verify = settings.insecure_skip_verify;
-    config.request_timeout = settings.request_timeout;
-    if settings.insecure_skip_verify {
-        warn_insecure();
-    }
-    // Keep a pooled connection for every request of the window: with fewer, each round of part
-    // copies closes the surplus connections and opens new ones (measured by `cargo xtask bench`).
-    config.pool_max_idle_per_host = config
-        .pool_max_idle_per_host
-        .max(settings.concurrency as usize + 8);
-    let transport = Arc::new(HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?);
+    // A shared pool is not this copy's to trim when it is down to Complete.
+    let own_transport = shared.transport.is_none();
+    let transport = match shared.transport {
+        Some(transport) => transport,
+        None => transport_for(settings, 1)?,
+    };
     let wire = Arc::new(
         ProtocolWire::new(source, destination, signer)
             .forbid_overwrite(settings.no_overwrite)
@@ -139,13 +178,17 @@ pub async fn copy(
     );
 
     if settings.dry_run {
+        summary.requests = 1;
         let info = head_source(&transport, &wire).await?;
         let plan = plan(info.size, &limits, &options)
             .map_err(|e| CliError::Failed(format!("cannot plan the copy: {e}")))?;
         let would_skip = if settings.no_overwrite {
+            summary.requests += 1;
             Some(destination_exists(&transport, &wire).await)
         } else if settings.skip_identical {
-            Some(already_identical(settings, &transport, &wire).await.0.is_some())
+            let (same, requests) = already_identical(settings, &transport, &wire).await;
+            summary.requests += requests;
+            Some(same.is_some())
         } else {
             None
         };
@@ -238,21 +281,15 @@ pub async fn copy(
 
     let show_progress = !settings.no_progress && std::io::stderr().is_terminal();
     let bar = show_progress.then(ProgressBar::new);
-    let (canceller, signal) = cancel_pair();
-    let interrupt = tokio::spawn(async move {
-        if tokio::signal::ctrl_c().await.is_ok() {
-            eprintln!(
-                "\npartcopy: interrupted; finishing the requests in flight ({} s at most; Ctrl-C again to quit at once)",
-                CancelSignal::GRACE.as_secs()
-            );
-            canceller.cancel();
-            if tokio::signal::ctrl_c().await.is_ok() {
-                std::process::exit(130);
-            }
+    let (signal, interrupt) = match shared.cancel {
+        Some(signal) => (signal, None),
+        None => {
+            let (canceller, signal) = cancel_pair();
+            (signal, Some(on_ctrl_c(canceller)))
         }
-    });
+    };
     let mut last = None;
-    let mut trimmed = false;
+    let mut trimmed = !own_transport;
     let result = drive(
         job,
         Arc::clone(&transport),
@@ -273,7 +310,9 @@ pub async fn copy(
         signal,
     )
     .await;
-    interrupt.abort();
+    if let Some(interrupt) = interrupt {
+        interrupt.abort();
+    }
     if let Some(bar) = &bar {
         bar.finish();
     }
@@ -359,6 +398,23 @@ pub async fn copy(
     }
     summary.status = "copied";
     Ok(Finished::Copied(Box::new(summary.clone())))
+}
+
+/// Listens for Ctrl-C: the first cancels through `canceller` (requests in flight may finish),
+/// the second ends the process at once with status 130.
+pub fn on_ctrl_c(canceller: Canceller) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        if tokio::signal::ctrl_c().await.is_ok() {
+            eprintln!(
+                "\npartcopy: interrupted; finishing the requests in flight ({} s at most; Ctrl-C again to quit at once)",
+                CancelSignal::GRACE.as_secs()
+            );
+            canceller.cancel();
+            if tokio::signal::ctrl_c().await.is_ok() {
+                std::process::exit(130);
+            }
+        }
+    })
 }
 
 fn fill_summary(summary: &mut Summary, outcome: &Outcome) {

@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use crate::args::{CpArgs, Directive, OssSignatureArg};
 use crate::error::CliError;
 use crate::meta::check_meta;
-use crate::url::{parse_object_url, ObjectUrl, Provider};
+use crate::url::{parse_object_url, parse_prefix_url, ObjectUrl, Provider};
 use partcopy_core::ops::Encryption;
 use partcopy_protocol::customer_key::CustomerKey;
 
@@ -80,23 +80,69 @@ pub struct Settings {
     /// The hidden `--insecure-skip-verify`.
     pub insecure_skip_verify: bool,
     /// SRC and DST are the same object: the copy rewrites it in place (see
-    /// `partcopy_core::job::JobSpec::in_place`).
+    /// `partcopy_core::job::JobSpec::in_place`). Under `--recursive`: the same prefix, so every
+    /// object is rewritten in place.
     pub in_place: bool,
+    /// `--recursive`: the ends' keys are prefixes (see [`Settings::object`]).
+    pub recursive: bool,
+    /// `--jobs`: objects copied at once under `--recursive`.
+    pub jobs: u32,
 }
+
+impl Settings {
+    /// Under `--recursive`, the settings of one listed object's copy: from `key` (under the
+    /// source's prefix) to the destination's prefix followed by the rest of `key`.
+    ///
+    /// # Errors
+    /// [`CliError::Usage`] when that destination key is empty or too long for the provider.
+    pub fn object(&self, key: &str) -> Result<Settings, CliError> {
+        let rest = key.strip_prefix(self.source.url.key.as_str()).unwrap_or(key);
+        let dest_key = format!("{}{rest}", self.destination.url.key);
+        if dest_key.is_empty() {
+            return Err(CliError::Usage(format!(
+                "{key:?} is SRC's prefix itself, and DST is a whole bucket: its copy would have an                  empty key"
+            )));
+        }
+        if dest_key.len() > self.provider.max_key_len() {
+            return Err(CliError::Usage(format!(
+                "the copy of {key:?} would be {:?}, {} bytes long: {} keys are at most {} bytes",
+                dest_key,
+                dest_key.len(),
+                self.provider.name(),
+                self.provider.max_key_len()
+            )));
+        }
+        let mut one = self.clone();
+        one.source.url.key = key.to_string();
+        one.destination.url.key = dest_key;
+        one.recursive = false;
+        Ok(one)
+    }
+}
+
+/// Objects copied at once under `--recursive` unless `--jobs` says.
+pub const DEFAULT_JOBS: u32 = 8;
 
 /// Checks `args` and builds the settings.
 ///
 /// # Errors
 /// [`CliError`] with exit status 2, saying what to change.
 pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
-    let source = parse_object_url(&args.source).map_err(|e| CliError::Url {
+    let parse = match args.recursive {
+        true => parse_prefix_url,
+        false => parse_object_url,
+    };
+    let source = parse(&args.source).map_err(|e| CliError::Url {
         which: "SRC",
         error: e,
     })?;
-    let destination = parse_object_url(&args.destination).map_err(|e| CliError::Url {
+    let destination = parse(&args.destination).map_err(|e| CliError::Url {
         which: "DST",
         error: e,
     })?;
+    if args.recursive {
+        check_recursive(&args, &source, &destination)?;
+    }
     if source.provider != destination.provider {
         return Err(CliError::Usage(format!(
             "SRC is on {} and DST on {}: partcopy copies server-side within one cloud, and no \
@@ -286,7 +332,29 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         no_progress: args.no_progress,
         insecure_skip_verify: args.insecure_skip_verify,
         in_place,
+        recursive: args.recursive,
+        jobs: args.jobs.unwrap_or(DEFAULT_JOBS),
     })
+}
+
+/// What `--recursive` rules out: a version (each object has its own), and a DST inside SRC in
+/// the same bucket, whose copies the listing (or the next run's) would copy again.
+fn check_recursive(args: &CpArgs, source: &ObjectUrl, destination: &ObjectUrl) -> Result<(), CliError> {
+    if args.src_version_id.is_some() {
+        return Err(CliError::Usage(
+            "--src-version-id names one object's version, and --recursive copies many: copy that              version without --recursive"
+                .to_string(),
+        ));
+    }
+    if source.bucket == destination.bucket
+        && destination.key != source.key
+        && destination.key.starts_with(source.key.as_str())
+    {
+        return Err(CliError::Usage(format!(
+            "DST {destination} is under SRC {source}: its copies would be listed and copied again              (now or on the next run); copy to a prefix outside SRC"
+        )));
+    }
+    Ok(())
 }
 
 /// The encryption `--sse ALG` (and `--sse-kms-key-id KEY`) ask of `provider`, with the algorithm

@@ -141,14 +141,19 @@ impl Session {
             warn_insecure();
         }
         let transport = HyperTransport::new(config).map_err(|e| CliError::Failed(e.to_string()))?;
-        Ok(Session {
+        Ok(Session::with(wire, transport, args.max_attempts))
+    }
+
+    /// A session sending through `wire` and `transport`, `max_attempts` attempts per request.
+    pub fn with(wire: ProtocolWire, transport: HyperTransport, max_attempts: u32) -> Session {
+        Session {
             wire,
             transport,
-            max_attempts: args.max_attempts,
+            max_attempts,
             backoff: JobConfig::default().backoff,
             jitter: RefCell::new(Jitter::new(jitter_seed())),
             requests: Cell::new(0),
-        })
+        }
     }
 
     /// Requests sent so far.
@@ -160,7 +165,7 @@ impl Session {
     /// is aborted at its own key); again after a server error or a transport failure (with a copy
     /// job's backoff) up to the session's most attempts; the last failure and the attempts it
     /// took otherwise.
-    async fn send(&self, op: &Operation, key: Option<&str>) -> Result<Reply, (Failure, u32)> {
+    pub async fn send(&self, op: &Operation, key: Option<&str>) -> Result<Reply, (Failure, u32)> {
         let elsewhere = key.filter(|key| *key != self.wire.destination().key).map(|key| {
             let mut address = self.wire.destination().clone();
             address.key = key.to_string();

@@ -1206,13 +1206,23 @@ fn list_objects(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceEr
     if url {
         xml.element("EncodingType", "url");
     }
+    // Each object's class as its HEAD shows it, else the provider's default.
+    let class_header = req.provider.header("storage-class");
+    let default_class = match req.provider {
+        Provider::Cos => "STANDARD",
+        Provider::Oss => "Standard",
+    };
     for (key, object) in page {
+        let class = object
+            .headers
+            .get(&class_header)
+            .map_or(default_class, String::as_str);
         xml.open("Contents")
             .element("Key", response_key(key, url))
             .element("LastModified", iso8601(object.last_modified))
             .element("ETag", quoted(&object.etag))
             .element("Size", object.content.len().to_string())
-            .element("StorageClass", "STANDARD")
+            .element("StorageClass", class)
             .close("Contents");
     }
     xml.close("ListBucketResult");

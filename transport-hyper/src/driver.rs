@@ -159,6 +159,12 @@ impl CancelSignal {
         self
     }
 
+    /// Whether the canceller has asked already: for a caller that runs several drives with
+    /// clones of one signal and should start no more after a cancel.
+    pub fn is_cancelled(&self) -> bool {
+        *self.0.borrow()
+    }
+
     async fn cancelled(&mut self) {
         if self.0.wait_for(|cancelled| *cancelled).await.is_err() {
             // The canceller is gone: it can never fire.

@@ -1,0 +1,390 @@
+//! `partcopy cp --recursive SRC DST`: every object under SRC's prefix, copied under DST's.
+//!
+//! The source's keys are listed a page (1,000 keys) at a time, as the copies need them, so a
+//! bucket of millions of objects costs no more memory than a page and the copies in flight. Each
+//! object is copied exactly as `partcopy cp` copies one — every option applies, each has its own
+//! checkpoint under `--checkpoint-dir`, `--skip-identical` skips what is already there — `--jobs`
+//! at a time through one connection pool. One object's failure is reported and the others go on
+//! (ossutil's users know the batch that stops at its first bad object); the exit status says
+//! whether any failed. One Ctrl-C stops them all: no further object is started, and those in
+//! flight stop as a single copy does (aborted, or kept for a resume with `--checkpoint-dir`).
+
+use std::collections::VecDeque;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Instant;
+
+use futures_util::stream::FuturesUnordered;
+use futures_util::StreamExt;
+use partcopy_core::ops::{ListedObject, Operation, Reply};
+use partcopy_core::plan::Plan;
+use partcopy_protocol::credentials::Credentials;
+use partcopy_transport_hyper::{cancel_pair, HyperTransport, ProtocolWire};
+use serde::Serialize;
+
+use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_COPIED, EXIT_FAILED, EXIT_INTERRUPTED};
+use crate::run::{self, describe, Finished, Shared};
+use crate::settings::Settings;
+use crate::size::format_size;
+use crate::summary::Summary;
+use crate::uploads::Session;
+use crate::url::ObjectUrl;
+
+/// Keys asked for per page of List Objects (the services' largest page).
+const PAGE: u32 = 1_000;
+
+/// The `--json` of `partcopy cp --recursive`: one object for the whole batch.
+#[derive(Debug, Default, Serialize)]
+pub struct BatchSummary {
+    /// `copied` (every object copied or skipped), `planned` (`--dry-run`), `failed` (the listing
+    /// or at least one object failed) or `interrupted`.
+    pub status: &'static str,
+    /// SRC, the prefix listed.
+    pub source: String,
+    /// DST, the prefix copied to.
+    pub destination: String,
+    /// Objects listed under SRC (and started: after a Ctrl-C or a failed listing, those reached).
+    pub objects: u64,
+    /// Objects copied.
+    pub copied: u64,
+    /// Objects skipped (`--skip-identical`, `--no-overwrite`).
+    pub skipped: u64,
+    /// Objects whose copy failed.
+    pub failed: u64,
+    /// Objects planned (`--dry-run`).
+    pub planned: u64,
+    /// Objects whose copy was interrupted.
+    pub interrupted: u64,
+    /// Bytes of the objects copied (with `--dry-run`: of those planned).
+    pub bytes: u64,
+    /// Wall time of the whole batch.
+    pub elapsed_ms: u64,
+    /// Requests sent, the listing's included.
+    pub requests: u64,
+    /// Retries among them.
+    pub retries: u64,
+    /// The summary of each object that failed or was interrupted, its `error` saying why.
+    pub failures: Vec<Summary>,
+    /// Why the batch as a whole failed (the listing), when it did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
+impl BatchSummary {
+    /// The exit status: 130 after a Ctrl-C, 1 when anything failed, 0 otherwise.
+    fn exit_code(&self) -> u8 {
+        if self.interrupted > 0 || self.status == "interrupted" {
+            EXIT_INTERRUPTED
+        } else if self.failed > 0 || self.error.is_some() {
+            EXIT_FAILED
+        } else {
+            EXIT_COPIED
+        }
+    }
+
+    /// The closing line for people.
+    fn to_text(&self) -> String {
+        let mut counts = Vec::new();
+        for (n, what) in [
+            (self.copied, "copied"),
+            (self.planned, "planned"),
+            (self.skipped, "skipped"),
+            (self.failed, "failed"),
+            (self.interrupted, "interrupted"),
+        ] {
+            if n > 0 {
+                counts.push(format!("{n} {what}"));
+            }
+        }
+        if counts.is_empty() {
+            counts.push("nothing copied".to_string());
+        }
+        format!(
+            "{} -> {}: {} object(s), {} ({}) in {:.1} s, {} requests, {} retries",
+            self.source,
+            self.destination,
+            self.objects,
+            counts.join(", "),
+            format_size(self.bytes),
+            self.elapsed_ms as f64 / 1000.0,
+            self.requests,
+            self.retries,
+        )
+    }
+
+    /// Counts one object's copy, printing its line unless `json`.
+    fn record(&mut self, mut summary: Summary, result: Result<Finished, CliError>, json: bool) {
+        self.requests += summary.requests;
+        self.retries += summary.retries;
+        match result {
+            Ok(Finished::Copied(done)) => {
+                self.copied += 1;
+                self.bytes += done.size.unwrap_or(0);
+                if !json {
+                    println!("{}", done.to_text());
+                }
+            }
+            Ok(Finished::Skipped(done)) => {
+                self.skipped += 1;
+                if !json {
+                    println!("{}", done.to_text());
+                }
+            }
+            Ok(Finished::Planned(dry)) => {
+                self.planned += 1;
+                self.bytes += dry.size;
+                if !json {
+                    println!("{}", plan_line(&summary, &dry));
+                }
+            }
+            Err(error) => {
+                match &error {
+                    CliError::Interrupted(_) => self.interrupted += 1,
+                    _ => self.failed += 1,
+                }
+                eprintln!("partcopy: {} -> {}: {error}", summary.source, summary.destination);
+                summary.status = match error {
+                    CliError::Interrupted(_) => "interrupted",
+                    _ => "failed",
+                };
+                summary.error = Some(error.to_string());
+                self.failures.push(summary);
+            }
+        }
+    }
+}
+
+/// One line of `--dry-run --recursive`: what the copy of one object would be.
+fn plan_line(summary: &Summary, dry: &run::DryRun) -> String {
+    let how = match &dry.plan {
+        Plan::Single { .. } => "single".to_string(),
+        Plan::Multipart { part_size, .. } => format!(
+            "multipart, {} parts of {}",
+            dry.plan.part_count(),
+            format_size(*part_size)
+        ),
+    };
+    let mut line = format!(
+        "plan {} -> {} ({}, {how})",
+        summary.source,
+        summary.destination,
+        format_size(dry.size)
+    );
+    if dry.would_skip == Some(true) {
+        line.push_str(", would be skipped");
+    }
+    if let Some(class) = &dry.needs_restore {
+        line.push_str(&format!(", needs a restore first ({class})"));
+    }
+    line
+}
+
+/// Runs `partcopy cp --recursive` with checked settings and credentials: prints a line per
+/// object (or, with `json`, one [`BatchSummary`]) and returns the exit status.
+pub fn run(mut settings: Settings, credentials: Credentials, json: bool) -> ExitCode {
+    // One bar per object would only scramble the terminal: each object's line says it is done.
+    settings.no_progress = true;
+    let mut batch = BatchSummary {
+        status: "failed",
+        source: settings.source.url.to_string(),
+        destination: settings.destination.url.to_string(),
+        ..BatchSummary::default()
+    };
+    let runtime = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            batch.error = Some(format!("cannot start the async runtime: {e}"));
+            return report(batch, json);
+        }
+    };
+    let started = Instant::now();
+    let result = runtime.block_on(copy_all(&settings, credentials, &mut batch, json));
+    batch.elapsed_ms = started.elapsed().as_millis() as u64;
+    if let Err(error) = result {
+        eprintln!("partcopy: {error}");
+        if matches!(error, CliError::Usage(_)) {
+            if json {
+                batch.error = Some(error.to_string());
+                println!("{}", serde_json::to_string(&batch).unwrap_or_default());
+            }
+            return ExitCode::from(EXIT_BAD_INPUT);
+        }
+        batch.error = Some(error.to_string());
+    }
+    report(batch, json)
+}
+
+fn report(mut batch: BatchSummary, json: bool) -> ExitCode {
+    let code = batch.exit_code();
+    batch.status = match code {
+        EXIT_INTERRUPTED => "interrupted",
+        EXIT_FAILED => "failed",
+        _ if batch.planned > 0 => "planned",
+        _ => "copied",
+    };
+    if code == EXIT_INTERRUPTED {
+        eprintln!(
+            "partcopy: interrupted: run the same command again to go on (with --checkpoint-dir, \
+             interrupted copies resume; with --skip-identical, objects already copied are skipped)"
+        );
+    }
+    if batch.objects == 0 && batch.error.is_none() && code == EXIT_COPIED {
+        eprintln!("partcopy: no object under {}: nothing to copy", batch.source);
+    }
+    if json {
+        println!("{}", serde_json::to_string(&batch).unwrap_or_default());
+    } else {
+        println!("{}", batch.to_text());
+    }
+    ExitCode::from(code)
+}
+
+/// Lists SRC's keys page by page and copies each object, `settings.jobs` at a time, counting
+/// them in `batch`.
+///
+/// # Errors
+/// [`CliError`] when nothing can be started (the transport) or the listing failed; the copies
+/// started before a failed listing are finished and counted first.
+async fn copy_all(
+    settings: &Settings,
+    credentials: Credentials,
+    batch: &mut BatchSummary,
+    json: bool,
+) -> Result<(), CliError> {
+    let transport = run::transport_for(settings, settings.jobs)?;
+    let source = run::address(settings.provider, &settings.source)?;
+    let wire = ProtocolWire::new(
+        source.clone(),
+        source,
+        run::signer(settings.provider, settings.oss_signature, credentials.clone()),
+    );
+    let session = Session::with(wire, HyperTransport::clone(&transport), settings.max_attempts);
+    let (canceller, signal) = cancel_pair();
+    let interrupt = run::on_ctrl_c(canceller);
+    let shared = Shared {
+        transport: Some(Arc::clone(&transport)),
+        cancel: Some(signal.clone()),
+    };
+    let mut listing = Listing::new(settings);
+    let mut waiting: VecDeque<ListedObject> = VecDeque::new();
+    let mut in_flight = FuturesUnordered::new();
+    let mut listing_error = None;
+    loop {
+        while in_flight.len() < settings.jobs as usize && !signal.is_cancelled() {
+            if waiting.is_empty() && !listing.done && listing_error.is_none() {
+                match listing.next_page(&session).await {
+                    Ok(objects) => waiting.extend(objects),
+                    Err(error) => listing_error = Some(error),
+                }
+            }
+            let Some(object) = waiting.pop_front() else {
+                break;
+            };
+            batch.objects += 1;
+            in_flight.push(copy_one(settings, object, credentials.clone(), shared.clone()));
+        }
+        match in_flight.next().await {
+            Some((summary, result)) => batch.record(summary, result, json),
+            None => break,
+        }
+    }
+    interrupt.abort();
+    batch.requests += u64::from(session.requests());
+    if signal.is_cancelled() {
+        batch.status = "interrupted";
+    }
+    match listing_error {
+        Some(error) => Err(error),
+        None => Ok(()),
+    }
+}
+
+/// The copy of one listed object, as `partcopy cp` would make it: its summary and result.
+async fn copy_one(
+    settings: &Settings,
+    object: ListedObject,
+    credentials: Credentials,
+    shared: Shared,
+) -> (Summary, Result<Finished, CliError>) {
+    match settings.object(&object.key) {
+        Ok(one) => {
+            let mut summary = run::base_summary(&one);
+            let result = run::copy_in(&one, credentials, &mut summary, shared).await;
+            (summary, result)
+        }
+        Err(error) => {
+            let mut summary = run::base_summary(settings);
+            summary.source = ObjectUrl {
+                key: object.key,
+                ..settings.source.url.clone()
+            }
+            .to_string();
+            (summary, Err(error))
+        }
+    }
+}
+
+/// Where the listing of SRC's keys has got to.
+struct Listing {
+    prefix: String,
+    marker: Option<String>,
+    /// The last page was read.
+    done: bool,
+    /// Pages read, against a service that never ends its listing.
+    pages: u64,
+    what: String,
+}
+
+impl Listing {
+    /// Most pages read (a billion keys): a guard against a service that never ends the listing.
+    const MAX_PAGES: u64 = 1_000_000;
+
+    fn new(settings: &Settings) -> Listing {
+        Listing {
+            prefix: settings.source.url.key.clone(),
+            marker: None,
+            done: false,
+            pages: 0,
+            what: settings.source.url.to_string(),
+        }
+    }
+
+    /// The next page's objects, in key order.
+    ///
+    /// # Errors
+    /// [`CliError::Failed`] when the service refuses or every attempt failed.
+    async fn next_page(&mut self, session: &Session) -> Result<Vec<ListedObject>, CliError> {
+        if self.pages >= Listing::MAX_PAGES {
+            return Err(CliError::Failed(format!(
+                "List Objects of {} did not end after {} pages",
+                self.what,
+                Listing::MAX_PAGES
+            )));
+        }
+        let op = Operation::ListObjects {
+            prefix: self.prefix.clone(),
+            marker: self.marker.take(),
+            max_keys: Some(PAGE),
+        };
+        self.pages += 1;
+        match session.send(&op, None).await {
+            Ok(Reply::Objects { objects, next }) => {
+                self.done = next.is_none();
+                self.marker = next;
+                // The service lists what starts with the prefix; anything else is not SRC's.
+                Ok(objects
+                    .into_iter()
+                    .filter(|o| o.key.starts_with(self.prefix.as_str()))
+                    .collect())
+            }
+            Ok(other) => Err(CliError::Failed(format!(
+                "List Objects got an unexpected reply: {other:?}"
+            ))),
+            Err((failure, attempts)) => Err(CliError::Failed(format!(
+                "List Objects of {} failed after {attempts} attempt(s): {}",
+                self.what,
+                describe(&failure)
+            ))),
+        }
+    }
+}

@@ -1,0 +1,354 @@
+//! `partcopy cp --recursive SRC DST` copies every object under SRC's prefix to DST's prefix
+//! followed by the rest of its key (odd keys, single and multipart, across listing pages, a whole
+//! bucket), reruns cheaply with `--skip-identical`, goes on past one object's failure (exit 1,
+//! the failure named), and refuses before sending anything what cannot work.
+
+mod harness;
+
+use harness::*;
+use partcopy_emulator::{Api, FaultKind, FaultPlan, NthFailure, OpFaults, Provider};
+use serde_json::Value;
+
+/// `partcopy cp -r SRC DST --endpoint … --region … --json --no-progress [args]`, SRC in the
+/// source bucket and DST in `dst_bucket`.
+fn cp_r(
+    world: &World,
+    provider: Provider,
+    src: &str,
+    dst_bucket: &str,
+    dst: &str,
+    args: &[&str],
+) -> std::process::Output {
+    world
+        .command_to(provider, src, dst_bucket, dst, &[&["-r"], args].concat())
+        .output()
+        .unwrap()
+}
+
+/// `partcopy cp <args>` against the emulator with the provider's region, no other option.
+fn cp_plain(world: &World, provider: Provider, args: &[&str]) -> std::process::Output {
+    let endpoint = world.emu.endpoint();
+    let common = ["--endpoint", endpoint.as_str(), "--region", region(provider)];
+    world
+        .partcopy(provider, &[])
+        .arg("cp")
+        .args(args)
+        .args(common)
+        .output()
+        .unwrap()
+}
+
+/// The `n`th request of `api` (since the last `reset_stats`) answers 500.
+fn nth_fails(api: Api, n: u64) -> FaultPlan {
+    only(
+        api,
+        OpFaults {
+            fail_nth: vec![NthFailure {
+                n,
+                kind: FaultKind::InternalError,
+            }],
+            ..OpFaults::default()
+        },
+    )
+}
+
+/// The batch summary of a run that exited with `code`.
+fn batch(output: &std::process::Output, code: i32) -> Value {
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert_eq!(output.status.code(), Some(code), "stderr: {stderr}");
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+#[test]
+fn a_prefix_is_copied_under_another_and_a_rerun_skips_it() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, dst) = buckets(provider);
+        let big = 3 * min_part_bytes(provider) + 1;
+        let inside = [
+            ("photos/a.jpg", 2000),
+            ("photos/sub dir/b c+d%e?f#g&h=i.bin", 10),
+            ("photos/中文/x", 0),
+            ("photos/big", big),
+            ("photos/", 0),
+        ];
+        for (n, (key, size)) in inside.iter().enumerate() {
+            world.object(provider, key, *size, n as u64);
+        }
+        // Beside the prefix, not under it.
+        world.object(provider, "photosynthesis", 5, 1);
+        world.object(provider, "other/photos/a.jpg", 5, 1);
+        let args = [&smallest_parts(provider)[..], &["--jobs", "3"]].concat();
+        let summary = batch(&cp_r(&world, provider, "photos/", dst, "2026/photos/", &args), 0);
+        assert_eq!(summary["status"], "copied", "{summary}");
+        assert_eq!(summary["objects"], 5, "{summary}");
+        assert_eq!(summary["copied"], 5, "{summary}");
+        assert_eq!(summary["failed"], 0, "{summary}");
+        let bytes: u64 = inside.iter().map(|(_, size)| size).sum();
+        assert_eq!(summary["bytes"], bytes, "{summary}");
+        for (key, _) in inside {
+            let copy = format!("2026/{key}");
+            assert!(
+                world.emu.same_content((src, key), (dst, &copy)).unwrap(),
+                "{provider:?} {copy}"
+            );
+        }
+        for key in ["2026/photosynthesis", "2026/other/photos/a.jpg", "photosynthesis"] {
+            assert!(
+                world.emu.object_info(dst, key).is_err(),
+                "{provider:?} {key} copied"
+            );
+        }
+        // The big one went multipart: its ETag says so.
+        let etag = world.emu.object_info(dst, "2026/photos/big").unwrap().etag;
+        assert!(etag.ends_with("-4"), "{provider:?} {etag}");
+
+        // Again with --skip-identical: every object is found there already, nothing written.
+        world.emu.reset_stats();
+        let args = [&smallest_parts(provider)[..], &["--skip-identical"]].concat();
+        let summary = batch(&cp_r(&world, provider, "photos/", dst, "2026/photos/", &args), 0);
+        assert_eq!(
+            (summary["skipped"].as_u64(), summary["copied"].as_u64()),
+            (Some(5), Some(0)),
+            "{summary}"
+        );
+        assert_eq!(world.count(Api::CopyObject) + world.count(Api::UploadPartCopy), 0);
+        assert_eq!(world.count(Api::ListObjects), 1);
+    }
+}
+
+#[test]
+fn text_output_has_a_line_per_object_and_a_total() {
+    let world = World::new();
+    let provider = Provider::Cos;
+    let (_, dst) = buckets(provider);
+    for key in ["t/1", "t/2"] {
+        world.object(provider, key, 100, 3);
+    }
+    let output = cp_plain(
+        &world,
+        provider,
+        &[
+            "-r",
+            &url(provider, buckets(provider).0, "t/"),
+            &url(provider, dst, "u/"),
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 3, "{stdout}");
+    for n in ["1", "2"] {
+        let line = format!(
+            "copied cos://{}/t/{n} -> cos://{dst}/u/{n} (100 B, single)",
+            buckets(provider).0
+        );
+        assert!(lines.iter().any(|l| l.starts_with(&line)), "{stdout}");
+    }
+    assert!(lines[2].contains("2 object(s), 2 copied"), "{stdout}");
+}
+
+#[test]
+fn a_whole_bucket_across_listing_pages() {
+    let world = World::new();
+    let provider = Provider::Oss;
+    let (src, dst) = buckets(provider);
+    for n in 0..1003 {
+        world.object(provider, &format!("k{n:04}"), 1, n);
+    }
+    world.emu.reset_stats();
+    let summary = batch(&cp_r(&world, provider, "", dst, "backup/", &["--jobs", "32"]), 0);
+    assert_eq!(summary["copied"], 1003, "{summary}");
+    // Two pages of 1,000 keys at most.
+    assert_eq!(world.count(Api::ListObjects), 2);
+    assert_eq!(world.count(Api::CopyObject), 1003);
+    for n in [0, 999, 1000, 1002] {
+        let key = format!("k{n:04}");
+        assert!(world
+            .emu
+            .same_content((src, &key), (dst, &format!("backup/{key}")))
+            .unwrap());
+    }
+    // The whole bucket (no slash), onto the same keys of another bucket.
+    let other = cp_plain(
+        &world,
+        provider,
+        &[
+            "--recursive",
+            &format!("oss://{src}"),
+            &format!("oss://{dst}/"),
+            "--json",
+            "--skip-identical",
+        ],
+    );
+    let summary = batch(&other, 0);
+    assert_eq!(summary["copied"], 1003, "{summary}");
+    assert!(world.emu.same_content((src, "k1002"), (dst, "k1002")).unwrap());
+}
+
+#[test]
+fn one_object_failing_does_not_stop_the_others() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (_, dst) = buckets(provider);
+        for n in 0..6 {
+            world.object(provider, &format!("f/{n}"), 10, n);
+        }
+        // The third PUT-Copy answers 500 (one attempt each).
+        world.emu.set_faults(nth_fails(Api::CopyObject, 3));
+        world.emu.reset_stats();
+        let output = cp_r(
+            &world,
+            provider,
+            "f/",
+            dst,
+            "g/",
+            &["--jobs", "1", "--max-attempts", "1"],
+        );
+        world.emu.set_faults(FaultPlan::default());
+        let summary = batch(&output, 1);
+        assert_eq!(summary["status"], "failed", "{summary}");
+        assert_eq!(
+            (summary["copied"].as_u64(), summary["failed"].as_u64()),
+            (Some(5), Some(1)),
+            "{summary}"
+        );
+        let failure = &summary["failures"][0];
+        let src_url = url(provider, buckets(provider).0, "f/2");
+        assert_eq!(failure["source"], src_url.as_str(), "{summary}");
+        assert_eq!(failure["destination"], url(provider, dst, "g/2").as_str());
+        assert!(
+            failure["error"].as_str().unwrap().contains("InternalError"),
+            "{summary}"
+        );
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(stderr.contains(&format!("partcopy: {src_url} -> ")), "{stderr}");
+        assert!(world.exists(provider, "g/5"));
+        assert!(!world.exists(provider, "g/2"));
+    }
+}
+
+#[test]
+fn a_failed_listing_is_exit_1() {
+    let world = World::new();
+    let provider = Provider::Cos;
+    world.object(provider, "l/1", 10, 1);
+    world.emu.set_faults(nth_fails(Api::ListObjects, 1));
+    world.emu.reset_stats();
+    let output = cp_r(
+        &world,
+        provider,
+        "l/",
+        buckets(provider).1,
+        "m/",
+        &["--max-attempts", "1"],
+    );
+    let summary = batch(&output, 1);
+    assert!(
+        summary["error"].as_str().unwrap().contains("List Objects of"),
+        "{summary}"
+    );
+    assert_eq!(summary["objects"], 0);
+    assert_eq!(world.count(Api::CopyObject), 0);
+    // Retried, it goes through.
+    world.emu.reset_stats();
+    let output = cp_r(&world, provider, "l/", buckets(provider).1, "m/", &[]);
+    assert_eq!(batch(&output, 0)["copied"], 1);
+}
+
+#[test]
+fn dry_run_plans_each_object_and_copies_nothing() {
+    let world = World::new();
+    let provider = Provider::Cos;
+    let big = 3 * MIB + 1;
+    world.object(provider, "d/small", 10, 1);
+    world.object(provider, "d/big", big, 2);
+    world.emu.reset_stats();
+    let output = cp_plain(
+        &world,
+        provider,
+        &[
+            "-r",
+            &url(provider, buckets(provider).0, "d/"),
+            &url(provider, buckets(provider).1, "e/"),
+            "--dry-run",
+            "--threshold",
+            "1MiB",
+            "--part-size",
+            "1MiB",
+        ],
+    );
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        stdout.contains("/e/big (3.00 MiB, multipart, 4 parts of 1 MiB)"),
+        "{stdout}"
+    );
+    assert!(stdout.contains("/e/small (10 B, single)"), "{stdout}");
+    assert!(
+        stdout.contains("2 object(s), 2 planned (3.00 MiB) in "),
+        "{stdout}"
+    );
+    // The listing and a HEAD of each object.
+    assert!(stdout.contains(" 3 requests"), "{stdout}");
+    assert_eq!(
+        world.count(Api::CopyObject) + world.count(Api::InitiateMultipartUpload),
+        0
+    );
+}
+
+#[test]
+fn nothing_under_src_is_exit_0_with_a_warning() {
+    let world = World::new();
+    let provider = Provider::Oss;
+    let output = cp_r(&world, provider, "nothing-here/", buckets(provider).1, "x/", &[]);
+    let summary = batch(&output, 0);
+    assert_eq!(summary["objects"], 0);
+    assert!(String::from_utf8_lossy(&output.stderr).contains("no object under"));
+}
+
+#[test]
+fn usage_errors_send_nothing() {
+    let world = World::new();
+    let provider = Provider::Cos;
+    let (src, dst) = buckets(provider);
+    world.object(provider, "p/1", 10, 1);
+    let cases: [(&str, &str, &[&str], &str); 4] = [
+        // DST under SRC in the same bucket: the copies would be copied again.
+        ("p/", "p/copies/", &["-r"], "is under SRC"),
+        // A version is one object's.
+        (
+            "p/",
+            "q/",
+            &["-r", "--src-version-id", "v1"],
+            "--src-version-id names one object's version",
+        ),
+        // --jobs is for --recursive.
+        ("p/1", "q/1", &["--jobs", "4"], "--recursive"),
+        // The same prefix with nothing to change.
+        ("p/", "p/", &["-r"], "nothing would change"),
+    ];
+    for (from, to, args, says) in cases {
+        world.emu.reset_stats();
+        let output = world.command_to(provider, from, src, to, args).output().unwrap();
+        let stderr = failed(&output, 2);
+        assert!(stderr.contains(says), "{from} {to} {args:?}: {stderr}");
+        let sent: u64 = world.emu.stats().requests.values().sum();
+        assert_eq!(sent, 0, "{args:?}");
+    }
+    // Into another bucket the same prefix is fine.
+    let output = world
+        .command_to(provider, "p/", dst, "p/", &["-r"])
+        .output()
+        .unwrap();
+    assert_eq!(batch(&output, 0)["copied"], 1);
+}
