@@ -352,3 +352,68 @@ fn usage_errors_send_nothing() {
         .unwrap();
     assert_eq!(batch(&output, 0)["copied"], 1);
 }
+
+/// Ctrl-C stops the batch with exit status 130: no further object is started, those in flight
+/// stop as one copy does, and the summary says what was done; a rerun with --skip-identical
+/// copies only the rest.
+#[cfg(unix)]
+#[test]
+fn ctrl_c_stops_the_batch_and_a_rerun_finishes_it() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let world = World::new();
+    let provider = Provider::Oss;
+    let (_, dst) = buckets(provider);
+    for n in 0..40 {
+        world.object(provider, &format!("c/{n:02}"), 10, n);
+    }
+    world.emu.set_faults(only(
+        Api::CopyObject,
+        OpFaults {
+            latency_ms: 100,
+            ..OpFaults::default()
+        },
+    ));
+    world.emu.reset_stats();
+    let child = world
+        .command_to(provider, "c/", dst, "d/", &["-r", "--jobs", "2"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while world.count(Api::CopyObject) < 4 {
+        assert!(Instant::now() < deadline, "the copies never started");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    let summary = batch(&output, 130);
+    assert_eq!(summary["status"], "interrupted", "{summary}");
+    let copied = summary["copied"].as_u64().unwrap();
+    assert!((4..40).contains(&copied), "{summary}");
+    // Nothing started after the Ctrl-C beyond the two in flight.
+    assert!(summary["objects"].as_u64().unwrap() <= copied + 2, "{summary}");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(stderr.contains("run the same command again"), "{stderr}");
+
+    world.emu.set_faults(FaultPlan::default());
+    world.emu.reset_stats();
+    let output = cp_r(&world, provider, "c/", dst, "d/", &["--skip-identical"]);
+    let summary = batch(&output, 0);
+    assert_eq!(
+        summary["copied"].as_u64().unwrap() + summary["skipped"].as_u64().unwrap(),
+        40
+    );
+    assert_eq!(
+        world.count(Api::CopyObject),
+        40 - summary["skipped"].as_u64().unwrap()
+    );
+    for n in 0..40 {
+        assert!(world.exists(provider, &format!("d/{n:02}")));
+    }
+}
