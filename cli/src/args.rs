@@ -187,6 +187,15 @@ pub struct CpArgs {
     /// others (exit 1 at the end when any failed).
     #[arg(short = 'r', long)]
     pub recursive: bool,
+    /// With --recursive: copy only the objects whose key after SRC's prefix matches PATTERN
+    /// (repeatable: any of them). Shell-style: * and ? within one path segment, ** across
+    /// segments, [abc]; e.g. '*.jpg' (top level), '**/*.jpg' (any depth).
+    #[arg(long, value_name = "PATTERN", requires = "recursive")]
+    pub include: Vec<String>,
+    /// With --recursive: skip the objects whose key after SRC's prefix matches PATTERN
+    /// (repeatable; wins over --include).
+    #[arg(long, value_name = "PATTERN", requires = "recursive")]
+    pub exclude: Vec<String>,
     /// With --recursive: most objects copied at once, each with up to -j requests in flight
     /// [default: 8].
     #[arg(long, value_name = "N", requires = "recursive",

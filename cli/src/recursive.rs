@@ -24,7 +24,7 @@ use serde::Serialize;
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_COPIED, EXIT_FAILED, EXIT_INTERRUPTED};
 use crate::run::{self, describe, Finished, Shared};
-use crate::settings::Settings;
+use crate::settings::{KeyFilter, Settings};
 use crate::size::format_size;
 use crate::summary::Summary;
 use crate::uploads::Session;
@@ -271,7 +271,8 @@ async fn copy_all(
     let mut listing_error = None;
     loop {
         while in_flight.len() < settings.jobs as usize && !signal.is_cancelled() {
-            if waiting.is_empty() && !listing.done && listing_error.is_none() {
+            // A page may hold nothing to copy (--include / --exclude): read on until one does.
+            while waiting.is_empty() && !listing.done && listing_error.is_none() {
                 match listing.next_page(&session).await {
                     Ok(objects) => waiting.extend(objects),
                     Err(error) => listing_error = Some(error),
@@ -333,6 +334,8 @@ struct Listing {
     /// Pages read, against a service that never ends its listing.
     pages: u64,
     what: String,
+    /// `--include` / `--exclude`.
+    filter: KeyFilter,
 }
 
 impl Listing {
@@ -346,6 +349,7 @@ impl Listing {
             done: false,
             pages: 0,
             what: settings.source.url.to_string(),
+            filter: settings.filter.clone(),
         }
     }
 
@@ -374,7 +378,11 @@ impl Listing {
                 // The service lists what starts with the prefix; anything else is not SRC's.
                 Ok(objects
                     .into_iter()
-                    .filter(|o| o.key.starts_with(self.prefix.as_str()))
+                    .filter(|o| {
+                        o.key
+                            .strip_prefix(self.prefix.as_str())
+                            .is_some_and(|rest| self.filter.admits(rest))
+                    })
                     .collect())
             }
             Ok(other) => Err(CliError::Failed(format!(

@@ -87,6 +87,56 @@ pub struct Settings {
     pub recursive: bool,
     /// `--jobs`: objects copied at once under `--recursive`.
     pub jobs: u32,
+    /// `--include` / `--exclude`: which listed objects `--recursive` copies.
+    pub filter: KeyFilter,
+}
+
+/// `--include` and `--exclude`, checked: which keys under SRC's prefix `--recursive` copies.
+#[derive(Debug, Clone, Default)]
+pub struct KeyFilter {
+    include: Vec<glob::Pattern>,
+    exclude: Vec<glob::Pattern>,
+}
+
+impl KeyFilter {
+    /// Patterns matched against the rest of a key after SRC's prefix: `*` and `?` stay within a
+    /// path segment, `**` crosses them.
+    const OPTIONS: glob::MatchOptions = glob::MatchOptions {
+        case_sensitive: true,
+        require_literal_separator: true,
+        require_literal_leading_dot: false,
+    };
+
+    /// Checks the patterns.
+    ///
+    /// # Errors
+    /// [`CliError::Usage`] naming the pattern that does not parse and why.
+    pub fn new(include: &[String], exclude: &[String]) -> Result<KeyFilter, CliError> {
+        let parse = |flag: &str, patterns: &[String]| {
+            patterns
+                .iter()
+                .map(|p| {
+                    glob::Pattern::new(p).map_err(|e| {
+                        CliError::Usage(format!(
+                            "{flag} '{p}' is not a pattern: {} at character {}",
+                            e.msg, e.pos
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()
+        };
+        Ok(KeyFilter {
+            include: parse("--include", include)?,
+            exclude: parse("--exclude", exclude)?,
+        })
+    }
+
+    /// Whether the object whose key is `rest` after SRC's prefix is copied: it matches an
+    /// `--include` (or there is none) and no `--exclude`.
+    pub fn admits(&self, rest: &str) -> bool {
+        let matches = |p: &glob::Pattern| p.matches_with(rest, KeyFilter::OPTIONS);
+        (self.include.is_empty() || self.include.iter().any(matches)) && !self.exclude.iter().any(matches)
+    }
 }
 
 impl Settings {
@@ -334,6 +384,7 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         in_place,
         recursive: args.recursive,
         jobs: args.jobs.unwrap_or(DEFAULT_JOBS),
+        filter: KeyFilter::new(&args.include, &args.exclude)?,
     })
 }
 

@@ -417,3 +417,64 @@ fn ctrl_c_stops_the_batch_and_a_rerun_finishes_it() {
         assert!(world.exists(provider, &format!("d/{n:02}")));
     }
 }
+
+/// `--include` and `--exclude` pick objects by the rest of their key after SRC's prefix (`*`
+/// within a segment, `**` across), across listing pages that hold nothing to copy; bad patterns
+/// and filters without --recursive are usage errors.
+#[test]
+fn include_and_exclude_pick_objects_by_the_rest_of_their_key() {
+    let world = World::new();
+    let provider = Provider::Cos;
+    let (_, dst) = buckets(provider);
+    // 1,000 that no pattern takes first, so the first page has nothing to copy.
+    for n in 0..1000 {
+        world.object(provider, &format!("i/a/{n:04}.txt"), 1, n);
+    }
+    for key in [
+        "i/top.jpg",
+        "i/z/deep/x.jpg",
+        "i/z/skip.jpg",
+        "i/z/y.png",
+        "i/zz.JPG",
+    ] {
+        world.object(provider, key, 3, 1);
+    }
+    // Copies with `args` into `into` and checks that exactly `expected` (after the prefixes) came.
+    let copies = |args: &[&str], into: &str, expected: &[&str]| {
+        let summary = batch(&cp_r(&world, provider, "i/", dst, into, args), 0);
+        assert_eq!(summary["copied"], expected.len(), "{args:?}: {summary}");
+        for rest in expected {
+            assert!(
+                world.exists(provider, &format!("{into}{rest}")),
+                "{args:?}: {rest}"
+            );
+        }
+    };
+    copies(&["--include", "*.jpg"], "o1/", &["top.jpg"]);
+    copies(
+        &["--include", "**/*.jpg", "--exclude", "**/skip*"],
+        "o2/",
+        &["top.jpg", "z/deep/x.jpg"],
+    );
+    copies(
+        &["--include", "z/*", "--include", "*.JPG"],
+        "o3/",
+        &["z/skip.jpg", "z/y.png", "zz.JPG"],
+    );
+    copies(
+        &["--exclude", "a/**"],
+        "o4/",
+        &["top.jpg", "z/deep/x.jpg", "z/skip.jpg", "z/y.png", "zz.JPG"],
+    );
+    for (args, says) in [
+        (&["-r", "--include", "[a"][..], "--include '[a' is not a pattern"),
+        (&["--exclude", "*.tmp"][..], "--recursive"),
+    ] {
+        let output = world
+            .command_to(provider, "i/", dst, "o5/", args)
+            .output()
+            .unwrap();
+        let stderr = failed(&output, 2);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+    }
+}
