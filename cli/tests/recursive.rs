@@ -478,3 +478,46 @@ fn include_and_exclude_pick_objects_by_the_rest_of_their_key() {
         assert!(stderr.contains(says), "{args:?}: {stderr}");
     }
 }
+
+/// The same prefix at both ends rewrites each object in place when something changes (here the
+/// storage class, single and multipart), and a rerun asking for the same skips them.
+#[test]
+fn the_same_prefix_rewrites_each_object_in_place() {
+    let world = World::new();
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, _) = buckets(provider);
+        let class = match provider {
+            Provider::Cos => "STANDARD_IA",
+            Provider::Oss => "IA",
+        };
+        let header = format!("{}-storage-class", provider.prefix());
+        let big = 3 * min_part_bytes(provider) + 5;
+        world.object(provider, "h/small", 100, 1);
+        world.object(provider, "h/big", big, 2);
+        let before = world.emu.read(src, "h/big", big - 64, 64).unwrap();
+        let args = [
+            &smallest_parts(provider)[..],
+            &["--storage-class", class, "--verify"],
+        ]
+        .concat();
+        let summary = batch(&cp_r(&world, provider, "h/", src, "h/", &args), 0);
+        assert_eq!(summary["copied"], 2, "{summary}");
+        for key in ["h/small", "h/big"] {
+            let info = world.emu.object_info(src, key).unwrap();
+            assert_eq!(
+                info.headers.get(&header).map(String::as_str),
+                Some(class),
+                "{provider:?} {key}"
+            );
+        }
+        assert_eq!(world.emu.read(src, "h/big", big - 64, 64).unwrap(), before);
+        // Run again, the objects already have the class: nothing is rewritten.
+        let args = [
+            &smallest_parts(provider)[..],
+            &["--storage-class", class, "--skip-identical"],
+        ]
+        .concat();
+        let summary = batch(&cp_r(&world, provider, "h/", src, "h/", &args), 0);
+        assert_eq!(summary["skipped"], 2, "{summary}");
+    }
+}
