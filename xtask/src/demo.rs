@@ -4,8 +4,9 @@
 //! object and a 3 GiB virtual OSS object (their content is generated from a seed, so they cost no
 //! memory or disk), builds the real `partcopy` binary and runs it to copy each one (multipart,
 //! concurrency 16, progress bar on stderr), then a small object (one PUT-Copy), printing each JSON
-//! summary; runs the first copy again with `--skip-identical`, which copies nothing. Finally it asks
-//! the emulator whether every copy is identical to its source.
+//! summary; runs the first copy again with `--skip-identical`, which copies nothing; copies a whole
+//! prefix of four objects with `cp -r`. Finally it asks the emulator whether every copy is
+//! identical to its source.
 
 use crate::paths::{target_dir, workspace_root};
 use std::process::{Command, Stdio};
@@ -177,6 +178,51 @@ pub fn demo() -> Result<(), String> {
     {
         return Err("the rerun with --skip-identical copied again".to_string());
     }
+
+    println!("\n== a whole prefix with cp -r: 4 objects at a time, one of them multipart");
+    let photos = [
+        "photos/2026/a b.jpg",
+        "photos/2026/c+d.jpg",
+        "photos/raw/e.dng",
+        "photos/中文.png",
+    ];
+    for (n, key) in photos.iter().enumerate() {
+        let size = if n == 2 { 6 * GIB } else { 300_000 + n as u64 };
+        let spec = ObjectSpec::generated(size, 40 + n as u64).header("content-type", "image/jpeg");
+        emulator
+            .create_object("media-1250000000", key, spec)
+            .map_err(|e| format!("cannot create {key}: {e}"))?;
+    }
+    let keys = emulator.credentials(Provider::Cos);
+    let (from, to) = (
+        "cos://media-1250000000/photos/",
+        "cos://archive-1250000000/mirror/photos/",
+    );
+    println!(
+        "$ partcopy cp -r {from} {to} --region ap-guangzhou --endpoint {} --jobs 4 --no-progress",
+        emulator.endpoint()
+    );
+    let status = Command::new(&binary)
+        .args(["cp", "-r", from, to, "--region", "ap-guangzhou"])
+        .args(["--endpoint", &emulator.endpoint(), "--jobs", "4", "--no-progress"])
+        .env("COS_SECRET_ID", &keys.access_key_id)
+        .env("COS_SECRET_KEY", &keys.secret)
+        .stdin(Stdio::null())
+        .status()
+        .map_err(|e| format!("cannot run {}: {e}", binary.display()))?;
+    if !status.success() {
+        return Err(format!("partcopy cp -r failed with {status}"));
+    }
+    for key in photos {
+        let mirrored = format!("mirror/{key}");
+        let same = emulator
+            .same_content(("media-1250000000", key), ("archive-1250000000", &mirrored))
+            .map_err(|e| format!("cannot compare {mirrored}: {e}"))?;
+        if !same {
+            return Err(format!("cp -r: {mirrored} differs from its source"));
+        }
+    }
+    println!("(each of the {} objects identical to its source)", photos.len());
 
     println!("\n== the emulator compares every copy with its source");
     for copy in &copies {
