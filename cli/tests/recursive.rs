@@ -314,6 +314,18 @@ fn nothing_under_src_is_exit_0_with_a_warning() {
     let summary = batch(&output, 0);
     assert_eq!(summary["objects"], 0);
     assert!(String::from_utf8_lossy(&output.stderr).contains("no object under"));
+    // Listed under OSS's V1 signatures too (the bucket's canonical resource).
+    world.object(provider, "v1/a b+c", 10, 1);
+    let output = cp_r(
+        &world,
+        provider,
+        "v1/",
+        buckets(provider).1,
+        "v1-copy/",
+        &["--oss-signature", "v1"],
+    );
+    assert_eq!(batch(&output, 0)["copied"], 1);
+    assert!(world.exists(provider, "v1-copy/a b+c"));
 }
 
 #[test]
