@@ -48,6 +48,86 @@ impl ProgressBar {
     }
 }
 
+/// The bar of a `cp --recursive` batch: objects finished and bytes copied so far, the parts of
+/// the copies in flight included, with the rate. The total is unknown (the listing goes on as the
+/// copies do), so it counts up.
+pub struct BatchBar {
+    bar: indicatif::ProgressBar,
+    counts: Mutex<BatchCounts>,
+}
+
+/// What a [`BatchBar`] adds up.
+#[derive(Default)]
+struct BatchCounts {
+    /// Bytes of the objects finished.
+    finished_bytes: u64,
+    /// Bytes done so far of each copy in flight, by object number.
+    in_flight: std::collections::BTreeMap<u64, u64>,
+    done: u64,
+    failed: u64,
+}
+
+impl BatchBar {
+    /// A counting bar drawing on stderr.
+    pub fn new() -> Self {
+        let bar = indicatif::ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        let style = ProgressStyle::with_template(
+            "{spinner} [{elapsed_precise}] {bytes} copied, {binary_bytes_per_sec}, {msg}",
+        )
+        .unwrap_or_else(|_| ProgressStyle::default_spinner());
+        bar.set_style(style);
+        bar.enable_steady_tick(Duration::from_millis(200));
+        *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
+        BatchBar {
+            bar,
+            counts: Mutex::new(BatchCounts::default()),
+        }
+    }
+
+    /// Object `n`'s copy has got as far as `progress`.
+    pub fn update(&self, n: u64, progress: &Progress) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.in_flight.insert(n, progress.bytes_done);
+        self.show(&counts);
+    }
+
+    /// Object `n`'s copy is over: `bytes` copied (0 when it failed or was skipped), `failed` or not.
+    pub fn finished(&self, n: u64, bytes: u64, failed: bool) {
+        let mut counts = self.counts.lock().unwrap_or_else(|e| e.into_inner());
+        counts.in_flight.remove(&n);
+        counts.finished_bytes += bytes;
+        counts.done += 1;
+        counts.failed += u64::from(failed);
+        self.show(&counts);
+    }
+
+    fn show(&self, counts: &BatchCounts) {
+        let in_flight: u64 = counts.in_flight.values().sum();
+        self.bar.set_position(counts.finished_bytes + in_flight);
+        let mut msg = format!("objects {} done, {} copying", counts.done, counts.in_flight.len());
+        if counts.failed > 0 {
+            msg.push_str(&format!(", {} failed", counts.failed));
+        }
+        self.bar.set_message(msg);
+    }
+
+    /// Prints `line` on stdout above the bar.
+    pub fn println(&self, line: &str) {
+        self.bar.suspend(|| println!("{line}"));
+    }
+
+    /// Prints `line` on stderr above the bar.
+    pub fn eprintln(&self, line: &str) {
+        self.bar.suspend(|| eprintln!("{line}"));
+    }
+
+    /// Removes the bar.
+    pub fn finish(&self) {
+        ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).take();
+        self.bar.finish_and_clear();
+    }
+}
+
 /// The bar on screen, if any, so log lines can be printed above it instead of through it.
 static ACTIVE: Mutex<Option<indicatif::ProgressBar>> = Mutex::new(None);
 

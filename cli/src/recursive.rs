@@ -10,6 +10,7 @@
 //! flight stop as a single copy does (aborted, or kept for a resume with `--checkpoint-dir`).
 
 use std::collections::VecDeque;
+use std::io::IsTerminal;
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
@@ -23,6 +24,7 @@ use partcopy_transport_hyper::{cancel_pair, HyperTransport, ProtocolWire};
 use serde::Serialize;
 
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_COPIED, EXIT_FAILED, EXIT_INTERRUPTED};
+use crate::progress::BatchBar;
 use crate::run::{self, describe, Finished, Shared};
 use crate::settings::{KeyFilter, Settings};
 use crate::size::format_size;
@@ -112,37 +114,41 @@ impl BatchSummary {
         )
     }
 
-    /// Counts one object's copy, printing its line unless `json`.
-    fn record(&mut self, mut summary: Summary, result: Result<Finished, CliError>, json: bool) {
+    /// Counts object `n`'s copy, printing its line (unless `--json`).
+    fn record(&mut self, n: u64, mut summary: Summary, result: Result<Finished, CliError>, out: &Output) {
         self.requests += summary.requests;
         self.retries += summary.retries;
+        let copied = match &result {
+            Ok(Finished::Copied(done)) => done.size.unwrap_or(0),
+            _ => 0,
+        };
+        if let Some(bar) = &out.bar {
+            bar.finished(n, copied, result.is_err());
+        }
         match result {
             Ok(Finished::Copied(done)) => {
                 self.copied += 1;
-                self.bytes += done.size.unwrap_or(0);
-                if !json {
-                    println!("{}", done.to_text());
-                }
+                self.bytes += copied;
+                out.line(&done.to_text());
             }
             Ok(Finished::Skipped(done)) => {
                 self.skipped += 1;
-                if !json {
-                    println!("{}", done.to_text());
-                }
+                out.line(&done.to_text());
             }
             Ok(Finished::Planned(dry)) => {
                 self.planned += 1;
                 self.bytes += dry.size;
-                if !json {
-                    println!("{}", plan_line(&summary, &dry));
-                }
+                out.line(&plan_line(&summary, &dry));
             }
             Err(error) => {
                 match &error {
                     CliError::Interrupted(_) => self.interrupted += 1,
                     _ => self.failed += 1,
                 }
-                eprintln!("partcopy: {} -> {}: {error}", summary.source, summary.destination);
+                out.error(&format!(
+                    "partcopy: {} -> {}: {error}",
+                    summary.source, summary.destination
+                ));
                 summary.status = match error {
                     CliError::Interrupted(_) => "interrupted",
                     _ => "failed",
@@ -150,6 +156,30 @@ impl BatchSummary {
                 summary.error = Some(error.to_string());
                 self.failures.push(summary);
             }
+        }
+    }
+}
+
+/// Where a batch's lines go: stdout (above the bar, when there is one), or nowhere but the one
+/// JSON object with `--json`; errors to stderr.
+struct Output {
+    json: bool,
+    bar: Option<Arc<BatchBar>>,
+}
+
+impl Output {
+    fn line(&self, line: &str) {
+        match (&self.bar, self.json) {
+            (_, true) => {}
+            (Some(bar), false) => bar.println(line),
+            (None, false) => println!("{line}"),
+        }
+    }
+
+    fn error(&self, line: &str) {
+        match &self.bar {
+            Some(bar) => bar.eprintln(line),
+            None => eprintln!("{line}"),
         }
     }
 }
@@ -182,8 +212,10 @@ fn plan_line(summary: &Summary, dry: &run::DryRun) -> String {
 /// Runs `partcopy cp --recursive` with checked settings and credentials: prints a line per
 /// object (or, with `json`, one [`BatchSummary`]) and returns the exit status.
 pub fn run(mut settings: Settings, credentials: Credentials, json: bool) -> ExitCode {
-    // One bar per object would only scramble the terminal: each object's line says it is done.
+    // One bar for the batch rather than one per object, which would scramble the terminal.
+    let bar = (!settings.no_progress && std::io::stderr().is_terminal()).then(|| Arc::new(BatchBar::new()));
     settings.no_progress = true;
+    let out = Output { json, bar };
     let mut batch = BatchSummary {
         status: "failed",
         source: settings.source.url.to_string(),
@@ -198,8 +230,11 @@ pub fn run(mut settings: Settings, credentials: Credentials, json: bool) -> Exit
         }
     };
     let started = Instant::now();
-    let result = runtime.block_on(copy_all(&settings, credentials, &mut batch, json));
+    let result = runtime.block_on(copy_all(&settings, credentials, &mut batch, &out));
     batch.elapsed_ms = started.elapsed().as_millis() as u64;
+    if let Some(bar) = &out.bar {
+        bar.finish();
+    }
     if let Err(error) = result {
         eprintln!("partcopy: {error}");
         if matches!(error, CliError::Usage(_)) {
@@ -249,7 +284,7 @@ async fn copy_all(
     settings: &Settings,
     credentials: Credentials,
     batch: &mut BatchSummary,
-    json: bool,
+    out: &Output,
 ) -> Result<(), CliError> {
     let transport = run::transport_for(settings, settings.jobs)?;
     let source = run::address(settings.provider, &settings.source)?;
@@ -264,6 +299,7 @@ async fn copy_all(
     let shared = Shared {
         transport: Some(Arc::clone(&transport)),
         cancel: Some(signal.clone()),
+        progress: None,
     };
     let mut listing = Listing::new(settings);
     let mut waiting: VecDeque<ListedObject> = VecDeque::new();
@@ -281,11 +317,21 @@ async fn copy_all(
             let Some(object) = waiting.pop_front() else {
                 break;
             };
+            let n = batch.objects;
             batch.objects += 1;
-            in_flight.push(copy_one(settings, object, credentials.clone(), shared.clone()));
+            let mut shared = shared.clone();
+            if let Some(bar) = &out.bar {
+                let bar = Arc::clone(bar);
+                shared.progress = Some(Arc::new(move |progress| bar.update(n, progress)));
+            }
+            let credentials = credentials.clone();
+            in_flight.push(async move {
+                let (summary, result) = copy_one(settings, object, credentials, shared).await;
+                (n, summary, result)
+            });
         }
         match in_flight.next().await {
-            Some((summary, result)) => batch.record(summary, result, json),
+            Some((n, summary, result)) => batch.record(n, summary, result, out),
             None => break,
         }
     }

@@ -92,6 +92,9 @@ pub fn base_summary(settings: &Settings) -> Summary {
     }
 }
 
+/// A batch's listener for one copy's progress.
+pub type OnProgress = Arc<dyn Fn(&partcopy_core::job::Progress) + Send + Sync>;
+
 /// What the copies of one `cp --recursive` share; a single `cp` makes its own
 /// ([`Shared::default`]).
 #[derive(Clone, Default)]
@@ -100,6 +103,8 @@ pub struct Shared {
     pub transport: Option<Arc<HyperTransport>>,
     /// One Ctrl-C for every object; `None`: the copy listens for Ctrl-C itself.
     pub cancel: Option<CancelSignal>,
+    /// Told of the copy's progress, when a batch shows it (the copy then draws no bar of its own).
+    pub progress: Option<OnProgress>,
 }
 
 /// Runs `partcopy cp` with checked settings and credentials.
@@ -167,7 +172,7 @@ pub async fn copy_in(
     let signer = signer(settings.provider, settings.oss_signature, credentials);
     // A shared pool is not this copy's to trim when it is down to Complete.
     let own_transport = shared.transport.is_none();
-    let transport = match shared.transport {
+    let transport = match shared.transport.clone() {
         Some(transport) => transport,
         None => transport_for(settings, 1)?,
     };
@@ -281,7 +286,7 @@ pub async fn copy_in(
 
     let show_progress = !settings.no_progress && std::io::stderr().is_terminal();
     let bar = show_progress.then(ProgressBar::new);
-    let (signal, interrupt) = match shared.cancel {
+    let (signal, interrupt) = match shared.cancel.clone() {
         Some(signal) => (signal, None),
         None => {
             let (canceller, signal) = cancel_pair();
@@ -298,6 +303,9 @@ pub async fn copy_in(
         |progress| {
             if let Some(bar) = &bar {
                 bar.update(progress);
+            }
+            if let Some(report) = &shared.progress {
+                report(progress);
             }
             // Down to Complete (just handed to the driver): the window's other connections close
             // while the service completes, rather than at exit.
