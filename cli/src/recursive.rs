@@ -35,6 +35,13 @@ use crate::url::ObjectUrl;
 /// Keys asked for per page of List Objects (the services' largest page).
 const PAGE: u32 = 1_000;
 
+/// Most failed objects whose summaries `--json` lists.
+pub const MAX_FAILURES: usize = 1_000;
+
+fn is_zero(n: &u64) -> bool {
+    *n == 0
+}
+
 /// The `--json` of `partcopy cp --recursive`: one object for the whole batch.
 #[derive(Debug, Default, Serialize)]
 pub struct BatchSummary {
@@ -65,8 +72,13 @@ pub struct BatchSummary {
     pub requests: u64,
     /// Retries among them.
     pub retries: u64,
-    /// The summary of each object that failed or was interrupted, its `error` saying why.
+    /// The summary of each object that failed or was interrupted, its `error` saying why: the
+    /// first [`MAX_FAILURES`] of them (each is also on stderr as it happens).
     pub failures: Vec<Summary>,
+    /// Failures past the first [`MAX_FAILURES`], counted but not listed (a batch whose every
+    /// object fails, e.g. for want of permission, keeps its memory bounded).
+    #[serde(skip_serializing_if = "is_zero")]
+    pub failures_not_listed: u64,
     /// Why the batch as a whole failed (the listing), when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -154,7 +166,11 @@ impl BatchSummary {
                     _ => "failed",
                 };
                 summary.error = Some(error.to_string());
-                self.failures.push(summary);
+                if self.failures.len() < MAX_FAILURES {
+                    self.failures.push(summary);
+                } else {
+                    self.failures_not_listed += 1;
+                }
             }
         }
     }
@@ -440,5 +456,48 @@ impl Listing {
                 describe(&failure)
             ))),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn summary(key: &str) -> Summary {
+        use crate::args::{Cli, Command};
+        use clap::Parser;
+        let source = format!("oss://bucket/{key}");
+        let argv = ["partcopy", "cp", &source, "oss://other/k", "--region", "cn-hangzhou"];
+        let Command::Cp(args) = Cli::try_parse_from(argv).unwrap().command else {
+            panic!("not cp")
+        };
+        let mut summary = run::base_summary(&crate::settings::from_args(*args).unwrap());
+        summary.requests = 2;
+        summary
+    }
+
+    #[test]
+    fn failures_are_counted_all_and_listed_up_to_the_bound() {
+        let out = Output {
+            json: true,
+            bar: None,
+        };
+        let mut batch = BatchSummary::default();
+        for n in 0..MAX_FAILURES as u64 + 2 {
+            let result = Err(CliError::Failed(format!("no {n}")));
+            batch.record(n, summary(&n.to_string()), result, &out);
+        }
+        batch.record(0, summary("i"), Err(CliError::Interrupted("stop".into())), &out);
+        assert_eq!(batch.failed, MAX_FAILURES as u64 + 2);
+        assert_eq!(batch.interrupted, 1);
+        assert_eq!(batch.failures.len(), MAX_FAILURES);
+        assert_eq!(batch.failures_not_listed, 3);
+        assert_eq!(batch.failures[1].error.as_deref(), Some("no 1"));
+        assert_eq!(batch.failures[1].status, "failed");
+        assert_eq!(batch.requests, 2 * (MAX_FAILURES as u64 + 3));
+        assert_eq!(batch.exit_code(), EXIT_INTERRUPTED);
+        let json: serde_json::Value = serde_json::to_value(&batch).unwrap();
+        assert_eq!(json["failures_not_listed"], 3);
+        assert!(serde_json::to_value(BatchSummary::default()).unwrap()["failures_not_listed"].is_null());
     }
 }
