@@ -189,7 +189,7 @@ pub struct CpArgs {
     pub recursive: bool,
     /// With --recursive: copy only the objects whose key after SRC's prefix matches PATTERN
     /// (repeatable: any of them). Shell-style: * and ? within one path segment, ** across
-    /// segments, [abc]; e.g. '*.jpg' (top level), '**/*.jpg' (any depth).
+    /// segments, a set of characters in brackets; e.g. '*.jpg' (top level), '**/*.jpg' (any depth).
     #[arg(long, value_name = "PATTERN", requires = "recursive")]
     pub include: Vec<String>,
     /// With --recursive: skip the objects whose key after SRC's prefix matches PATTERN

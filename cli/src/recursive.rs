@@ -467,7 +467,14 @@ mod tests {
         use crate::args::{Cli, Command};
         use clap::Parser;
         let source = format!("oss://bucket/{key}");
-        let argv = ["partcopy", "cp", &source, "oss://other/k", "--region", "cn-hangzhou"];
+        let argv = [
+            "partcopy",
+            "cp",
+            &source,
+            "oss://other/k",
+            "--region",
+            "cn-hangzhou",
+        ];
         let Command::Cp(args) = Cli::try_parse_from(argv).unwrap().command else {
             panic!("not cp")
         };

@@ -533,3 +533,69 @@ fn the_same_prefix_rewrites_each_object_in_place() {
         assert_eq!(summary["skipped"], 2, "{summary}");
     }
 }
+
+/// With --checkpoint-dir, an object whose multipart copy fails keeps its upload and checkpoint
+/// while the others are copied; the rerun resumes it (only its missing parts are copied) and
+/// skips the rest with --skip-identical.
+#[test]
+fn a_failed_object_resumes_on_the_rerun() {
+    let world = World::new();
+    let dir = TempDir::new("recursive-resume");
+    let provider = Provider::Cos;
+    let (_, dst) = buckets(provider);
+    world.object(provider, "r/a", 10, 1);
+    world.object(provider, "r/big", 6 * MIB, 2);
+    world.object(provider, "r/z", 10, 3);
+    world.emu.set_faults(part_copies_fail_from(3));
+    world.emu.reset_stats();
+    let base = [
+        &smallest_parts(provider)[..],
+        &[
+            "-j",
+            "1",
+            "--jobs",
+            "1",
+            "--checkpoint-dir",
+            dir.arg(),
+            "--skip-identical",
+        ],
+    ]
+    .concat();
+    let args = [&base[..], &["--max-attempts", "1"]].concat();
+    let summary = batch(&cp_r(&world, provider, "r/", dst, "s/", &args), 1);
+    world.emu.set_faults(FaultPlan::default());
+    assert_eq!(
+        (summary["copied"].as_u64(), summary["failed"].as_u64()),
+        (Some(2), Some(1)),
+        "{summary}"
+    );
+    let failure = &summary["failures"][0];
+    assert!(
+        failure["error"]
+            .as_str()
+            .unwrap()
+            .contains("run the same command again to resume"),
+        "{summary}"
+    );
+    assert_eq!(world.open_uploads(provider), 1, "kept");
+    assert_eq!(dir.files().len(), 1, "one checkpoint, the failed object's");
+
+    world.emu.reset_stats();
+    let summary = batch(&cp_r(&world, provider, "r/", dst, "s/", &base), 0);
+    assert_eq!(
+        (summary["copied"].as_u64(), summary["skipped"].as_u64()),
+        (Some(1), Some(2)),
+        "{summary}"
+    );
+    assert_eq!(
+        world.count(Api::UploadPartCopy),
+        4,
+        "the two parts done were not copied again"
+    );
+    assert!(world
+        .emu
+        .same_content((buckets(provider).0, "r/big"), (dst, "s/big"))
+        .unwrap());
+    assert_eq!(world.open_uploads(provider), 0);
+    assert!(dir.files().is_empty());
+}
