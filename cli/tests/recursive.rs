@@ -599,3 +599,32 @@ fn a_failed_object_resumes_on_the_rerun() {
     assert_eq!(world.open_uploads(provider), 0);
     assert!(dir.files().is_empty());
 }
+
+/// The objects of a batch share one connection pool: 40 copies two at a time open a handful of
+/// connections, not one (or more) each.
+#[test]
+fn a_batch_shares_its_connections() {
+    let world = World::new();
+    let provider = Provider::Cos;
+    for n in 0..40 {
+        world.object(provider, &format!("s/{n:02}"), 10, n);
+    }
+    world.emu.reset_stats();
+    let summary = batch(
+        &cp_r(
+            &world,
+            provider,
+            "s/",
+            buckets(provider).1,
+            "t/",
+            &["--jobs", "2"],
+        ),
+        0,
+    );
+    assert_eq!(summary["copied"], 40, "{summary}");
+    let accepted = world.emu.stats().connections_accepted;
+    assert!(
+        (1..=6).contains(&accepted),
+        "{accepted} connections for 80 requests"
+    );
+}

@@ -24,6 +24,8 @@ pub struct Stats {
     pub open_uploads: u64,
     /// Client connections open now (S3-style API only).
     pub open_connections: u64,
+    /// Client connections accepted since the last reset (S3-style API only).
+    pub connections_accepted: u64,
     /// Injected latency as served.
     pub delays: DelayStats,
 }
@@ -124,6 +126,7 @@ struct Counters {
     total_in_flight: u64,
     max_total: u64,
     open_connections: u64,
+    connections_accepted: u64,
 }
 
 /// Live counters shared by the request handlers.
@@ -156,10 +159,10 @@ impl Recorder {
 
     /// Records an accepted connection; the guard records its end when dropped.
     pub fn connection(&self) -> OpenConnection<'_> {
-        self.counters
-            .lock()
-            .unwrap_or_else(|e| e.into_inner())
-            .open_connections += 1;
+        let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        c.open_connections += 1;
+        c.connections_accepted += 1;
+        drop(c);
         OpenConnection { recorder: self }
     }
 
@@ -176,6 +179,7 @@ impl Recorder {
     pub fn reset(&self) {
         let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         c.requests = [0; Api::ALL.len()];
+        c.connections_accepted = 0;
         c.max_by_op = c.in_flight;
         c.max_total = c.total_in_flight;
         *self.overshoots.lock().unwrap_or_else(|e| e.into_inner()) = Overshoots::default();
@@ -188,6 +192,7 @@ impl Recorder {
             max_in_flight: c.max_total,
             in_flight: c.total_in_flight,
             open_connections: c.open_connections,
+            connections_accepted: c.connections_accepted,
             delays: self
                 .overshoots
                 .lock()
@@ -243,6 +248,21 @@ impl Drop for InFlight<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn connections_open_and_accepted() {
+        let recorder = Recorder::default();
+        let first = recorder.connection();
+        let second = recorder.connection();
+        drop(first);
+        let stats = recorder.snapshot();
+        assert_eq!((stats.open_connections, stats.connections_accepted), (1, 2));
+        recorder.reset();
+        let stats = recorder.snapshot();
+        assert_eq!((stats.open_connections, stats.connections_accepted), (1, 0));
+        drop(second);
+        assert_eq!(recorder.snapshot().open_connections, 0);
+    }
 
     #[test]
     fn overshoot_figures() {
