@@ -351,6 +351,8 @@ pub enum OperationKind {
     ListUploads,
     /// [`Operation::ListObjects`].
     ListObjects,
+    /// [`Operation::DeleteSource`].
+    DeleteSource,
 }
 
 impl OperationKind {
@@ -368,6 +370,7 @@ impl OperationKind {
             Operation::Abort { .. } => OperationKind::Abort,
             Operation::ListUploads { .. } => OperationKind::ListUploads,
             Operation::ListObjects { .. } => OperationKind::ListObjects,
+            Operation::DeleteSource => OperationKind::DeleteSource,
         }
     }
 }
@@ -386,6 +389,7 @@ impl fmt::Display for OperationKind {
             OperationKind::Abort => f.write_str("Abort Multipart Upload"),
             OperationKind::ListUploads => f.write_str("List Multipart Uploads"),
             OperationKind::ListObjects => f.write_str("List Objects"),
+            OperationKind::DeleteSource => f.write_str("DELETE of the source"),
         }
     }
 }

@@ -177,6 +177,10 @@ pub enum Operation {
         /// Page size (`max-uploads`), if set.
         max_uploads: Option<u32>,
     },
+    /// DELETE the source object: `partcopy cp --move` once the copy is done and checked. A copy
+    /// job never sends it. Answered with [`Reply::Deleted`] (the services answer 204 whether or
+    /// not the object was there).
+    DeleteSource,
     /// List Objects (version 1) in the source's bucket whose keys start with `prefix`, one page,
     /// in key order, with no delimiter (every key under the prefix, at any depth). A copy job
     /// never sends it: it is for tools that copy many objects (`partcopy cp --recursive`).
@@ -327,6 +331,8 @@ pub enum Reply {
         /// Where to continue when `IsTruncated` is true; `None` on the last page.
         next: Option<UploadMarker>,
     },
+    /// Answer to [`Operation::DeleteSource`].
+    Deleted,
     /// Answer to [`Operation::ListObjects`]: one page.
     Objects {
         /// Objects on this page, in key order.

@@ -191,8 +191,9 @@ impl Renderer {
     }
 
     /// Renders `op` and signs it with `signer` at `now`: [`Operation::HeadSource`],
-    /// [`Operation::GetSourceTagging`] and [`Operation::ListObjects`] go to the source (its
-    /// bucket for the listing), everything else to the destination.
+    /// [`Operation::GetSourceTagging`], [`Operation::DeleteSource`] and
+    /// [`Operation::ListObjects`] go to the source (its bucket for the listing), everything else
+    /// to the destination.
     ///
     /// # Errors
     /// As [`render`].
@@ -208,6 +209,11 @@ impl Renderer {
             Operation::HeadSource => head_draft(source, &self.source_target)?.finish(signer, now),
             Operation::HeadDestination => head_draft(dest, &self.dest_target)?.finish(signer, now),
             Operation::GetSourceTagging => tagging_draft(source, &self.source_target)?.finish(signer, now),
+            Operation::DeleteSource => {
+                let mut d = Draft::new(source, &self.source_target, Method::DELETE)?;
+                d.version();
+                d.finish(signer, now)
+            }
             Operation::PutCopy {
                 source_etag,
                 directive,

@@ -63,9 +63,10 @@ pub fn parse_reply(provider: Provider, op: &Operation, response: &Response<Bytes
         Operation::UploadPartCopy { .. } => reader.part_copied(),
         Operation::ListParts { marker, .. } => reader.parts(*marker),
         Operation::Complete { .. } => reader.completed(),
-        Operation::Abort { .. } => reader.aborted(),
+        Operation::Abort { .. } => reader.no_content(Reply::Aborted),
         Operation::ListUploads { after, .. } => reader.uploads(after.as_ref()),
         Operation::ListObjects { marker, .. } => reader.objects(marker.as_deref()),
+        Operation::DeleteSource => reader.no_content(Reply::Deleted),
     }
 }
 
@@ -389,8 +390,9 @@ impl Answer<'_> {
         Ok(Reply::Objects { objects, next })
     }
 
-    fn aborted(&self) -> Result<Reply, Failure> {
-        // Abort answers 204 (COS, OSS) or 200 with no body; only an `<Error>` body changes that.
+    /// `reply` for an answer with nothing to read: Abort and DELETE answer 204 (COS, OSS) or 200
+    /// with no body; only an `<Error>` body changes that.
+    fn no_content(&self, reply: Reply) -> Result<Reply, Failure> {
         match parse_error_document(self.body) {
             Ok(doc) => Err(failure_from_error_body(
                 self.provider,
@@ -398,7 +400,7 @@ impl Answer<'_> {
                 self.headers,
                 doc,
             )),
-            Err(_) => Ok(Reply::Aborted),
+            Err(_) => Ok(reply),
         }
     }
 }

@@ -143,6 +143,7 @@ impl Wire for FakeWire {
                 uploads: Vec::new(),
                 next: None,
             },
+            Operation::DeleteSource => Reply::Deleted,
             Operation::ListObjects { .. } => Reply::Objects {
                 objects: Vec::new(),
                 next: None,

@@ -287,7 +287,9 @@ impl Service {
                 None => Err(failure(FailureKind::NoSuchUpload, 404)),
             },
             // A copy job never lists uploads.
-            Operation::ListUploads { .. } | Operation::ListObjects { .. } => panic!("a job sent {op:?}"),
+            Operation::ListUploads { .. } | Operation::ListObjects { .. } | Operation::DeleteSource => {
+                panic!("a job sent {op:?}")
+            }
         }
     }
 }
