@@ -313,6 +313,16 @@ fn check(file: &str, provider: Provider) -> usize {
                 now,
             ),
             "head_version" => render::head_object(&dst.clone().with_version(replace_version), &signer, now),
+            // The generator deletes from its destination bucket; we delete the source, so the
+            // vector's bucket goes in as the source (and the other bucket as the destination, unused).
+            "delete" => render(&Operation::DeleteSource, &dst, &src, &signer, now),
+            "delete_version" => render(
+                &Operation::DeleteSource,
+                &dst.clone().with_version(replace_version),
+                &src,
+                &signer,
+                now,
+            ),
             // SSE-C (COS): the generator's source key is bytes 0..31, the destination's 32..63.
             "head_ssec" => render::head_object(&ssec(&dst, 32), &signer, now),
             "get_range_ssec" => render::get_object(

@@ -188,6 +188,9 @@ def cos_cases():
                 # Every object in the bucket, first page.
                 ("list_objects_all", lambda: client.list_objects(Bucket=COS_BUCKET, MaxKeys=1000, EncodingType="url")),
                 ("head_version", lambda: client.head_object(Bucket=COS_BUCKET, Key=key, VersionId=COS_VERSION)),
+                # DELETE of the object, and of one version of it (`--delete-source`).
+                ("delete", lambda: client.delete_object(Bucket=COS_BUCKET, Key=key)),
+                ("delete_version", lambda: client.delete_object(Bucket=COS_BUCKET, Key=key, VersionId=COS_VERSION)),
                 ("put_copy_sse", lambda: client.copy_object(
                     Bucket=COS_BUCKET, Key=key, CopySource=src, CopySourceIfMatch=ETAG,
                     ServerSideEncryption="cos/kms", SSEKMSKeyId=KMS_KEY)),
@@ -313,6 +316,8 @@ def oss2_cases():
                         ("list_objects", lambda: bucket.list_objects(prefix=key, marker=key, max_keys=100)),
                         ("list_objects_all", lambda: bucket.list_objects(max_keys=1000)),
                         ("head_version", lambda: bucket.head_object(key, params={"versionId": OSS_VERSION})),
+                        ("delete", lambda: bucket.delete_object(key)),
+                        ("delete_version", lambda: bucket.delete_object(key, params={"versionId": OSS_VERSION})),
                         ("put_copy_sse", lambda: bucket.copy_object(OSS_SRC_BUCKET, key, key, headers={
                             "x-oss-copy-source-if-match": ETAG, "x-oss-server-side-encryption": "KMS",
                             "x-oss-server-side-encryption-key-id": KMS_KEY,
@@ -466,6 +471,9 @@ def oss_v2_cases():
                         ("list_objects_all", lambda: client.list_objects(oss.ListObjectsRequest(
                             bucket=B, max_keys=1000, encoding_type="url"))),
                         ("head_version", lambda: client.head_object(oss.HeadObjectRequest(
+                            bucket=B, key=key, version_id=OSS_VERSION))),
+                        ("delete", lambda: client.delete_object(oss.DeleteObjectRequest(bucket=B, key=key))),
+                        ("delete_version", lambda: client.delete_object(oss.DeleteObjectRequest(
                             bucket=B, key=key, version_id=OSS_VERSION))),
                         ("put_copy_sse", lambda: client.copy_object(oss.CopyObjectRequest(
                             bucket=B, key=key, source_bucket=OSS_SRC_BUCKET, source_key=key, if_match=ETAG,
