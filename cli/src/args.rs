@@ -162,6 +162,7 @@ Examples:
   partcopy cp cos://a-1250000000/k cos://b-1250000000/k --region ap-guangzhou --src-sse-c-key-file k.bin
   partcopy cp oss://b/big.tar oss://b2/big.tar --region cn-hangzhou --skip-identical --checkpoint-dir ~/.partcopy
   partcopy cp -r oss://b/photos/ oss://b2/2026/photos/ --region cn-hangzhou --skip-identical --jobs 16
+  partcopy cp -r oss://b/2025/ oss://b/archive/2025/ --region cn-hangzhou --move
 Sizes: 64MiB, 5G (powers of 1024), 1GB (powers of 1000), or plain bytes.
 Credentials come from the environment:
   COS: COS_SECRET_ID, COS_SECRET_KEY, COS_SESSION_TOKEN (optional)
@@ -310,6 +311,11 @@ pub struct CpArgs {
     /// that cannot be shown the same (no CRC-64, tags unreadable, absent) is copied.
     #[arg(long, conflicts_with_all = ["no_overwrite", "acl"])]
     pub skip_identical: bool,
+    /// Delete SRC once its copy is done and checked (implies --verify): the object moves to DST.
+    /// A destination found identical by --skip-identical counts as done; one kept by
+    /// --no-overwrite does not, and SRC then stays. Not in place, not with --src-version-id.
+    #[arg(long = "move")]
+    pub move_source: bool,
 
     /// HEAD both ends afterwards and compare size, metadata and CRC-64 where given, the tags,
     /// and the storage class when --storage-class is.

@@ -56,6 +56,9 @@ pub struct BatchSummary {
     pub objects: u64,
     /// Objects copied.
     pub copied: u64,
+    /// With `--move`: sources deleted, their copies done and checked.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub sources_deleted: u64,
     /// Objects skipped (`--skip-identical`, `--no-overwrite`).
     pub skipped: u64,
     /// Objects whose copy failed.
@@ -136,6 +139,9 @@ impl BatchSummary {
         };
         if let Some(bar) = &out.bar {
             bar.finished(n, copied, result.is_err());
+        }
+        if let Ok(Finished::Copied(done) | Finished::Skipped(done)) = &result {
+            self.sources_deleted += u64::from(done.source_deleted == Some(true));
         }
         match result {
             Ok(Finished::Copied(done)) => {

@@ -89,6 +89,7 @@ pub fn base_summary(settings: &Settings) -> Summary {
         would_skip: None,
         skipped_because: None,
         needs_restore: None,
+        source_deleted: None,
     }
 }
 
@@ -242,6 +243,17 @@ pub async fn copy_in(
         // Found identical by a comparison stricter than --verify's: that is the verification.
         if because == "identical" && settings.verify {
             summary.verified = Some(true);
+        }
+        if settings.move_source {
+            if because == "identical" {
+                delete_source(settings, &transport, &wire, summary).await?;
+            } else {
+                eprintln!(
+                    "partcopy: warning: {} was not moved: {} is another object, kept by \
+                     --no-overwrite, so the source stays",
+                    settings.source.url, settings.destination.url
+                );
+            }
         }
         summary.elapsed_ms = started.elapsed().as_millis() as u64;
         return Ok(Finished::Skipped(Box::new(summary.clone())));
@@ -404,8 +416,52 @@ pub async fn copy_in(
         crate::compare::verify(settings, &transport, &wire, &outcome).await?;
         summary.verified = Some(true);
     }
+    if settings.move_source {
+        delete_source(settings, &transport, &wire, summary).await?;
+    }
     summary.status = "copied";
     Ok(Finished::Copied(Box::new(summary.clone())))
+}
+
+/// `--move`: deletes the source, its copy done and checked; server errors and lost answers are
+/// retried (a DELETE is answered the same whether or not the object is still there).
+///
+/// # Errors
+/// [`CliError::Failed`] saying that the copy is done and how to finish the move.
+async fn delete_source(
+    settings: &Settings,
+    transport: &HyperTransport,
+    wire: &ProtocolWire,
+    summary: &mut Summary,
+) -> Result<(), CliError> {
+    let backoff = JobConfig::default().backoff;
+    let mut jitter = partcopy_core::retry::Jitter::new(jitter_seed());
+    let mut attempts = 0;
+    loop {
+        attempts += 1;
+        summary.requests += 1;
+        match send_once(transport, wire, &Operation::DeleteSource).await {
+            Ok(_) => {
+                summary.source_deleted = Some(true);
+                return Ok(());
+            }
+            Err(failure) if failure.kind.is_retryable() && attempts < settings.max_attempts => {
+                summary.retries += 1;
+                tracing::info!(failure = %describe(&failure), "retrying the DELETE of the source");
+                tokio::time::sleep(backoff.delay(attempts, failure.retry_after, &mut jitter)).await;
+            }
+            Err(failure) => {
+                return Err(CliError::Failed(format!(
+                    "the copy of {} at {} is done and checked, but deleting the source failed \
+                     after {attempts} attempt(s): {}; the source is still there. Run the same \
+                     command again with --skip-identical to finish the move (it copies nothing)",
+                    settings.source.url,
+                    settings.destination.url,
+                    describe(&failure)
+                )))
+            }
+        }
+    }
 }
 
 /// Listens for Ctrl-C: the first cancels through `canceller` (requests in flight may finish),

@@ -71,6 +71,8 @@ pub struct Settings {
     pub no_overwrite: bool,
     /// `--skip-identical`.
     pub skip_identical: bool,
+    /// `--move`: delete the source once the copy is done and checked.
+    pub move_source: bool,
     /// `--dry-run`.
     pub dry_run: bool,
     /// `--oss-signature`.
@@ -192,6 +194,20 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
     })?;
     if args.recursive {
         check_recursive(&args, &source, &destination)?;
+    }
+    if args.move_source && args.src_version_id.is_some() {
+        return Err(CliError::Usage(
+            "--move with --src-version-id would delete that version for good: copy it without \
+             --move, then delete the version with the cloud's own tools if you mean to"
+                .to_string(),
+        ));
+    }
+    if args.move_source && source == destination {
+        return Err(CliError::Usage(
+            "--move deletes SRC after copying it to DST, and SRC and DST are the same: that would \
+             delete the object; rewrite it in place without --move"
+                .to_string(),
+        ));
     }
     if source.provider != destination.provider {
         return Err(CliError::Usage(format!(
@@ -374,7 +390,9 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
             false => Some(crate::tags::check_tags(args.tags)?),
         },
         encryption,
-        verify: args.verify,
+        // A source is deleted only after its copy was checked.
+        verify: args.verify || args.move_source,
+        move_source: args.move_source,
         no_overwrite: args.no_overwrite,
         skip_identical: args.skip_identical,
         dry_run: args.dry_run,

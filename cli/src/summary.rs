@@ -69,6 +69,9 @@ pub struct Summary {
     /// would be refused until a restore finishes).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub needs_restore: Option<String>,
+    /// `--move`: `true` once the source was deleted (absent otherwise).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub source_deleted: Option<bool>,
 }
 
 impl Summary {
@@ -84,8 +87,12 @@ impl Summary {
                 Some("identical") => "the destination already holds the same object (--skip-identical)",
                 _ => "the destination exists and --no-overwrite keeps it",
             };
+            let moved = match self.source_deleted {
+                Some(true) => "; the source was deleted (--move)",
+                _ => "",
+            };
             return format!(
-                "skipped {} -> {}: {why} ({} requests)",
+                "skipped {} -> {}: {why} ({} requests){moved}",
                 self.source, self.destination, self.requests
             );
         }
@@ -102,7 +109,11 @@ impl Summary {
             _ => "?".to_string(),
         };
         format!(
-            "copied {} -> {} ({size}, {how}) in {:.1} s, {} requests, {} retries; ETag {}",
+            "{} {} -> {} ({size}, {how}) in {:.1} s, {} requests, {} retries; ETag {}",
+            match self.source_deleted {
+                Some(true) => "moved",
+                _ => "copied",
+            },
             self.source,
             self.destination,
             self.elapsed_ms as f64 / 1000.0,
@@ -143,6 +154,7 @@ mod tests {
             would_skip: None,
             skipped_because: None,
             needs_restore: None,
+            source_deleted: None,
         };
         let value: serde_json::Value = serde_json::from_str(&summary.to_json()).unwrap();
         for field in [

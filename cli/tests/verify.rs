@@ -4,8 +4,6 @@
 
 mod harness;
 
-use std::time::{Duration, Instant};
-
 use harness::*;
 use partcopy_emulator::{Api, FaultPlan, ObjectSpec, OpFaults, Provider};
 
@@ -71,54 +69,6 @@ fn verify_against(
 ) -> String {
     let output = run_against(world, provider, key, dst_key, extra, replacement);
     failed(&output, 1)
-}
-
-/// Runs a verified copy while every HEAD and GET `?tagging` is slowed, and swaps the destination
-/// for `replacement` once the copy has written it: the verifying reads see the replacement.
-fn run_against(
-    world: &World,
-    provider: Provider,
-    key: &str,
-    dst_key: &str,
-    extra: &[&str],
-    replacement: ObjectSpec,
-) -> std::process::Output {
-    world.emu.set_faults({
-        let mut plan = FaultPlan::default();
-        // The verifying reads (HEAD and GET ?tagging) must come after the swap.
-        for api in [Api::HeadObject, Api::GetObjectTagging] {
-            plan.ops.insert(
-                api,
-                OpFaults {
-                    latency_ms: 600,
-                    ..OpFaults::default()
-                },
-            );
-        }
-        plan
-    });
-    let args = [&["--verify"][..], extra].concat();
-    let child = world
-        .command(provider, key, dst_key, &args)
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let started = Instant::now();
-    while !world.exists(provider, dst_key) {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "{provider:?}: never copied"
-        );
-        std::thread::sleep(Duration::from_millis(2));
-    }
-    world
-        .emu
-        .create_object(buckets(provider).1, dst_key, replacement)
-        .unwrap();
-    let output = child.wait_with_output().unwrap();
-    world.emu.set_faults(FaultPlan::default());
-    output
 }
 
 /// A destination with other content of the same size fails on CRC-64; one with the same content
