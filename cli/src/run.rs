@@ -364,6 +364,28 @@ pub async fn copy_in(
             )
             .await
             {
+                // Only its size and CRC-64 showed the destination to be this copy: --verify (and
+                // so --move) compare it in full, as --skip-identical would.
+                if settings.verify {
+                    let (same, requests) = already_identical(settings, &transport, &wire).await;
+                    summary.requests += requests;
+                    if same.is_none() {
+                        return Err(CliError::Failed(format!(
+                            "verification failed: {} holds the source's data but is not shown \
+                             identical to it (run with -v for the differences){}",
+                            settings.destination.url,
+                            if settings.move_source {
+                                "; the source was not deleted"
+                            } else {
+                                ""
+                            }
+                        )));
+                    }
+                    summary.verified = Some(true);
+                }
+                if settings.move_source {
+                    delete_source(settings, &transport, &wire, summary).await?;
+                }
                 summary.elapsed_ms = started.elapsed().as_millis() as u64;
                 return Ok(Finished::Copied(Box::new(summary.clone())));
             }

@@ -188,3 +188,21 @@ fn move_usage_errors_send_nothing() {
         assert!(source_exists(&world, provider, "mv-u"));
     }
 }
+
+/// A PUT-Copy whose answer was lost under --no-overwrite (the retry refused with 409, the object
+/// recognised as this copy) is compared in full before the source is deleted.
+#[test]
+fn a_copy_recognised_after_a_lost_answer_is_moved() {
+    let world = World::new();
+    let provider = Provider::Cos;
+    world.object(provider, "mv-lost", 1000, 8);
+    world.emu.set_faults(only(Api::CopyObject, lose_first_answer()));
+    world.emu.reset_stats();
+    let output = world.cp(provider, "mv-lost", &["--no-overwrite", "--move"]);
+    world.emu.set_faults(FaultPlan::default());
+    let summary = copied(&output);
+    assert_eq!(summary["confirmed"], "crc64", "{summary}");
+    assert_eq!(summary["verified"], true, "{summary}");
+    assert_eq!(summary["source_deleted"], true, "{summary}");
+    assert!(!source_exists(&world, provider, "mv-lost"));
+}

@@ -181,6 +181,7 @@ fn a_refusal_caused_by_a_lost_answer_is_recognised() {
         world.emu.set_faults(FaultPlan::default());
         let summary = copied(&output);
         assert_eq!(summary["confirmed"], "crc64", "{provider:?}");
+        assert_eq!(summary["verified"], true, "{provider:?}");
         assert_eq!(summary["mode"], "single");
         assert!(world.same(provider, "lost"));
         assert!(String::from_utf8_lossy(&output.stderr).contains("an earlier attempt of this copy"));
