@@ -8,6 +8,18 @@ use harness::*;
 use partcopy_emulator::{Api, FaultKind, FaultPlan, NthFailure, ObjectSpec, OpFaults, Provider};
 use serde_json::Value;
 
+/// The JSON summary of a run that exited 0 having skipped the copy.
+fn skipped(output: &std::process::Output) -> Value {
+    assert!(
+        output.status.success(),
+        "{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    assert_eq!(summary["status"], "skipped", "{summary}");
+    summary
+}
+
 /// Whether the source bucket still holds `key`.
 fn source_exists(world: &World, provider: Provider, key: &str) -> bool {
     world.emu.object_info(buckets(provider).0, key).is_ok()
@@ -75,13 +87,7 @@ fn a_failed_delete_keeps_the_source_and_a_rerun_finishes_the_move() {
 
     world.emu.reset_stats();
     let output = world.cp(provider, "mv-del", &["--move", "--skip-identical"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(summary["status"], "skipped", "{summary}");
+    let summary = skipped(&output);
     assert_eq!(summary["source_deleted"], true, "{summary}");
     assert_eq!(world.count(Api::CopyObject), 0);
     assert!(!source_exists(&world, provider, "mv-del"));
@@ -118,13 +124,7 @@ fn a_destination_kept_by_no_overwrite_keeps_the_source() {
         .create_object(dst, "mv-keep", ObjectSpec::generated(7, 2))
         .unwrap();
     let output = world.cp(provider, "mv-keep", &["--move", "--no-overwrite"]);
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
-    assert_eq!(summary["status"], "skipped", "{summary}");
+    let summary = skipped(&output);
     assert!(summary["source_deleted"].is_null(), "{summary}");
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(stderr.contains("was not moved"), "{stderr}");

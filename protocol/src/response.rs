@@ -300,19 +300,23 @@ impl Answer<'_> {
         })
     }
 
+    /// A key (or key marker) as a listing sent it: percent-decoded when the page says `encoded`
+    /// (`<EncodingType>url</EncodingType>`), as is otherwise.
+    fn listed_key(&self, encoded: bool, text: String) -> Result<String, Failure> {
+        if !encoded {
+            return Ok(text);
+        }
+        percent_encoding::percent_decode_str(&text)
+            .decode_utf8()
+            .map(|key| key.into_owned())
+            .map_err(|_| self.invalid(format_args!("the key {text:?} is not percent-encoded UTF-8")))
+    }
+
     /// One page of List Multipart Uploads, keys decoded when the page says they are encoded.
     fn uploads(&self, asked: Option<&UploadMarker>) -> Result<Reply, Failure> {
         let page = self.document(parse_list_uploads)?;
         let encoded = page.encoding_type.as_deref() == Some("url");
-        let decode = |text: String| -> Result<String, Failure> {
-            if !encoded {
-                return Ok(text);
-            }
-            percent_encoding::percent_decode_str(&text)
-                .decode_utf8()
-                .map(|key| key.into_owned())
-                .map_err(|_| self.invalid(format_args!("the key {text:?} is not percent-encoded UTF-8")))
-        };
+        let decode = |text: String| self.listed_key(encoded, text);
         let mut uploads = Vec::with_capacity(page.uploads.len());
         for upload in page.uploads {
             uploads.push(ListedUpload {
@@ -353,15 +357,7 @@ impl Answer<'_> {
     fn objects(&self, asked: Option<&str>) -> Result<Reply, Failure> {
         let page = self.document(parse_list_objects)?;
         let encoded = page.encoding_type.as_deref() == Some("url");
-        let decode = |text: String| -> Result<String, Failure> {
-            if !encoded {
-                return Ok(text);
-            }
-            percent_encoding::percent_decode_str(&text)
-                .decode_utf8()
-                .map(|key| key.into_owned())
-                .map_err(|_| self.invalid(format_args!("the key {text:?} is not percent-encoded UTF-8")))
-        };
+        let decode = |text: String| self.listed_key(encoded, text);
         let mut objects = Vec::with_capacity(page.objects.len());
         for object in page.objects {
             objects.push(ListedObject {
