@@ -152,7 +152,8 @@ impl Settings {
         let dest_key = format!("{}{rest}", self.destination.url.key);
         if dest_key.is_empty() {
             return Err(CliError::Usage(format!(
-                "{key:?} is SRC's prefix itself, and DST is a whole bucket: its copy would have an                  empty key"
+                "{key:?} is SRC's prefix itself, and DST is a whole bucket: its copy would have an \
+                 empty key"
             )));
         }
         if dest_key.len() > self.provider.max_key_len() {
@@ -411,7 +412,8 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
 fn check_recursive(args: &CpArgs, source: &ObjectUrl, destination: &ObjectUrl) -> Result<(), CliError> {
     if args.src_version_id.is_some() {
         return Err(CliError::Usage(
-            "--src-version-id names one object's version, and --recursive copies many: copy that              version without --recursive"
+            "--src-version-id names one object's version, and --recursive copies many: copy that \
+             version without --recursive"
                 .to_string(),
         ));
     }
@@ -580,6 +582,40 @@ mod tests {
             panic!("not cp")
         };
         from_args(*args)
+    }
+
+    #[test]
+    fn each_listed_object_maps_under_dst() {
+        let s = settings(&[
+            "-r",
+            "oss://src-b/photos/",
+            "oss://dst-b/",
+            "--region",
+            "cn-hangzhou",
+        ])
+        .unwrap();
+        let one = s.object("photos/2026/a b.jpg").unwrap();
+        assert_eq!(one.source.url.key, "photos/2026/a b.jpg");
+        assert_eq!(one.destination.url.key, "2026/a b.jpg");
+        assert!(!one.recursive);
+        // The folder marker SRC names itself would have an empty key in a whole bucket.
+        let error = s.object("photos/").unwrap_err().to_string();
+        assert!(error.contains("empty key"), "{error}");
+        let long = format!("photos/{}", "k".repeat(1000));
+        assert!(s.object(&long).is_ok());
+        let s = settings(&[
+            "-r",
+            "oss://src-b/p",
+            "oss://dst-b/longer/",
+            "--region",
+            "cn-hangzhou",
+        ])
+        .unwrap();
+        let error = s
+            .object(&format!("p{}", "k".repeat(1020)))
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("keys are at most 1023 bytes"), "{error}");
     }
 
     #[test]
