@@ -308,6 +308,8 @@ async fn copy_all(
     batch: &mut BatchSummary,
     out: &Output,
 ) -> Result<(), CliError> {
+    // Options every object's copy would refuse are refused once, before anything is sent.
+    run::plan_options(settings)?;
     let transport = run::transport_for(settings, settings.jobs)?;
     let source = run::address(settings.provider, &settings.source)?;
     let wire = ProtocolWire::new(

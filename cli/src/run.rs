@@ -121,6 +121,28 @@ pub async fn copy(
     copy_in(settings, credentials, summary, Shared::default()).await
 }
 
+/// The provider's limits and the plan options `settings` ask for, checked against them.
+///
+/// # Errors
+/// [`CliError::Usage`] for a part size or threshold outside the provider's limits.
+pub fn plan_options(settings: &Settings) -> Result<(Limits, PlanOptions), CliError> {
+    let limits = limits(settings.provider);
+    let options = PlanOptions {
+        part_size: settings.part_size,
+        threshold: settings.threshold,
+    };
+    partcopy_core::plan::check_options(&limits, &options).map_err(|e| {
+        CliError::Usage(format!(
+            "{e} (the {} limits: parts {} to {}, one PUT-Copy up to {})",
+            settings.provider.name(),
+            crate::size::format_size(limits.min_part_size),
+            crate::size::format_size(limits.max_part_size),
+            crate::size::format_size(limits.single_copy_max),
+        ))
+    })?;
+    Ok((limits, options))
+}
+
 /// The transport a copy under `settings` builds for itself, its pool sized for `objects` copies
 /// at once with `settings`' window each.
 ///
@@ -154,20 +176,7 @@ pub async fn copy_in(
     shared: Shared,
 ) -> Result<Finished, CliError> {
     let started = Instant::now();
-    let limits = limits(settings.provider);
-    let options = PlanOptions {
-        part_size: settings.part_size,
-        threshold: settings.threshold,
-    };
-    partcopy_core::plan::check_options(&limits, &options).map_err(|e| {
-        CliError::Usage(format!(
-            "{e} (the {} limits: parts {} to {}, one PUT-Copy up to {})",
-            settings.provider.name(),
-            crate::size::format_size(limits.min_part_size),
-            crate::size::format_size(limits.max_part_size),
-            crate::size::format_size(limits.single_copy_max),
-        ))
-    })?;
+    let (limits, options) = plan_options(settings)?;
     let source = address(settings.provider, &settings.source)?;
     let destination = address(settings.provider, &settings.destination)?;
     let signer = signer(settings.provider, settings.oss_signature, credentials);

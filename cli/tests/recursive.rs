@@ -334,7 +334,7 @@ fn usage_errors_send_nothing() {
     let provider = Provider::Cos;
     let (src, dst) = buckets(provider);
     world.object(provider, "p/1", 10, 1);
-    let cases: [(&str, &str, &[&str], &str); 4] = [
+    let cases: [(&str, &str, &[&str], &str); 5] = [
         // DST under SRC in the same bucket: the copies would be copied again.
         ("p/", "p/copies/", &["-r"], "is under SRC"),
         // A version is one object's.
@@ -348,6 +348,8 @@ fn usage_errors_send_nothing() {
         ("p/1", "q/1", &["--jobs", "4"], "--recursive"),
         // The same prefix with nothing to change.
         ("p/", "p/", &["-r"], "nothing would change"),
+        // A part size below the provider's smallest, refused once rather than per object.
+        ("p/", "q/", &["-r", "--part-size", "1KiB"], "limits: parts"),
     ];
     for (from, to, args, says) in cases {
         world.emu.reset_stats();
