@@ -184,8 +184,9 @@ pub struct CpArgs {
     /// SRC and DST are key prefixes (either may be a whole bucket): copy every object whose key
     /// starts with SRC's, at any depth, to DST's key followed by the rest of its key —
     /// cos://a/photos/x.jpg to cos://b/2026/photos/x.jpg for SRC cos://a/photos/ and DST
-    /// cos://b/2026/photos/. --jobs objects at a time; one object's failure does not stop the
-    /// others (exit 1 at the end when any failed).
+    /// cos://b/2026/photos/ (a folder, ending in / or a whole bucket, goes to a folder). --jobs
+    /// objects at a time; one object's failure does not stop the others (exit 1 at the end when
+    /// any failed).
     #[arg(short = 'r', long)]
     pub recursive: bool,
     /// With --recursive: copy only the objects whose key after SRC's prefix matches PATTERN

@@ -417,6 +417,23 @@ fn check_recursive(args: &CpArgs, source: &ObjectUrl, destination: &ObjectUrl) -
                 .to_string(),
         ));
     }
+    // The rest of each key is appended to DST's as is, so a folder (ending in `/`, or a whole
+    // bucket) must go to a folder: `photos` to `backup/` would make `backup//a.jpg` and
+    // `backup/ynthesis` of `photos/a.jpg` and `photosynthesis`.
+    let folder = |key: &str| key.is_empty() || key.ends_with('/');
+    if folder(&source.key) != folder(&destination.key) {
+        let (src, dst) = (&source.key, &destination.key);
+        let fix = if folder(src) {
+            format!("end DST with a slash ('{dst}/')")
+        } else {
+            format!("end SRC with a slash ('{src}/') for the keys in that folder, or DST without one")
+        };
+        return Err(CliError::Usage(format!(
+            "SRC's prefix '{src}' and DST's '{dst}' do not both name a folder (a key ending in '/', \
+             or the whole bucket): each key's rest after SRC's is appended to DST's as is, so \
+             {fix}"
+        )));
+    }
     if source.bucket == destination.bucket
         && destination.key != source.key
         && destination.key.starts_with(source.key.as_str())

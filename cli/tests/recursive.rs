@@ -334,7 +334,7 @@ fn usage_errors_send_nothing() {
     let provider = Provider::Cos;
     let (src, dst) = buckets(provider);
     world.object(provider, "p/1", 10, 1);
-    let cases: [(&str, &str, &[&str], &str); 5] = [
+    let cases: [(&str, &str, &[&str], &str); 8] = [
         // DST under SRC in the same bucket: the copies would be copied again.
         ("p/", "p/copies/", &["-r"], "is under SRC"),
         // A version is one object's.
@@ -350,6 +350,10 @@ fn usage_errors_send_nothing() {
         ("p/", "p/", &["-r"], "nothing would change"),
         // A part size below the provider's smallest, refused once rather than per object.
         ("p/", "q/", &["-r", "--part-size", "1KiB"], "limits: parts"),
+        // A folder to a prefix that is not one, and the other way round.
+        ("p", "q/", &["-r"], "end SRC with a slash ('p/')"),
+        ("p/", "q", &["-r"], "end DST with a slash ('q/')"),
+        ("", "q", &["-r"], "end DST with a slash"),
     ];
     for (from, to, args, says) in cases {
         world.emu.reset_stats();
