@@ -622,14 +622,14 @@ mod tests {
         assert!(s.object(&long).is_ok());
         let s = settings(&[
             "-r",
-            "oss://src-b/p",
+            "oss://src-b/p/",
             "oss://dst-b/longer/",
             "--region",
             "cn-hangzhou",
         ])
         .unwrap();
         let error = s
-            .object(&format!("p{}", "k".repeat(1020)))
+            .object(&format!("p/{}", "k".repeat(1020)))
             .unwrap_err()
             .to_string();
         assert!(error.contains("keys are at most 1023 bytes"), "{error}");
