@@ -13,16 +13,12 @@ pub struct ProgressBar(indicatif::ProgressBar);
 impl ProgressBar {
     /// A hidden-until-sized bar drawing on stderr.
     pub fn new() -> Self {
-        let bar = indicatif::ProgressBar::with_draw_target(Some(0), ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] [{wide_bar}] {bytes}/{total_bytes} {msg} {binary_bytes_per_sec} ETA {eta}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_bar())
         .progress_chars("=> ");
-        bar.set_style(style);
-        bar.enable_steady_tick(Duration::from_millis(200));
-        *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
-        ProgressBar(bar)
+        ProgressBar(shown(Some(0), style))
     }
 
     /// Shows `progress`.
@@ -43,8 +39,7 @@ impl ProgressBar {
 
     /// Removes the bar.
     pub fn finish(&self) {
-        ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).take();
-        self.0.finish_and_clear();
+        removed(&self.0);
     }
 }
 
@@ -70,16 +65,12 @@ struct BatchCounts {
 impl BatchBar {
     /// A counting bar drawing on stderr.
     pub fn new() -> Self {
-        let bar = indicatif::ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
         let style = ProgressStyle::with_template(
             "{spinner} [{elapsed_precise}] {bytes} copied, {binary_bytes_per_sec}, {msg}",
         )
         .unwrap_or_else(|_| ProgressStyle::default_spinner());
-        bar.set_style(style);
-        bar.enable_steady_tick(Duration::from_millis(200));
-        *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
         BatchBar {
-            bar,
+            bar: shown(None, style),
             counts: Mutex::new(BatchCounts::default()),
         }
     }
@@ -123,9 +114,24 @@ impl BatchBar {
 
     /// Removes the bar.
     pub fn finish(&self) {
-        ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).take();
-        self.bar.finish_and_clear();
+        removed(&self.bar);
     }
+}
+
+/// A bar of `length` (`None`: counting up) in `style`, ticking on stderr, made the one log lines
+/// are printed above.
+fn shown(length: Option<u64>, style: ProgressStyle) -> indicatif::ProgressBar {
+    let bar = indicatif::ProgressBar::with_draw_target(length, ProgressDrawTarget::stderr());
+    bar.set_style(style);
+    bar.enable_steady_tick(Duration::from_millis(200));
+    *ACTIVE.lock().unwrap_or_else(|e| e.into_inner()) = Some(bar.clone());
+    bar
+}
+
+/// Takes `bar` off the screen, and log lines go straight to stderr again.
+fn removed(bar: &indicatif::ProgressBar) {
+    ACTIVE.lock().unwrap_or_else(|e| e.into_inner()).take();
+    bar.finish_and_clear();
 }
 
 /// The bar on screen, if any, so log lines can be printed above it instead of through it.

@@ -159,18 +159,20 @@ impl BatchSummary {
                 out.line(&plan_line(&summary, &dry));
             }
             Err(error) => {
-                match &error {
-                    CliError::Interrupted(_) => self.interrupted += 1,
-                    _ => self.failed += 1,
-                }
+                summary.status = match &error {
+                    CliError::Interrupted(_) => {
+                        self.interrupted += 1;
+                        "interrupted"
+                    }
+                    _ => {
+                        self.failed += 1;
+                        "failed"
+                    }
+                };
                 out.error(&format!(
                     "partcopy: {} -> {}: {error}",
                     summary.source, summary.destination
                 ));
-                summary.status = match error {
-                    CliError::Interrupted(_) => "interrupted",
-                    _ => "failed",
-                };
                 summary.error = Some(error.to_string());
                 if self.failures.len() < MAX_FAILURES {
                     self.failures.push(summary);
