@@ -15,9 +15,10 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Instant;
 
+use futures_util::future::{LocalBoxFuture, OptionFuture};
 use futures_util::stream::FuturesUnordered;
 use futures_util::StreamExt;
-use partcopy_core::ops::{ListedObject, Operation, Reply};
+use partcopy_core::ops::{Failure, ListedObject, Operation, Reply};
 use partcopy_core::plan::Plan;
 use partcopy_protocol::credentials::Credentials;
 use partcopy_transport_hyper::{cancel_pair, HyperTransport, ProtocolWire};
@@ -299,11 +300,11 @@ fn report(mut batch: BatchSummary, json: bool) -> ExitCode {
 }
 
 /// Lists SRC's keys page by page and copies each object, `settings.jobs` at a time, counting
-/// them in `batch`.
+/// them in `batch`. The next page is asked for while the copies of the last one run.
 ///
 /// # Errors
-/// [`CliError`] when nothing can be started (the transport) or the listing failed; the copies
-/// started before a failed listing are finished and counted first.
+/// [`CliError`] when nothing can be started (the transport) or the listing failed; the objects
+/// listed before a failed listing are copied and counted first.
 async fn copy_all(
     settings: &Settings,
     credentials: Credentials,
@@ -330,16 +331,30 @@ async fn copy_all(
     let mut listing = Listing::new(settings);
     let mut waiting: VecDeque<ListedObject> = VecDeque::new();
     let mut in_flight = FuturesUnordered::new();
+    // The next page's List Objects, in flight beside the copies: the queue is refilled while the
+    // window stays full, instead of every copy waiting for each page in turn.
+    let mut page: Option<LocalBoxFuture<'_, Result<Reply, (Failure, u32)>>> = None;
     let mut listing_error = None;
+    // Ask for the next page as soon as less than a page (or a window, when wider) is queued:
+    // the queue then holds at most two pages, and a page's listing has the time of a page's
+    // copies to come back before the window would wait for it.
+    let low_water = (settings.jobs as usize).max(PAGE as usize);
+    let mut cancel = signal.clone();
+    let mut cancelled = false;
     loop {
-        while in_flight.len() < settings.jobs as usize && !signal.is_cancelled() {
-            // A page may hold nothing to copy (--include / --exclude): read on until one does.
-            while waiting.is_empty() && !listing.done && listing_error.is_none() {
-                match listing.next_page(&session).await {
-                    Ok(objects) => waiting.extend(objects),
-                    Err(error) => listing_error = Some(error),
+        cancelled |= signal.is_cancelled();
+        if cancelled {
+            page = None;
+        } else if page.is_none() && !listing.done && listing_error.is_none() && waiting.len() < low_water {
+            match listing.request() {
+                Ok(op) => {
+                    let session = &session;
+                    page = Some(Box::pin(async move { session.send(&op, None).await }));
                 }
+                Err(error) => listing_error = Some(error),
             }
+        }
+        while in_flight.len() < settings.jobs as usize && !cancelled {
             let Some(object) = waiting.pop_front() else {
                 break;
             };
@@ -356,9 +371,21 @@ async fn copy_all(
                 (n, summary, result)
             });
         }
-        match in_flight.next().await {
-            Some((n, summary, result)) => batch.record(n, summary, result, out),
-            None => break,
+        if in_flight.is_empty() && page.is_none() {
+            break;
+        }
+        tokio::select! {
+            Some((n, summary, result)) = in_flight.next(), if !in_flight.is_empty() => {
+                batch.record(n, summary, result, out);
+            }
+            Some(reply) = OptionFuture::from(page.as_mut()), if page.is_some() => {
+                page = None;
+                match listing.accept(reply) {
+                    Ok(objects) => waiting.extend(objects),
+                    Err(error) => listing_error = Some(error),
+                }
+            }
+            () = cancel.cancelled(), if !cancelled => cancelled = true,
         }
     }
     interrupt.abort();
@@ -425,11 +452,12 @@ impl Listing {
         }
     }
 
-    /// The next page's objects, in key order.
+    /// The List Objects request of the next page.
     ///
     /// # Errors
-    /// [`CliError::Failed`] when the service refuses or every attempt failed.
-    async fn next_page(&mut self, session: &Session) -> Result<Vec<ListedObject>, CliError> {
+    /// [`CliError::Failed`] when the service has not ended its listing after
+    /// [`Listing::MAX_PAGES`] pages.
+    fn request(&mut self) -> Result<Operation, CliError> {
         if self.pages >= Listing::MAX_PAGES {
             return Err(CliError::Failed(format!(
                 "List Objects of {} did not end after {} pages",
@@ -437,13 +465,21 @@ impl Listing {
                 Listing::MAX_PAGES
             )));
         }
-        let op = Operation::ListObjects {
-            prefix: self.prefix.clone(),
-            marker: self.marker.take(),
-            max_keys: Some(PAGE),
-        };
         self.pages += 1;
-        match session.send(&op, None).await {
+        Ok(Operation::ListObjects {
+            prefix: self.prefix.clone(),
+            marker: self.marker.clone(),
+            max_keys: Some(PAGE),
+        })
+    }
+
+    /// Takes the answer to the last [`Listing::request`]: the page's objects to copy, in key
+    /// order, and where the next page starts.
+    ///
+    /// # Errors
+    /// [`CliError::Failed`] when the service refused or every attempt failed.
+    fn accept(&mut self, answer: Result<Reply, (Failure, u32)>) -> Result<Vec<ListedObject>, CliError> {
+        match answer {
             Ok(Reply::Objects { objects, next }) => {
                 self.done = next.is_none();
                 self.marker = next;

@@ -634,3 +634,37 @@ fn a_batch_shares_its_connections() {
         "{accepted} connections for 80 requests"
     );
 }
+
+#[test]
+fn the_next_page_is_listed_while_the_copies_run() {
+    // Pages of 4 keys, a window of 4, and every copy and listing slow enough to overlap: the
+    // second page is asked for while the first page's copies are still in the service.
+    let world = World::with_list_pages_of(4);
+    let provider = Provider::Cos;
+    let (_, dst) = buckets(provider);
+    for n in 0..12 {
+        world.object(provider, &format!("w/{n:02}"), 10, n);
+    }
+    let slow = OpFaults {
+        latency_ms: 300,
+        ..OpFaults::default()
+    };
+    let mut plan = only(Api::CopyObject, slow.clone());
+    plan.ops.insert(Api::ListObjects, slow);
+    world.emu.set_faults(plan);
+    world.emu.reset_stats();
+    let output = cp_r(&world, provider, "w/", dst, "v/", &["--jobs", "4"]);
+    world.emu.set_faults(FaultPlan::default());
+    let summary = batch(&output, 0);
+    assert_eq!(summary["copied"], 12, "{summary}");
+    assert_eq!(world.count(Api::ListObjects), 3);
+    let stats = world.emu.stats();
+    assert_eq!(stats.max_in_flight_by_op.get(&Api::CopyObject), Some(&4));
+    // A full window of copies and a listing at once: waiting for each page with the window
+    // stopped would never have more than the window in flight.
+    assert_eq!(stats.max_in_flight, 5, "{stats:?}");
+    for n in [0, 4, 11] {
+        let key = format!("w/{n:02}");
+        assert!(world.exists(provider, &format!("v/{n:02}")), "{key}");
+    }
+}

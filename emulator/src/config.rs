@@ -107,6 +107,10 @@ pub struct Limits {
     pub max_parts: u32,
     /// Whether a copy may read a bucket in another region.
     pub cross_region_copy: bool,
+    /// Most keys one List Objects page holds, whatever `max-keys` asks: 1,000, as the services
+    /// cap it. Lower it to test a client's paging with few objects (a service may return fewer
+    /// keys than asked; a client must go on from the marker).
+    pub max_keys_per_page: u32,
 }
 
 const MIB: u64 = 1024 * 1024;
@@ -114,7 +118,8 @@ const GIB: u64 = 1024 * MIB;
 
 impl Limits {
     /// The defaults of a provider: COS 5 GiB single copy, 1 MiB minimum part, cross-region allowed;
-    /// OSS 1 GiB single copy, 100 KiB minimum part, same region only. Both: 5 GiB parts, 10,000 parts.
+    /// OSS 1 GiB single copy, 100 KiB minimum part, same region only. Both: 5 GiB parts, 10,000 parts,
+    /// 1,000 keys per List Objects page.
     pub fn for_provider(provider: Provider) -> Limits {
         match provider {
             Provider::Cos => Limits {
@@ -123,6 +128,7 @@ impl Limits {
                 max_part_size: 5 * GIB,
                 max_parts: 10_000,
                 cross_region_copy: true,
+                max_keys_per_page: 1000,
             },
             Provider::Oss => Limits {
                 max_copy_size: GIB,
@@ -130,6 +136,7 @@ impl Limits {
                 max_part_size: 5 * GIB,
                 max_parts: 10_000,
                 cross_region_copy: false,
+                max_keys_per_page: 1000,
             },
         }
     }

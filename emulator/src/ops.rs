@@ -1181,6 +1181,8 @@ fn list_uploads(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceEr
 fn list_objects(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceError> {
     let req = ctx.req;
     let max = bounded_param(req, "max-keys", 1000)?;
+    // The page may hold fewer keys than asked; `MaxKeys` still says what was asked.
+    let served = max.min(ctx.limits.max_keys_per_page.max(1));
     let prefix = req.param("prefix").unwrap_or_default();
     let marker = req.param("marker").unwrap_or_default();
     let url = req.param("encoding-type") == Some("url");
@@ -1189,7 +1191,7 @@ fn list_objects(ctx: &Context<'_>, store: &mut Store) -> Result<Reply, ServiceEr
         .objects
         .iter()
         .filter(|(k, _)| k.starts_with(prefix) && k.as_str() > marker);
-    let page: Vec<(&String, &Object)> = listed.by_ref().take(max as usize).collect();
+    let page: Vec<(&String, &Object)> = listed.by_ref().take(served as usize).collect();
     let truncated = listed.next().is_some();
     let mut xml = XmlWriter::new();
     xml.open("ListBucketResult")

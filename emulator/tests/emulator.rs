@@ -1108,3 +1108,38 @@ async fn open_connections_are_counted_until_they_close() {
     drop(second);
     assert_eq!(wait_for(0).await, 0);
 }
+
+#[tokio::test]
+async fn list_objects_pages_from_the_marker_and_may_hold_fewer_than_asked() {
+    let emu = emulator_with(|mut c| {
+        c.cos_limits.max_keys_per_page = 2;
+        c
+    })
+    .await;
+    let oss = emulator().await;
+    for (emu, provider) in [(&emu, Provider::Cos), (&oss, Provider::Oss)] {
+        let (src, _, _) = buckets(provider);
+        for key in ["p/a", "p/b", "p/c", "p/d", "p/e", "q/z"] {
+            emu.create_object(src, key, ObjectSpec::generated(3, 1)).unwrap();
+        }
+        let list = |query: &'static str| Call::new(provider, Method::GET, src, "").query(query).send(emu);
+        // COS here serves two keys a page whatever is asked; OSS as many as asked.
+        let first = list("prefix=p%2F&max-keys=3").await.unwrap();
+        assert_eq!(first.status, StatusCode::OK, "{}", first.text());
+        assert_eq!(first.xml("MaxKeys"), "3");
+        assert_eq!(first.xml("IsTruncated"), "true");
+        let keys = first.xml_all("Key");
+        let expected: &[&str] = match provider {
+            Provider::Cos => &["p/a", "p/b"],
+            Provider::Oss => &["p/a", "p/b", "p/c"],
+        };
+        assert_eq!(keys, expected);
+        assert_eq!(first.xml("NextMarker"), *expected.last().unwrap());
+        let rest = list("prefix=p%2F&max-keys=3&marker=p%2Fc").await.unwrap();
+        assert_eq!(rest.xml_all("Key"), ["p/d", "p/e"]);
+        assert_eq!(rest.xml("IsTruncated"), "false");
+        assert!(!rest.text().contains("NextMarker"), "{}", rest.text());
+        let refused = list("max-keys=0").await.unwrap();
+        assert_eq!(refused.status, StatusCode::BAD_REQUEST);
+    }
+}

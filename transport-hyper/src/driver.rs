@@ -165,7 +165,10 @@ impl CancelSignal {
         *self.0.borrow()
     }
 
-    async fn cancelled(&mut self) {
+    /// Resolves once the canceller has asked (at once if it has already); never when the
+    /// canceller is dropped without asking. For a caller that waits on other work beside its
+    /// drives and should stop waiting on a cancel.
+    pub async fn cancelled(&mut self) {
         if self.0.wait_for(|cancelled| *cancelled).await.is_err() {
             // The canceller is gone: it can never fire.
             std::future::pending::<()>().await;

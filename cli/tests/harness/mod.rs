@@ -57,6 +57,14 @@ impl World {
         })
     }
 
+    /// An emulator whose list pages hold at most `keys` keys, whatever a client asks for.
+    pub fn with_list_pages_of(keys: u32) -> World {
+        World::with_config(0x5eed, |config| {
+            config.cos_limits.max_keys_per_page = keys;
+            config.oss_limits.max_keys_per_page = keys;
+        })
+    }
+
     fn with_config(seed: u64, tweak: impl FnOnce(&mut Config)) -> World {
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
