@@ -133,26 +133,10 @@ fn fail(error: &CliError, summary: Option<Summary>, json: bool) -> ExitCode {
 }
 
 fn print_plan(settings: &settings::Settings, dry: &DryRun, mut summary: Summary, json: bool) {
-    summary.status = "planned";
-    summary.size = Some(dry.size);
-    summary.would_skip = dry.would_skip;
-    summary.needs_restore = dry.needs_restore.clone();
+    dry.describe(&mut summary);
     let range = |p: &PartSpec| format!("bytes={}-{}", p.range.first, p.range.last);
     // None for a single copy.
     let (first, last) = (dry.plan.parts().next(), dry.plan.parts().next_back());
-    match &dry.plan {
-        Plan::Single { .. } => {
-            summary.mode = Some("single");
-            summary.parts = Some(0);
-        }
-        Plan::Multipart { part_size, .. } => {
-            summary.mode = Some("multipart");
-            summary.part_size = Some(*part_size);
-            summary.parts = Some(dry.plan.part_count());
-            summary.first_range = first.as_ref().map(range);
-            summary.last_range = last.as_ref().map(range);
-        }
-    }
     if json {
         println!("{}", summary.to_json());
         return;

@@ -36,8 +36,8 @@ use crate::url::ObjectUrl;
 /// Keys asked for per page of List Objects (the services' largest page).
 const PAGE: u32 = 1_000;
 
-/// Most failed objects whose summaries `--json` lists.
-pub const MAX_FAILURES: usize = 1_000;
+/// Most summaries `--json` lists of the failed objects (and, with `--dry-run`, of the plans).
+pub const MAX_LISTED: usize = 1_000;
 
 fn is_zero(n: &u64) -> bool {
     *n == 0
@@ -77,12 +77,20 @@ pub struct BatchSummary {
     /// Retries among them.
     pub retries: u64,
     /// The summary of each object that failed or was interrupted, its `error` saying why: the
-    /// first [`MAX_FAILURES`] of them (each is also on stderr as it happens).
+    /// first [`MAX_LISTED`] of them (each is also on stderr as it happens).
     pub failures: Vec<Summary>,
-    /// Failures past the first [`MAX_FAILURES`], counted but not listed (a batch whose every
+    /// Failures past the first [`MAX_LISTED`], counted but not listed (a batch whose every
     /// object fails, e.g. for want of permission, keeps its memory bounded).
     #[serde(skip_serializing_if = "is_zero")]
     pub failures_not_listed: u64,
+    /// With `--dry-run`: the plan of each object as `cp --dry-run --json` shows it (source,
+    /// destination, size, mode, parts, whether it would be skipped…), the first [`MAX_LISTED`]
+    /// of them in the order they were planned.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub plans: Vec<Summary>,
+    /// Plans past the first [`MAX_LISTED`], counted but not listed.
+    #[serde(skip_serializing_if = "is_zero")]
+    pub plans_not_listed: u64,
     /// Why the batch as a whole failed (the listing), when it did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
@@ -158,6 +166,12 @@ impl BatchSummary {
                 self.planned += 1;
                 self.bytes += dry.size;
                 out.line(&plan_line(&summary, &dry));
+                if self.plans.len() < MAX_LISTED {
+                    dry.describe(&mut summary);
+                    self.plans.push(summary);
+                } else {
+                    self.plans_not_listed += 1;
+                }
             }
             Err(error) => {
                 summary.status = match &error {
@@ -175,7 +189,7 @@ impl BatchSummary {
                     summary.source, summary.destination
                 ));
                 summary.error = Some(error.to_string());
-                if self.failures.len() < MAX_FAILURES {
+                if self.failures.len() < MAX_LISTED {
                     self.failures.push(summary);
                 } else {
                     self.failures_not_listed += 1;
@@ -536,18 +550,18 @@ mod tests {
             bar: None,
         };
         let mut batch = BatchSummary::default();
-        for n in 0..MAX_FAILURES as u64 + 2 {
+        for n in 0..MAX_LISTED as u64 + 2 {
             let result = Err(CliError::Failed(format!("no {n}")));
             batch.record(n, summary(&n.to_string()), result, &out);
         }
         batch.record(0, summary("i"), Err(CliError::Interrupted("stop".into())), &out);
-        assert_eq!(batch.failed, MAX_FAILURES as u64 + 2);
+        assert_eq!(batch.failed, MAX_LISTED as u64 + 2);
         assert_eq!(batch.interrupted, 1);
-        assert_eq!(batch.failures.len(), MAX_FAILURES);
+        assert_eq!(batch.failures.len(), MAX_LISTED);
         assert_eq!(batch.failures_not_listed, 3);
         assert_eq!(batch.failures[1].error.as_deref(), Some("no 1"));
         assert_eq!(batch.failures[1].status, "failed");
-        assert_eq!(batch.requests, 2 * (MAX_FAILURES as u64 + 3));
+        assert_eq!(batch.requests, 2 * (MAX_LISTED as u64 + 3));
         assert_eq!(batch.exit_code(), EXIT_INTERRUPTED);
         let json: serde_json::Value = serde_json::to_value(&batch).unwrap();
         assert_eq!(json["failures_not_listed"], 3);

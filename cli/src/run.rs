@@ -13,7 +13,7 @@ use partcopy_core::job::{
 use partcopy_core::ops::{
     Failure, FailureKind, MetadataDirective, ObjectMetadata, Operation, Reply, SourceInfo,
 };
-use partcopy_core::plan::{plan, Limits, Plan, PlanOptions};
+use partcopy_core::plan::{plan, Limits, PartSpec, Plan, PlanOptions};
 use partcopy_protocol::credentials::Credentials;
 use partcopy_protocol::endpoint::{Endpoint, ObjectAddress};
 use partcopy_protocol::sign::{OssSignature, Signer};
@@ -53,6 +53,31 @@ pub struct DryRun {
     /// The source's storage class when its data is archived and not restored (the copy would be
     /// refused).
     pub needs_restore: Option<String>,
+}
+
+impl DryRun {
+    /// Fills in `summary` as the plan's JSON shows it: status `planned`, the size, the mode and,
+    /// for a multipart copy, the part size, the part count and the first and last ranges.
+    pub fn describe(&self, summary: &mut Summary) {
+        summary.status = "planned";
+        summary.size = Some(self.size);
+        summary.would_skip = self.would_skip;
+        summary.needs_restore = self.needs_restore.clone();
+        let range = |p: &PartSpec| format!("bytes={}-{}", p.range.first, p.range.last);
+        match &self.plan {
+            Plan::Single { .. } => {
+                summary.mode = Some("single");
+                summary.parts = Some(0);
+            }
+            Plan::Multipart { part_size, .. } => {
+                summary.mode = Some("multipart");
+                summary.part_size = Some(*part_size);
+                summary.parts = Some(self.plan.part_count());
+                summary.first_range = self.plan.parts().next().as_ref().map(range);
+                summary.last_range = self.plan.parts().next_back().as_ref().map(range);
+            }
+        }
+    }
 }
 
 /// The provider's limits as core knows them.

@@ -6,7 +6,7 @@
 mod harness;
 
 use harness::*;
-use partcopy_emulator::{Api, FaultKind, FaultPlan, NthFailure, OpFaults, Provider};
+use partcopy_emulator::{Api, FaultKind, FaultPlan, NthFailure, ObjectSpec, OpFaults, Provider};
 use serde_json::Value;
 
 /// `partcopy cp -r SRC DST --endpoint … --region … --json --no-progress [args]`, SRC in the
@@ -304,6 +304,67 @@ fn dry_run_plans_each_object_and_copies_nothing() {
         world.count(Api::CopyObject) + world.count(Api::InitiateMultipartUpload),
         0
     );
+}
+
+#[test]
+fn dry_run_json_lists_each_plan() {
+    let world = World::new();
+    let provider = Provider::Oss;
+    let (src, dst) = buckets(provider);
+    let big = 3 * MIB + 1;
+    world.object(provider, "d/small", 10, 1);
+    world.object(provider, "d/big", big, 2);
+    // The destination of one of them is there already.
+    world
+        .emu
+        .create_object(dst, "e/small", ObjectSpec::generated(5, 3))
+        .unwrap();
+    world.emu.reset_stats();
+    let output = cp_plain(
+        &world,
+        provider,
+        &[
+            "-r",
+            &url(provider, src, "d/"),
+            &url(provider, dst, "e/"),
+            "--dry-run",
+            "--no-overwrite",
+            "--threshold",
+            "1MiB",
+            "--part-size",
+            "1MiB",
+            "--json",
+        ],
+    );
+    let summary = batch(&output, 0);
+    assert_eq!(summary["status"], "planned", "{summary}");
+    assert_eq!(summary["planned"], 2, "{summary}");
+    let plans = summary["plans"].as_array().unwrap();
+    assert_eq!(plans.len(), 2, "{summary}");
+    // In the listing's (key) order.
+    let (first, second) = (&plans[0], &plans[1]);
+    assert_eq!(first["source"], url(provider, src, "d/big").as_str());
+    assert_eq!(first["destination"], url(provider, dst, "e/big").as_str());
+    assert_eq!(first["status"], "planned");
+    assert_eq!(first["mode"], "multipart");
+    assert_eq!(first["size"], big);
+    assert_eq!(first["parts"], 4);
+    assert_eq!(first["part_size"], MIB);
+    assert_eq!(first["first_range"], "bytes=0-1048575");
+    assert_eq!(first["last_range"], format!("bytes={}-{}", 3 * MIB, 3 * MIB));
+    assert_eq!(first["would_skip"], false);
+    assert_eq!(second["source"], url(provider, src, "d/small").as_str());
+    assert_eq!(second["mode"], "single");
+    assert_eq!(second["size"], 10);
+    assert_eq!(second["would_skip"], true, "{summary}");
+    assert_eq!(
+        world.count(Api::CopyObject) + world.count(Api::InitiateMultipartUpload),
+        0
+    );
+    // Nothing planned, nothing listed: a real copy's JSON has no plans.
+    let output = cp_r(&world, provider, "d/", dst, "f/", &[]);
+    let summary = batch(&output, 0);
+    assert!(summary.get("plans").is_none(), "{summary}");
 }
 
 #[test]
