@@ -1,7 +1,8 @@
 //! `partcopy cp --recursive SRC DST` copies every object under SRC's prefix to DST's prefix
 //! followed by the rest of its key (odd keys, single and multipart, across listing pages, a whole
 //! bucket), reruns cheaply with `--skip-identical`, goes on past one object's failure (exit 1,
-//! the failure named), and refuses before sending anything what cannot work.
+//! the failure named), lists the next page while copies run, completes under random faults, and
+//! refuses before sending anything what cannot work.
 
 mod harness;
 
@@ -727,5 +728,71 @@ fn the_next_page_is_listed_while_the_copies_run() {
     for n in [0, 4, 11] {
         let key = format!("w/{n:02}");
         assert!(world.exists(provider, &format!("v/{n:02}")), "{key}");
+    }
+}
+
+/// 5 % 500s, 2 % SlowDown, 1 % dropped connections and 1 % 200-with-error-body on every
+/// operation, the listing (in pages of 7) included: a batch of single and multipart copies
+/// through one shared pool ends with every object identical to its source and no upload left.
+#[test]
+fn a_batch_completes_under_random_faults() {
+    let world = World::with_list_pages_of(7);
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, dst) = buckets(provider);
+        let part = min_part_bytes(provider);
+        let sizes: Vec<u64> = (0..24)
+            .map(|n| if n % 6 == 0 { 5 * part + n } else { 100 + n })
+            .collect();
+        for (n, size) in sizes.iter().enumerate() {
+            world.object(provider, &format!("chaos/{n:02}"), *size, n as u64);
+        }
+        let mut plan = everywhere(OpFaults {
+            latency_ms: 1,
+            jitter_ms: 4,
+            internal_error: 0.05,
+            slow_down: 0.02,
+            drop_connection: 0.01,
+            error_200: 0.01,
+            ..OpFaults::default()
+        });
+        let listing = plan.ops[&Api::HeadObject].clone();
+        plan.ops.insert(Api::ListObjects, listing);
+        world.emu.set_faults(plan);
+        world.emu.reset_stats();
+        // Eight attempts: one operation failing eight times in a row at a 9 % fault rate has
+        // odds of 4e-9, while the batch's few hundred requests meet faults.
+        let output = cp_r(
+            &world,
+            provider,
+            "chaos/",
+            dst,
+            "calm/",
+            &[
+                "--jobs",
+                "5",
+                "-j",
+                "3",
+                "--threshold",
+                min_part(provider),
+                "--part-size",
+                min_part(provider),
+                "--max-attempts",
+                "8",
+            ],
+        );
+        world.emu.set_faults(FaultPlan::default());
+        let summary = batch(&output, 0);
+        assert_eq!(summary["copied"], 24, "{provider:?}: {summary}");
+        assert!(summary["retries"].as_u64().unwrap() > 0, "{summary}");
+        assert!(world.count(Api::ListObjects) >= 4);
+        for n in 0..sizes.len() {
+            let key = format!("chaos/{n:02}");
+            let copy = format!("calm/{n:02}");
+            assert!(
+                world.emu.same_content((src, &key), (dst, &copy)).unwrap(),
+                "{provider:?} {key}"
+            );
+        }
+        assert_eq!(world.open_uploads(provider), 0, "{provider:?}");
     }
 }
