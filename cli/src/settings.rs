@@ -298,6 +298,11 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         }
         if let Some(endpoint) = endpoint {
             check_endpoint(endpoint)?;
+            // Once for both ends when they share it.
+            let again = which == "destination" && src_endpoint.as_ref() == Some(endpoint);
+            if let (Some(note), false) = (acceleration_note(endpoint), again) {
+                eprintln!("partcopy: warning: {note}");
+            }
         }
         // The region names the host and the COS copy source, and OSS V4 signs it: always needed,
         // even with a custom endpoint.
@@ -568,6 +573,38 @@ pub(crate) fn check_region(region: &str) -> Result<(), CliError> {
     }
 }
 
+/// What to tell someone who points partcopy at a transfer-acceleration host (COS
+/// `cos.accelerate.myqcloud.com`, OSS `oss-accelerate[-overseas].aliyuncs.com`), or `None` for
+/// any other endpoint. Acceleration speeds up data between a client and the service; a
+/// server-side copy sends none, and COS refuses some requests on the accelerate host (a DELETE,
+/// so `--move` and `abort`, gets `ActionAccelerateNotSupported`).
+pub(crate) fn acceleration_note(endpoint: &str) -> Option<String> {
+    let rest = endpoint
+        .strip_prefix("https://")
+        .or_else(|| endpoint.strip_prefix("http://"))
+        .unwrap_or(endpoint);
+    let authority = rest.split('/').next().unwrap_or_default();
+    let host = authority
+        .rsplit_once(':')
+        .map_or(authority, |(host, _)| host)
+        .to_ascii_lowercase();
+    let accelerated = [
+        "cos.accelerate.myqcloud.com",
+        "oss-accelerate.aliyuncs.com",
+        "oss-accelerate-overseas.aliyuncs.com",
+    ]
+    .iter()
+    .any(|suffix| host == *suffix || host.ends_with(&format!(".{suffix}")));
+    accelerated.then(|| {
+        format!(
+            "{endpoint} is a transfer-acceleration endpoint, which speeds up only data between \
+             this machine and the service: partcopy sends none (its copies are server-side), and \
+             COS refuses some requests there (a DELETE, as --move and abort send, gets \
+             ActionAccelerateNotSupported); leave --endpoint out to use the region's own endpoint"
+        )
+    })
+}
+
 pub(crate) fn check_endpoint(endpoint: &str) -> Result<(), CliError> {
     let rest = endpoint
         .strip_prefix("http://")
@@ -633,6 +670,30 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(error.contains("keys are at most 1023 bytes"), "{error}");
+    }
+
+    #[test]
+    fn acceleration_endpoints_are_recognised() {
+        for accelerated in [
+            "https://cos.accelerate.myqcloud.com",
+            "https://COS.Accelerate.myqcloud.com/",
+            "http://oss-accelerate.aliyuncs.com:80",
+            "https://oss-accelerate-overseas.aliyuncs.com",
+            "https://b-1250000000.cos.accelerate.myqcloud.com",
+        ] {
+            let note = acceleration_note(accelerated).unwrap_or_else(|| panic!("{accelerated}"));
+            assert!(note.starts_with(accelerated), "{note}");
+            assert!(note.contains("leave --endpoint out"), "{note}");
+        }
+        for plain in [
+            "https://cos.ap-guangzhou.myqcloud.com",
+            "https://oss-cn-hangzhou.aliyuncs.com",
+            "http://127.0.0.1:9000",
+            "https://notcos.accelerate.myqcloud.com.example.com",
+            "https://xcos.accelerate.myqcloud.com",
+        ] {
+            assert_eq!(acceleration_note(plain), None, "{plain}");
+        }
     }
 
     #[test]

@@ -24,7 +24,7 @@ use crate::args::{AbortArgs, UploadTarget, UploadsArgs};
 use crate::duration::age_text;
 use crate::error::CliError;
 use crate::run::{address, command_for, describe, jitter_seed, send_once, signer, warn_insecure};
-use crate::settings::{check_endpoint, check_region, example_region, End};
+use crate::settings::{acceleration_note, check_endpoint, check_region, example_region, End};
 use crate::url::{parse_object_url, parse_prefix_url, ObjectUrl};
 
 /// Most pages `uploads` reads (1,000 uploads each): a guard against a service that never ends
@@ -83,6 +83,9 @@ pub fn check(args: &UploadTarget, prefix: bool) -> Result<Target, CliError> {
     check_region(region)?;
     if let Some(endpoint) = &args.endpoint {
         check_endpoint(endpoint)?;
+        if let Some(note) = acceleration_note(endpoint) {
+            eprintln!("partcopy: warning: {note}");
+        }
     }
     Ok(Target {
         end: End {

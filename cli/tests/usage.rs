@@ -112,3 +112,69 @@ fn missing_credentials_name_the_variable() {
         stderr(&output)
     );
 }
+
+#[test]
+fn an_acceleration_endpoint_is_warned_about_once() {
+    // No credentials: the run stops before sending anything, after the warning.
+    let shared = partcopy(
+        &[
+            "cp",
+            "cos://a-1250000000/k",
+            "cos://b-1250000000/k",
+            "--region",
+            "ap-guangzhou",
+            "--endpoint",
+            "https://cos.accelerate.myqcloud.com",
+        ],
+        &[],
+    );
+    assert_eq!(shared.status.code(), Some(2));
+    let text = stderr(&shared);
+    assert_eq!(
+        text.matches("is a transfer-acceleration endpoint").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("leave --endpoint out"), "{text}");
+    // The destination's alone; the region's own endpoint gets no warning.
+    let one = partcopy(
+        &[
+            "cp",
+            "oss://aaa/k",
+            "oss://bbb/k",
+            "--region",
+            "cn-hangzhou",
+            "--src-endpoint",
+            "https://oss-cn-hangzhou.aliyuncs.com",
+            "--dst-endpoint",
+            "https://oss-accelerate.aliyuncs.com",
+        ],
+        &[],
+    );
+    let text = stderr(&one);
+    assert_eq!(
+        text.matches("is a transfer-acceleration endpoint").count(),
+        1,
+        "{text}"
+    );
+    assert!(text.contains("https://oss-accelerate.aliyuncs.com is"), "{text}");
+    // Abort sends a DELETE, which the COS accelerate host refuses.
+    let abort = partcopy(
+        &[
+            "abort",
+            "cos://b-1250000000/k",
+            "u1",
+            "--region",
+            "ap-guangzhou",
+            "--endpoint",
+            "https://cos.accelerate.myqcloud.com",
+        ],
+        &[],
+    );
+    assert_eq!(abort.status.code(), Some(2), "{}", stderr(&abort));
+    assert!(
+        stderr(&abort).contains("is a transfer-acceleration endpoint"),
+        "{}",
+        stderr(&abort)
+    );
+}
