@@ -1082,6 +1082,11 @@ fn describe_failure(settings: &Settings, error: &DriveError, detail: Option<Stri
                  tell a missing key from a missing version"
                     .to_string(),
             ),
+            FailureKind::NoSuchKey if settings.listed => Some(
+                "the source was listed but is gone: it was deleted or renamed since the listing (a \
+                 rerun lists SRC again)"
+                    .to_string(),
+            ),
             FailureKind::NoSuchKey => Some("check the source key (it is taken verbatim)".to_string()),
             _ if settings.no_overwrite && failure.status == Some(409) => Some(
                 "the destination appeared while copying, and the service refused to replace it \

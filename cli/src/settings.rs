@@ -87,6 +87,9 @@ pub struct Settings {
     pub in_place: bool,
     /// `--recursive`: the ends' keys are prefixes (see [`Settings::object`]).
     pub recursive: bool,
+    /// The source key came from a listing (one object's copy under `--recursive`): a missing
+    /// source was deleted or renamed since.
+    pub listed: bool,
     /// `--jobs`: objects copied at once under `--recursive`.
     pub jobs: u32,
     /// `--include` / `--exclude`: which listed objects `--recursive` copies.
@@ -169,6 +172,7 @@ impl Settings {
         one.source.url.key = key.to_string();
         one.destination.url.key = dest_key;
         one.recursive = false;
+        one.listed = true;
         Ok(one)
     }
 }
@@ -407,6 +411,7 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         insecure_skip_verify: args.insecure_skip_verify,
         in_place,
         recursive: args.recursive,
+        listed: false,
         jobs: args.jobs.unwrap_or(DEFAULT_JOBS),
         filter: KeyFilter::new(&args.include, &args.exclude)?,
     })

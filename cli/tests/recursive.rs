@@ -796,3 +796,47 @@ fn a_batch_completes_under_random_faults() {
         assert_eq!(world.open_uploads(provider), 0, "{provider:?}");
     }
 }
+
+#[test]
+fn an_object_gone_since_the_listing_fails_saying_so() {
+    let world = World::new();
+    let provider = Provider::Cos;
+    let (src, dst) = buckets(provider);
+    world.object(provider, "v/gone", 10, 1);
+    world.object(provider, "v/kept", 10, 2);
+    // Each HEAD waits in the emulator; "v/gone" is deleted while its HEAD waits, after the
+    // listing named it.
+    world.emu.set_faults(only(
+        Api::HeadObject,
+        OpFaults {
+            latency_ms: 400,
+            ..OpFaults::default()
+        },
+    ));
+    world.emu.reset_stats();
+    let child = world
+        .command_to(provider, "v/", dst, "w/", &["-r", "--jobs", "2"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    while world.count(Api::HeadObject) < 2 && std::time::Instant::now() < deadline {
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    assert!(world.emu.delete_object(src, "v/gone").unwrap());
+    let output = child.wait_with_output().unwrap();
+    world.emu.set_faults(FaultPlan::default());
+    let summary = batch(&output, 1);
+    assert_eq!(
+        (summary["copied"].as_u64(), summary["failed"].as_u64()),
+        (Some(1), Some(1)),
+        "{summary}"
+    );
+    let failure = &summary["failures"][0];
+    assert_eq!(failure["source"], url(provider, src, "v/gone").as_str());
+    let error = failure["error"].as_str().unwrap();
+    assert!(error.contains("listed but is gone"), "{error}");
+    assert!(!error.contains("taken verbatim"), "{error}");
+    assert!(world.exists(provider, "w/kept"));
+}

@@ -442,6 +442,20 @@ impl Emulator {
         )
     }
 
+    /// Deletes an object, as a DELETE does (the bucket's earlier versions stay); whether it was
+    /// there.
+    ///
+    /// # Errors
+    /// [`FixtureError::NoSuchBucket`].
+    pub fn delete_object(&self, bucket: &str, key: &str) -> Result<bool, FixtureError> {
+        let mut store = self.shared.store();
+        let target = store
+            .buckets
+            .get_mut(bucket)
+            .ok_or_else(|| FixtureError::NoSuchBucket(bucket.to_string()))?;
+        Ok(target.objects.remove(key).is_some())
+    }
+
     /// Replaces an object's tags, as Put Object Tagging does: its ETag and last-modified time
     /// stay as they were.
     ///
