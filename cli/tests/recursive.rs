@@ -840,3 +840,45 @@ fn an_object_gone_since_the_listing_fails_saying_so() {
     assert!(!error.contains("taken verbatim"), "{error}");
     assert!(world.exists(provider, "w/kept"));
 }
+
+#[test]
+fn ctrl_c_during_a_slow_listing_stops_at_once() {
+    use std::process::Stdio;
+    use std::time::{Duration, Instant};
+    let world = World::new();
+    let provider = Provider::Cos;
+    let (_, dst) = buckets(provider);
+    world.object(provider, "slow/1", 10, 1);
+    world.emu.set_faults(only(
+        Api::ListObjects,
+        OpFaults {
+            latency_ms: 5_000,
+            ..OpFaults::default()
+        },
+    ));
+    world.emu.reset_stats();
+    let child = world
+        .command_to(provider, "slow/", dst, "fast/", &["-r"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while world.count(Api::ListObjects) < 1 {
+        assert!(Instant::now() < deadline, "the listing never started");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let status = std::process::Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let output = child.wait_with_output().unwrap();
+    // Gone while the service still holds the listing: it did not wait for the answer.
+    assert_eq!(world.emu.stats().in_flight, 1, "{:?}", world.emu.stats());
+    world.emu.set_faults(FaultPlan::default());
+    let summary = batch(&output, 130);
+    assert_eq!(summary["status"], "interrupted", "{summary}");
+    assert_eq!(summary["objects"], 0, "{summary}");
+    assert_eq!(world.count(Api::CopyObject), 0);
+}
