@@ -201,9 +201,11 @@ pub enum DriveError {
 /// records to `journal`, calls `on_progress` whenever its progress changes, and cancels it when
 /// `cancel` fires.
 ///
-/// Every request the job asks for is started at once, so the window of up to the job's
-/// concurrency requests is in flight together; they run inside the task that awaits `drive`,
-/// which must be within a tokio runtime (the transport and the timers use it). `journal.finish`
+/// Every request the job asks for is started right away, at most 16 before the runtime gets to
+/// run (so the first requests of a wide window are on the wire while the rest are rendered), and
+/// the window of up to the job's concurrency requests is in flight together; they run inside the
+/// task that awaits `drive`, which must be within a tokio runtime (the transport and the timers
+/// use it). `journal.finish`
 /// is called at the end (success removes a file journal); a failure to finish the journal is
 /// logged, not returned.
 ///
@@ -233,9 +235,17 @@ where
     let mut last_progress: Option<Progress> = None;
     loop {
         let now = start.elapsed();
+        // Whether the job has more to send than this turn started (see `STARTS_PER_TURN`).
+        let mut more = false;
+        let mut started = 0;
         let until = loop {
+            if started == STARTS_PER_TURN {
+                more = true;
+                break None;
+            }
             match job.poll(now) {
                 Step::Send { id, op } => {
+                    started += 1;
                     if matches!(op, Operation::Complete { .. }) && journal_error.is_none() {
                         // Every part on record before the upload can be completed: see
                         // `Journal::sync`. Failing that costs only a resume's certainty.
@@ -287,7 +297,7 @@ where
                 continue;
             }
         }
-        if in_flight.is_empty() && until.is_none() && !cancelled {
+        if in_flight.is_empty() && until.is_none() && !cancelled && !more {
             return Err(DriveError::Stalled);
         }
         let deadline = until.map(|u| start + u);
@@ -322,10 +332,19 @@ where
                 }
             }
             () = sleep_until(deadline), if deadline.is_some() => {}
+            // The requests just started are polled first (their connections begin); the yield
+            // lets the runtime make progress on them before the next batch is rendered.
+            () = tokio::task::yield_now(), if more => {}
             else => return Err(DriveError::Stalled),
         }
     }
 }
+
+/// Most requests the driver starts in one turn. A wide window (the first parts of a copy, or the
+/// next ones after a burst of replies) then goes out a batch at a time: the runtime connects and
+/// writes one batch while the driver renders the next, instead of every request waiting until
+/// the whole window has been rendered and its connections begun.
+const STARTS_PER_TURN: usize = 16;
 
 async fn sleep_until(deadline: Option<Instant>) {
     match deadline {

@@ -32,6 +32,8 @@ struct Service {
     unreachable: Vec<u32>,
     /// Delay of each part copy.
     part_delay: Duration,
+    /// Part copies handed to the transport so far.
+    part_sends: usize,
 }
 
 struct FakeTransport(Arc<Mutex<Service>>);
@@ -45,6 +47,9 @@ impl Transport for FakeTransport {
                 let mut s = service.lock().unwrap();
                 s.in_flight += 1;
                 s.max_in_flight = s.max_in_flight.max(s.in_flight);
+                if matches!(op, Operation::UploadPartCopy { .. }) {
+                    s.part_sends += 1;
+                }
                 s.part_delay
             };
             if matches!(op, Operation::UploadPartCopy { .. }) {
@@ -215,6 +220,47 @@ async fn a_multipart_copy_keeps_the_window_full_and_persists_every_part() {
     let last = reports.last().unwrap();
     assert_eq!((last.parts_done, last.bytes_done), (21, 20 * MIB + 5));
     assert!(reports.windows(2).all(|w| w[0].bytes_done <= w[1].bytes_done));
+}
+
+#[tokio::test(start_paused = true)]
+async fn a_wide_window_goes_out_a_batch_at_a_time() {
+    let state = service(64 * MIB);
+    // A task of the same (one-thread) runtime, standing for the connections' tasks that write
+    // the requests: it runs only when the driver lets the runtime run. It notes how many part
+    // copies had been started each time it ran.
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let watcher = tokio::spawn({
+        let (state, seen) = (Arc::clone(&state), Arc::clone(&seen));
+        async move {
+            loop {
+                let sent = state.lock().unwrap().part_sends;
+                if sent > 0 {
+                    seen.lock().unwrap().push(sent);
+                }
+                if sent >= 64 {
+                    break;
+                }
+                tokio::task::yield_now().await;
+            }
+        }
+    });
+    let outcome = drive(
+        job(64, false),
+        Arc::new(FakeTransport(Arc::clone(&state))),
+        Arc::new(FakeWire),
+        &mut MemoryJournal::default(),
+        |_| {},
+        CancelSignal::never(),
+    )
+    .await
+    .unwrap();
+    watcher.await.unwrap();
+    assert_eq!(outcome.parts, 64);
+    assert_eq!(state.lock().unwrap().max_in_flight, 64, "the window was filled");
+    // The runtime ran while the window was being filled, not only once all 64 were started.
+    let seen = seen.lock().unwrap();
+    assert!(seen[0] < 64, "{seen:?}");
+    assert!(seen.len() > 2, "{seen:?}");
 }
 
 #[tokio::test(start_paused = true)]
