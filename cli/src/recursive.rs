@@ -85,7 +85,8 @@ pub struct BatchSummary {
     pub failures_not_listed: u64,
     /// With `--dry-run`: the plan of each object as `cp --dry-run --json` shows it (source,
     /// destination, size, mode, parts, whether it would be skipped…), the first [`MAX_LISTED`]
-    /// of them in the order they were planned.
+    /// of them, in the order the plans were made (with `--jobs` above 1, not quite the
+    /// listing's).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub plans: Vec<Summary>,
     /// Plans past the first [`MAX_LISTED`], counted but not listed.
