@@ -843,7 +843,7 @@ fn an_object_gone_since_the_listing_fails_saying_so() {
     world.object(provider, "v/kept", 10, 2);
     // Each HEAD waits in the emulator; "v/gone" is deleted while its HEAD waits, after the
     // listing named it.
-    world.emu.set_faults(slow(Api::HeadObject, 400));
+    world.emu.set_faults(slow(Api::HeadObject, 1_500));
     world.emu.reset_stats();
     let child = start_r(
         &world,
