@@ -331,6 +331,33 @@ struct Run {
     server_cpu: Option<Duration>,
     /// How late the emulator served its injected latency: median, mean and max overshoot, µs.
     overshoot_us: Option<(u64, u64, u64)>,
+    /// For a median of several runs, the least and most of their wall and CPU times.
+    spread: Option<Spread>,
+}
+
+/// How far apart the runs behind a median were: the noise a reader should allow for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Spread {
+    /// The shortest and longest wall time.
+    wall: (Duration, Duration),
+    /// The least and most CPU time (user+sys).
+    cpu: (Duration, Duration),
+}
+
+/// `run`'s spread as `wall/ideal min–max, CPU/part min–max`, or `–` for a single run.
+fn spread_text(run: &Run, ideal: Duration) -> String {
+    let Some(spread) = run.spread else {
+        return "–".into();
+    };
+    let per_part = |cpu: Duration| cpu.as_secs_f64() * 1e6 / f64::from(run.parts.max(1));
+    let ratio = |wall: Duration| wall.as_secs_f64() / ideal.as_secs_f64().max(f64::MIN_POSITIVE);
+    format!(
+        "{:.3}–{:.3}, {:.1}–{:.1} µs",
+        ratio(spread.wall.0),
+        ratio(spread.wall.1),
+        per_part(spread.cpu.0),
+        per_part(spread.cpu.1)
+    )
 }
 
 /// The emulator, its admin API and what is needed to drive it.
@@ -447,7 +474,8 @@ fn measure_all(
          overshoot is how much later than asked the emulator resumed its delayed requests (from their arrival): \
          under load it grows with the CPU both processes need. Host steal is the share of the machine's CPU time \
          the hypervisor took during the run (/proc/stat): a few per cent of it disturbs every figure. \
-         Each partcopy figure is the median of {} run(s) of the same copy.\n",
+         Each partcopy figure is the median of {} run(s) of the same copy; the last column is the range the runs \
+         spanned (wall/ideal and CPU per part, least to most), the noise to allow for when comparing figures.\n",
         settings.latency_ms,
         rtt.as_secs_f64() * 1e6,
         settings.repeat
@@ -463,12 +491,12 @@ fn measure_all(
         journal_bytes.insert(parts, bench.journal_bytes(parts)?);
     }
 
-    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part (kernel) | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max | host steal |\n\
-                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part (kernel) | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max | host steal | runs' range: wall/ideal, CPU/part |\n\
+                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     let row = |run: &Run| {
         let ideal = ideal(run.parts, run.concurrency, latency, rtt);
         format!(
-            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} |",
             run.parts,
             run.concurrency,
             run.process.wall.as_secs_f64(),
@@ -486,6 +514,7 @@ fn measure_all(
             run.overshoot_us
                 .map_or("?".into(), |(p50, mean, max)| format!("{p50}/{mean}/{max} µs")),
             steal_percent(run),
+            spread_text(run, ideal),
         )
     };
 
@@ -574,8 +603,8 @@ fn floor(
          after the same {} ms: no rendering, signing, parsing, job or journal. Its CPU per request is \
          what the HTTP stack and the kernel cost per exchange; partcopy's CPU per part above it is what \
          the copy itself costs. Ideal = ceil(requests / concurrency) × latency.\n\n\
-         | concurrency | wall | ideal | wall/ideal | CPU/request (kernel) | peak RSS | partcopy CPU/part | partcopy − floor | host steal |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+         | concurrency | wall | ideal | wall/ideal | CPU/request (kernel) | peak RSS | partcopy CPU/part | partcopy − floor | host steal | runs' range: wall/ideal, CPU/request |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         settings.parts, settings.latency_ms
     );
     for &concurrency in &settings.concurrencies {
@@ -592,7 +621,7 @@ fn floor(
             .map(cpu_per_part_us);
         let _ = writeln!(
             report,
-            "| {concurrency} | {:.3} s | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} |",
+            "| {concurrency} | {:.3} s | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} |",
             run.process.wall.as_secs_f64(),
             ideal.as_secs_f64(),
             run.process.wall.as_secs_f64() / ideal.as_secs_f64(),
@@ -602,6 +631,7 @@ fn floor(
             ours.map_or("?".into(), |us| format!("{us:.1} µs")),
             ours.map_or("?".into(), |us| format!("{:.1} µs", us - cpu_per_part_us(&run))),
             steal_percent(&run),
+            spread_text(&run, ideal),
         );
     }
     report.push('\n');
@@ -684,7 +714,8 @@ fn ideal(parts: u32, concurrency: u32, latency: Duration, rtt: Duration) -> Dura
     latency * parts.div_ceil(concurrency) + rtt * 3
 }
 
-/// A run whose every figure is the median of `runs`' (the upper median for an even count).
+/// A run whose every figure is the median of `runs`' (the upper median for an even count), with
+/// the spread of their wall and CPU times when there is more than one.
 fn median_run(mut runs: Vec<Run>) -> Run {
     fn median<T: Ord + Copy>(mut values: Vec<T>) -> T {
         values.sort_unstable();
@@ -721,7 +752,22 @@ fn median_run(mut runs: Vec<Run>) -> Run {
         .map(|r| r.process.steal_permille)
         .collect::<Option<Vec<_>>>()
         .map(median);
+    let spread = (runs.len() > 1).then(|| {
+        let walls = runs.iter().map(|r| r.process.wall);
+        let cpus = runs.iter().map(|r| r.process.cpu);
+        Spread {
+            wall: (
+                walls.clone().min().unwrap_or_default(),
+                walls.max().unwrap_or_default(),
+            ),
+            cpu: (
+                cpus.clone().min().unwrap_or_default(),
+                cpus.max().unwrap_or_default(),
+            ),
+        }
+    });
     let mut run = runs.swap_remove(0);
+    run.spread = spread;
     run.process.steal_permille = steal;
     run.process.wall = wall;
     run.process.cpu = cpu;
@@ -873,6 +919,7 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
+            spread: None,
         })
     }
 
@@ -899,6 +946,7 @@ impl Bench {
             max_in_flight: 0,
             server_cpu: None,
             overshoot_us: None,
+            spread: None,
         })
     }
 
@@ -988,6 +1036,7 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
+            spread: None,
         })
     }
 
@@ -1329,6 +1378,7 @@ mod tests {
             max_in_flight: 2,
             server_cpu: Some(Duration::from_millis(cpu_ms * 2)),
             overshoot_us: Some((wall_ms, cpu_ms, rss)),
+            spread: None,
         }
     }
 
@@ -1347,6 +1397,21 @@ mod tests {
         assert_eq!(m.server_cpu, Some(Duration::from_millis(14)));
         assert_eq!(m.overshoot_us, Some((20, 7, 800)));
         assert_eq!(m.process.steal_permille, Some(70));
+        // The spread is the least and most of the runs', whichever run each came from.
+        let ms = Duration::from_millis;
+        assert_eq!(
+            m.spread,
+            Some(Spread {
+                wall: (ms(10), ms(30)),
+                cpu: (ms(5), ms(9)),
+            })
+        );
+        // 10 parts, an ideal of 20 ms: wall/ideal 0.5–1.5, CPU 500–900 µs per part.
+        assert_eq!(spread_text(&m, ms(20)), "0.500–1.500, 500.0–900.0 µs");
+        // One run has no spread to show.
+        let single = median_run(vec![run(5, 5, 5, None)]);
+        assert_eq!(single.spread, None);
+        assert_eq!(spread_text(&single, ms(20)), "–");
         // A figure missing from any run is missing from the median.
         let m = median_run(vec![run(1, 1, 1, None), run(2, 2, 2, Some(2))]);
         assert_eq!(m.inner_ms, None);
