@@ -286,6 +286,10 @@ pub struct CpArgs {
     /// KMS key
     #[arg(long, value_name = "ID", requires = "sse")]
     pub sse_kms_key_id: Option<String>,
+    /// OSS: the algorithm KMS encrypts the copy's data with under --sse KMS: SM4 (without it,
+    /// AES256)
+    #[arg(long, value_name = "ALG", requires = "sse")]
+    pub sse_data_encryption: Option<String>,
 
     /// COS: the file holding the source's customer-provided encryption key (SSE-C): 32 raw bytes,
     /// or their base64. The copy is encrypted with the same key unless --sse-c-key-file names

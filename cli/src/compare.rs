@@ -6,7 +6,7 @@
 //! differs is listed; nothing here changes either end.
 
 use partcopy_core::job::Outcome;
-use partcopy_core::ops::{Failure, FailureKind, ObjectMetadata, Operation, Reply};
+use partcopy_core::ops::{Encryption, Failure, FailureKind, ObjectMetadata, Operation, Reply};
 use partcopy_transport_hyper::{HyperTransport, ProtocolWire, Wire};
 
 use crate::args::Directive;
@@ -240,22 +240,36 @@ pub async fn compare(
         None => (source.encryption.as_ref(), "the source is encrypted with"),
     };
     if let Some(wanted) = expected_encryption {
+        // OSS's data algorithm under KMS: none said is AES256, the service's default.
+        let data = |e: &Encryption| -> String {
+            e.data_algorithm
+                .as_deref()
+                .unwrap_or("AES256")
+                .to_ascii_uppercase()
+        };
         let same = dest.encryption.as_ref().is_some_and(|found| {
             found.algorithm.eq_ignore_ascii_case(&wanted.algorithm)
                 && (wanted.kms_key_id.is_none() || found.kms_key_id == wanted.kms_key_id)
+                && data(found) == data(wanted)
         });
         if !same {
+            let described = |e: &Encryption| -> String {
+                let mut text = e.algorithm.clone();
+                if let Some(key) = &e.kms_key_id {
+                    text.push_str(&format!(" (key {key})"));
+                }
+                if let Some(data) = &e.data_algorithm {
+                    text.push_str(&format!(" with {data} data"));
+                }
+                text
+            };
             let found = dest
                 .encryption
                 .as_ref()
-                .map_or_else(|| "none".to_string(), |e| e.algorithm.clone());
+                .map_or_else(|| "none".to_string(), described);
             problems.push(format!(
-                "encryption differs: {whose} {}{}, the destination has {found}",
-                wanted.algorithm,
-                wanted
-                    .kms_key_id
-                    .as_deref()
-                    .map_or_else(String::new, |k| format!(" (key {k})")),
+                "encryption differs: {whose} {}, the destination has {found}",
+                described(wanted),
             ));
         }
     }

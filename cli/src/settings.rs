@@ -256,7 +256,12 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
     let in_place = source == destination && args.src_version_id.is_none();
     let rekeyed =
         source_key.as_ref().map(CustomerKey::key_md5) != dest_key.as_ref().map(CustomerKey::key_md5);
-    let encryption = check_sse(provider, args.sse.as_deref(), args.sse_kms_key_id.as_deref())?;
+    let encryption = check_sse(
+        provider,
+        args.sse.as_deref(),
+        args.sse_kms_key_id.as_deref(),
+        args.sse_data_encryption.as_deref(),
+    )?;
     if encryption.is_some() && dest_key.is_some() {
         let why = match args.sse_c_key_file {
             Some(_) => "--sse-c-key-file asks for a customer key",
@@ -455,12 +460,13 @@ fn check_recursive(args: &CpArgs, source: &ObjectUrl, destination: &ObjectUrl) -
     Ok(())
 }
 
-/// The encryption `--sse ALG` (and `--sse-kms-key-id KEY`) ask of `provider`, with the algorithm
-/// spelt as the service documents it; `None` without `--sse`.
+/// The encryption `--sse ALG` (with `--sse-kms-key-id KEY` and `--sse-data-encryption DATA`) ask
+/// of `provider`, with the algorithms spelt as the service documents them; `None` without `--sse`.
 fn check_sse(
     provider: Provider,
     sse: Option<&str>,
     key: Option<&str>,
+    data: Option<&str>,
 ) -> Result<Option<Encryption>, CliError> {
     let Some(asked) = sse else {
         return Ok(None);
@@ -488,10 +494,34 @@ fn check_sse(
             ));
         }
     }
+    // OSS alone encrypts the data under KMS with an algorithm of its own (SM4; AES256 unless asked).
+    let data_algorithm = match data {
+        None => None,
+        Some(_) if provider != Provider::Oss => {
+            return Err(CliError::Usage(format!(
+                "--sse-data-encryption: {} has no separate data algorithm under KMS, only OSS has \
+                 (--sse KMS --sse-data-encryption SM4)",
+                provider.name()
+            )));
+        }
+        Some(_) if *algorithm != kms => {
+            return Err(CliError::Usage(format!(
+                "--sse-data-encryption is the algorithm of KMS-encrypted data: it goes with --sse \
+                 {kms}, not {algorithm} (for SM4 without KMS, give --sse SM4)"
+            )));
+        }
+        Some(asked) if asked.eq_ignore_ascii_case("SM4") => Some("SM4".to_string()),
+        Some(asked) => {
+            return Err(CliError::Usage(format!(
+                "--sse-data-encryption {asked}: OSS encrypts KMS data with SM4 when asked (AES256 \
+                 without the option)"
+            )));
+        }
+    };
     Ok(Some(Encryption {
         algorithm: (*algorithm).to_string(),
         kms_key_id: key.map(str::to_string),
-        data_algorithm: None,
+        data_algorithm,
     }))
 }
 

@@ -191,6 +191,79 @@ fn sse_encrypts_the_copy_as_asked() {
     }
 }
 
+/// OSS `--sse KMS --sse-data-encryption SM4` encrypts the copy's data with SM4 under KMS, single
+/// and multipart; `--skip-identical` and `--verify` tell SM4 data from AES256 data (no header), and a
+/// source whose data is SM4 gives a copy whose data is SM4.
+#[test]
+fn oss_kms_data_can_be_sm4() {
+    let world = World::new();
+    let provider = Provider::Oss;
+    let (src, dst) = buckets(provider);
+    let kms = |data: Option<&str>| -> Vec<(String, String)> {
+        let mut headers = vec![("x-oss-server-side-encryption".to_string(), "KMS".to_string())];
+        if let Some(data) = data {
+            headers.push(("x-oss-server-side-data-encryption".to_string(), data.to_string()));
+        }
+        headers.sort();
+        headers
+    };
+    let multipart = smallest_parts(provider);
+    for (size, extra) in [
+        (2000, vec![]),
+        (3 * min_part_bytes(provider) + 1, multipart.to_vec()),
+    ] {
+        let key = format!("sm4-{size}");
+        world.object(provider, &key, size, 5);
+        let sm4 = ["--sse", "KMS", "--sse-data-encryption", "sm4"];
+        let args = [&extra[..], &sm4, &["--verify"]].concat();
+        let summary = copied(&world.cp(provider, &key, &args));
+        assert_eq!(summary["verified"], true, "{key}: {summary}");
+        let info = world.emu.object_info(dst, &key).unwrap();
+        assert_eq!(encryption_of(&info), kms(Some("SM4")), "{key}");
+        // The same again is identical: skipped.
+        let args = [&extra[..], &sm4, &["--skip-identical"]].concat();
+        let summary = succeeded(&world.cp(provider, &key, &args));
+        assert_eq!(summary["status"], "skipped", "{key}: {summary}");
+        // KMS with AES256 data is another encryption: copied again, without the data header.
+        let args = [&extra[..], &["--sse", "KMS", "--skip-identical", "--verify"]].concat();
+        let summary = copied(&world.cp(provider, &key, &args));
+        assert_eq!(summary["status"], "copied", "{key}: {summary}");
+        assert_eq!(summary["verified"], true, "{key}: {summary}");
+        let info = world.emu.object_info(dst, &key).unwrap();
+        assert_eq!(encryption_of(&info), kms(None), "{key}");
+
+        // A source whose data is SM4 under KMS: the copy keeps both, and --verify checks both.
+        let key = format!("sm4-source-{size}");
+        let spec = kms(Some("SM4"))
+            .iter()
+            .fold(ObjectSpec::generated(size, 6), |spec, (name, value)| {
+                spec.header(name, value)
+            });
+        world.emu.create_object(src, &key, spec).unwrap();
+        let args = [&extra[..], &["--verify"]].concat();
+        let summary = copied(&world.cp(provider, &key, &args));
+        assert_eq!(summary["verified"], true, "{key}: {summary}");
+        let info = world.emu.object_info(dst, &key).unwrap();
+        assert_eq!(encryption_of(&info), kms(Some("SM4")), "{key}");
+        // A destination of KMS with AES256 data is not that copy.
+        let args = [&extra[..], &["--sse", "KMS"]].concat();
+        copied(&world.cp(provider, &key, &args));
+        let output = world.cp(provider, &key, &["--skip-identical", "-v"]);
+        let summary = copied(&output);
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(summary["status"], "copied", "{key}: {summary}");
+        assert!(
+            stderr.contains(
+                "encryption differs: the source is encrypted with KMS with SM4 data, the \
+                 destination has KMS"
+            ),
+            "{key}: {stderr}"
+        );
+        let info = world.emu.object_info(dst, &key).unwrap();
+        assert_eq!(encryption_of(&info), kms(Some("SM4")), "{key}");
+    }
+}
+
 /// `--verify` fails a copy that does not have the encryption asked for (here: a destination
 /// bucket that drops it).
 #[test]
@@ -220,7 +293,23 @@ fn verify_checks_the_encryption_asked_for() {
 #[test]
 fn sse_usage_errors() {
     let world = World::new();
-    let cases: [(Provider, &[&str], &str); 6] = [
+    let cases: [(Provider, &[&str], &str); 10] = [
+        (
+            Provider::Cos,
+            &["--sse", "cos/kms", "--sse-data-encryption", "SM4"],
+            "COS has no separate data algorithm under KMS, only OSS has",
+        ),
+        (
+            Provider::Oss,
+            &["--sse", "AES256", "--sse-data-encryption", "SM4"],
+            "it goes with --sse KMS, not AES256 (for SM4 without KMS, give --sse SM4)",
+        ),
+        (
+            Provider::Oss,
+            &["--sse", "KMS", "--sse-data-encryption", "AES128"],
+            "--sse-data-encryption AES128: OSS encrypts KMS data with SM4 when asked",
+        ),
+        (Provider::Oss, &["--sse-data-encryption", "SM4"], "--sse"),
         (
             Provider::Cos,
             &["--sse", "KMS"],

@@ -268,12 +268,17 @@ pub fn min_part_bytes(provider: Provider) -> u64 {
     }
 }
 
-/// The JSON summary of a successful run (asserting exit 0).
-pub fn copied(output: &Output) -> Value {
+/// The JSON summary of a successful run (asserting exit 0), whatever its status.
+pub fn succeeded(output: &Output) -> Value {
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert_eq!(output.status.code(), Some(0), "stderr: {stderr}");
-    let summary: Value = serde_json::from_slice(&output.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)));
+    serde_json::from_slice(&output.stdout)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&output.stdout)))
+}
+
+/// The JSON summary of a successful run (asserting exit 0) that copied.
+pub fn copied(output: &Output) -> Value {
+    let summary = succeeded(output);
     assert_eq!(summary["status"], "copied");
     summary
 }
