@@ -198,6 +198,21 @@ pub struct CpArgs {
     /// (repeatable; wins over --include).
     #[arg(long, value_name = "PATTERN", requires = "recursive")]
     pub exclude: Vec<String>,
+    /// With --recursive: copy only the objects of at least SIZE (e.g. 1MiB), as the listing gives
+    /// their sizes (nothing is sent for the others)
+    #[arg(long, value_name = "SIZE", requires = "recursive", value_parser = parse_size)]
+    pub min_size: Option<u64>,
+    /// With --recursive: copy only the objects of at most SIZE (e.g. 5GiB)
+    #[arg(long, value_name = "SIZE", requires = "recursive", value_parser = parse_size)]
+    pub max_size: Option<u64>,
+    /// With --recursive: copy only the objects last modified at least AGE ago (e.g. 30d, 12h),
+    /// as the listing dates them
+    #[arg(long, value_name = "AGE", requires = "recursive", value_parser = parse_age)]
+    pub older_than: Option<std::time::Duration>,
+    /// With --recursive: copy only the objects last modified less than AGE ago (e.g. 1d: the last
+    /// day's)
+    #[arg(long, value_name = "AGE", requires = "recursive", value_parser = parse_age)]
+    pub newer_than: Option<std::time::Duration>,
     /// With --recursive: most objects copied at once, each with up to -j requests in flight
     /// [default: 8].
     #[arg(long, value_name = "N", requires = "recursive",

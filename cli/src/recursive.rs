@@ -27,7 +27,7 @@ use serde::Serialize;
 use crate::error::{CliError, EXIT_BAD_INPUT, EXIT_COPIED, EXIT_FAILED, EXIT_INTERRUPTED};
 use crate::progress::BatchBar;
 use crate::run::{self, describe, Finished, Shared};
-use crate::settings::{KeyFilter, Settings};
+use crate::settings::{KeyFilter, ObjectBounds, Settings};
 use crate::size::format_size;
 use crate::summary::Summary;
 use crate::uploads::Session;
@@ -450,6 +450,8 @@ struct Listing {
     what: String,
     /// `--include` / `--exclude`.
     filter: KeyFilter,
+    /// `--min-size`, `--max-size`, `--older-than`, `--newer-than`.
+    bounds: ObjectBounds,
 }
 
 impl Listing {
@@ -464,6 +466,7 @@ impl Listing {
             pages: 0,
             what: settings.source.url.to_string(),
             filter: settings.filter.clone(),
+            bounds: settings.bounds.clone(),
         }
     }
 
@@ -505,6 +508,7 @@ impl Listing {
                         o.key
                             .strip_prefix(self.prefix.as_str())
                             .is_some_and(|rest| self.filter.admits(rest))
+                            && self.bounds.admits(o.size, o.last_modified.as_deref())
                     })
                     .collect())
             }

@@ -5,6 +5,7 @@
 //! options that contradict the directive, out-of-range sizes.
 
 use std::path::PathBuf;
+use std::time::{Duration, SystemTime};
 
 use crate::args::{CpArgs, Directive, OssSignatureArg};
 use crate::error::CliError;
@@ -94,6 +95,91 @@ pub struct Settings {
     pub jobs: u32,
     /// `--include` / `--exclude`: which listed objects `--recursive` copies.
     pub filter: KeyFilter,
+    /// `--min-size`, `--max-size`, `--older-than`, `--newer-than`: which listed objects
+    /// `--recursive` copies by their listed size and date.
+    pub bounds: ObjectBounds,
+}
+
+/// `--min-size`, `--max-size`, `--older-than` and `--newer-than`, checked: which listed objects
+/// `--recursive` copies, judged by the size and `LastModified` the listing gives (so nothing is
+/// sent for the others).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ObjectBounds {
+    min_size: Option<u64>,
+    max_size: Option<u64>,
+    /// Only objects last modified at or before this (`--older-than`, counted from the start).
+    modified_by: Option<SystemTime>,
+    /// Only objects last modified after this (`--newer-than`).
+    modified_after: Option<SystemTime>,
+}
+
+impl ObjectBounds {
+    /// The bounds asked for, ages counted back from `now` (the command's start).
+    ///
+    /// # Errors
+    /// [`CliError::Usage`] when they select nothing: a minimum size above the maximum, or an
+    /// object asked to be both newer than one age and older than a longer one.
+    pub fn new(
+        min_size: Option<u64>,
+        max_size: Option<u64>,
+        older_than: Option<Duration>,
+        newer_than: Option<Duration>,
+        now: SystemTime,
+    ) -> Result<ObjectBounds, CliError> {
+        if let (Some(min), Some(max)) = (min_size, max_size) {
+            if min > max {
+                return Err(CliError::Usage(format!(
+                    "--min-size {min} is above --max-size {max}: no object is both; give a \
+                     minimum at most the maximum"
+                )));
+            }
+        }
+        if let (Some(older), Some(newer)) = (older_than, newer_than) {
+            if newer <= older {
+                return Err(CliError::Usage(format!(
+                    "--newer-than {}s and --older-than {}s: no object was modified less than {}s \
+                     and at least {}s ago; --newer-than must be the longer age (older than 30d \
+                     and newer than 90d: --older-than 30d --newer-than 90d)",
+                    newer.as_secs(),
+                    older.as_secs(),
+                    newer.as_secs(),
+                    older.as_secs()
+                )));
+            }
+        }
+        // An age reaching back before 1970 leaves the epoch as the bound.
+        let back = |age: Duration| now.checked_sub(age).unwrap_or(SystemTime::UNIX_EPOCH);
+        Ok(ObjectBounds {
+            min_size,
+            max_size,
+            modified_by: older_than.map(back),
+            modified_after: newer_than.map(back),
+        })
+    }
+
+    /// Whether an object of `size` bytes, last modified at `last_modified` (the listing's ISO
+    /// 8601 text), is copied. Under an age bound, an object the listing does not date readably is
+    /// not: its age cannot be told.
+    pub fn admits(&self, size: u64, last_modified: Option<&str>) -> bool {
+        if self.min_size.is_some_and(|min| size < min) || self.max_size.is_some_and(|max| size > max) {
+            return false;
+        }
+        if self.modified_by.is_none() && self.modified_after.is_none() {
+            return true;
+        }
+        let Some(at) = last_modified.and_then(|text| {
+            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
+        }) else {
+            tracing::warn!(
+                last_modified,
+                "a listed object's LastModified is missing or unreadable: it is not copied under \
+                 --older-than / --newer-than"
+            );
+            return false;
+        };
+        let at = SystemTime::from(at);
+        self.modified_by.is_none_or(|by| at <= by) && self.modified_after.is_none_or(|after| at > after)
+    }
 }
 
 /// `--include` and `--exclude`, checked: which keys under SRC's prefix `--recursive` copies.
@@ -419,6 +505,13 @@ pub fn from_args(args: CpArgs) -> Result<Settings, CliError> {
         listed: false,
         jobs: args.jobs.unwrap_or(DEFAULT_JOBS),
         filter: KeyFilter::new(&args.include, &args.exclude)?,
+        bounds: ObjectBounds::new(
+            args.min_size,
+            args.max_size,
+            args.older_than,
+            args.newer_than,
+            SystemTime::now(),
+        )?,
     })
 }
 
@@ -663,6 +756,52 @@ mod tests {
     use super::*;
     use crate::args::{Cli, Command};
     use clap::Parser;
+
+    #[test]
+    fn object_bounds_take_sizes_inclusively_and_ages_from_the_start() {
+        use time::format_description::well_known::Rfc3339;
+        let now = SystemTime::UNIX_EPOCH + Duration::from_secs(1_800_000_000);
+        let ago = |secs: u64| {
+            time::OffsetDateTime::from(now - Duration::from_secs(secs))
+                .format(&Rfc3339)
+                .unwrap()
+        };
+        let day = Duration::from_secs(86_400);
+        let none = ObjectBounds::new(None, None, None, None, now).unwrap();
+        assert!(none.admits(0, None), "no bounds: everything, dated or not");
+        let sized = ObjectBounds::new(Some(10), Some(20), None, None, now).unwrap();
+        let admitted: Vec<u64> = (8..23).filter(|&n| sized.admits(n, None)).collect();
+        assert_eq!(admitted, (10..=20).collect::<Vec<_>>(), "both ends included");
+        // --older-than 1d: modified at least a day ago; --newer-than 2d: less than two days ago.
+        let aged = ObjectBounds::new(None, None, Some(day), Some(2 * day), now).unwrap();
+        let day_s = day.as_secs();
+        assert!(!aged.admits(1, Some(&ago(day_s - 1))), "not a day old yet");
+        assert!(aged.admits(1, Some(&ago(day_s))), "exactly a day old");
+        assert!(aged.admits(1, Some(&ago(2 * day_s - 1))));
+        assert!(
+            !aged.admits(1, Some(&ago(2 * day_s))),
+            "two days old is not newer than 2d"
+        );
+        // The listing's own form, with milliseconds.
+        assert!(aged.admits(1, Some("2027-01-14T08:00:00.000Z")));
+        // Undated or unreadable: its age cannot be told, so an age bound leaves it out.
+        assert!(!aged.admits(1, None));
+        assert!(!aged.admits(1, Some("yesterday")));
+        // An age older than the epoch leaves nothing older than it.
+        let ancient = ObjectBounds::new(None, None, Some(day * 100_000), None, now).unwrap();
+        assert!(!ancient.admits(1, Some(&ago(day_s))));
+        // Bounds that select nothing.
+        let err = ObjectBounds::new(Some(2), Some(1), None, None, now).unwrap_err();
+        assert!(
+            err.to_string().contains("--min-size 2 is above --max-size 1"),
+            "{err}"
+        );
+        let err = ObjectBounds::new(None, None, Some(day), Some(day), now).unwrap_err();
+        assert!(
+            err.to_string().contains("--newer-than must be the longer age"),
+            "{err}"
+        );
+    }
 
     fn settings(extra: &[&str]) -> Result<Settings, CliError> {
         let mut argv = vec!["partcopy", "cp"];

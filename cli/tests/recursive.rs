@@ -596,6 +596,91 @@ fn include_and_exclude_pick_objects_by_the_rest_of_their_key() {
     }
 }
 
+/// `--min-size`, `--max-size`, `--older-than` and `--newer-than` pick objects by the size and
+/// date their listing gives, with no request for the others (OSS and COS); bounds that select
+/// nothing, or without --recursive, are usage errors.
+#[test]
+fn size_and_age_bounds_pick_objects_by_their_listing() {
+    let world = World::new();
+    let day = std::time::Duration::from_secs(86_400);
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, dst) = buckets(provider);
+        // (key, size, days old)
+        let objects = [
+            ("b/empty", 0, 0),
+            ("b/small", 10, 0),
+            ("b/mid", 1000, 3),
+            ("b/big", 5000, 40),
+            ("b/old", 10, 400),
+        ];
+        for (key, size, days) in objects {
+            world.object(provider, key, size, 1);
+            world.emu.backdate_object(src, key, day * days).unwrap();
+        }
+        let mut run = 0;
+        let mut copies = |args: &[&str], expected: &[&str]| {
+            run += 1;
+            let into = format!("s{run}/");
+            world.emu.reset_stats();
+            let summary = batch(&cp_r(&world, provider, "b/", dst, &into, args), 0);
+            assert_eq!(
+                summary["copied"],
+                expected.len(),
+                "{provider:?} {args:?}: {summary}"
+            );
+            for (key, _, _) in objects {
+                let rest = key.strip_prefix("b/").unwrap();
+                assert_eq!(
+                    world.exists(provider, &format!("{into}{rest}")),
+                    expected.contains(&rest),
+                    "{provider:?} {args:?}: {rest}"
+                );
+            }
+            // One HEAD per object copied: the others were left out from their listing alone.
+            assert_eq!(
+                world.count(Api::HeadObject),
+                expected.len() as u64,
+                "{provider:?} {args:?}"
+            );
+        };
+        copies(&["--min-size", "10"], &["small", "mid", "big", "old"]);
+        copies(&["--min-size", "11", "--max-size", "1000"], &["mid"]);
+        copies(&["--max-size", "0"], &["empty"]);
+        copies(&["--older-than", "30d"], &["big", "old"]);
+        copies(&["--newer-than", "1d"], &["empty", "small"]);
+        copies(&["--older-than", "2d", "--newer-than", "365d"], &["mid", "big"]);
+        copies(
+            &["--older-than", "1d", "--max-size", "1KiB", "--exclude", "old"],
+            &["mid"],
+        );
+    }
+    let provider = Provider::Oss;
+    let (_, dst) = buckets(provider);
+    for (args, says) in [
+        (
+            &["-r", "--min-size", "2KiB", "--max-size", "1KiB"][..],
+            "--min-size 2048 is above --max-size 1024",
+        ),
+        (
+            &["-r", "--older-than", "30d", "--newer-than", "7d"][..],
+            "--newer-than must be the longer age",
+        ),
+        (&["-r", "--newer-than", "a week"][..], "--newer-than"),
+        (&["--min-size", "1"][..], "--recursive"),
+        (&["--older-than", "1d"][..], "--recursive"),
+    ] {
+        world.emu.reset_stats();
+        let output = world
+            .command_to(provider, "b/", dst, "s9/", args)
+            .output()
+            .unwrap();
+        let stderr = failed(&output, 2);
+        assert!(stderr.contains(says), "{args:?}: {stderr}");
+        let sent: u64 = world.emu.stats().requests.values().sum();
+        assert_eq!(sent, 0, "{args:?}: nothing sent");
+    }
+}
+
 /// The same prefix at both ends rewrites each object in place when something changes (here the
 /// storage class, single and multipart), and a rerun asking for the same skips them.
 #[test]

@@ -260,6 +260,16 @@ impl Shared {
         key: &str,
         tags: Vec<(String, String)>,
     ) -> Result<ObjectInfo, FixtureError> {
+        self.change_object(bucket, key, |object| object.tags = tags)
+    }
+
+    /// Applies `change` to the current version of an object.
+    pub(crate) fn change_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        change: impl FnOnce(&mut Object),
+    ) -> Result<ObjectInfo, FixtureError> {
         let mut store = self.store();
         let object = store
             .buckets
@@ -271,7 +281,7 @@ impl Shared {
                 bucket: bucket.to_string(),
                 key: key.to_string(),
             })?;
-        object.tags = tags;
+        change(object);
         Ok(info(bucket, key, object))
     }
 
@@ -468,6 +478,23 @@ impl Emulator {
         tags: Vec<(String, String)>,
     ) -> Result<ObjectInfo, FixtureError> {
         self.shared.set_tags(bucket, key, tags)
+    }
+
+    /// Moves an object's last-modified time `by` into the past (an object written that long
+    /// ago), as listings, HEAD and GET then report it; its content and ETag stay.
+    ///
+    /// # Errors
+    /// [`FixtureError::NoSuchBucket`] / [`FixtureError::NoSuchKey`].
+    pub fn backdate_object(
+        &self,
+        bucket: &str,
+        key: &str,
+        by: std::time::Duration,
+    ) -> Result<ObjectInfo, FixtureError> {
+        let by_ms = i64::try_from(by.as_millis()).unwrap_or(i64::MAX);
+        self.shared.change_object(bucket, key, |object| {
+            object.last_modified = object.last_modified.saturating_sub(by_ms);
+        })
     }
 
     /// What the emulator holds for an object.
