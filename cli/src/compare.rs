@@ -241,16 +241,13 @@ pub async fn compare(
     };
     if let Some(wanted) = expected_encryption {
         // OSS's data algorithm under KMS: none said is AES256, the service's default.
-        let data = |e: &Encryption| -> String {
-            e.data_algorithm
-                .as_deref()
-                .unwrap_or("AES256")
-                .to_ascii_uppercase()
-        };
+        fn data(e: &Encryption) -> &str {
+            e.data_algorithm.as_deref().unwrap_or("AES256")
+        }
         let same = dest.encryption.as_ref().is_some_and(|found| {
             found.algorithm.eq_ignore_ascii_case(&wanted.algorithm)
                 && (wanted.kms_key_id.is_none() || found.kms_key_id == wanted.kms_key_id)
-                && data(found) == data(wanted)
+                && data(found).eq_ignore_ascii_case(data(wanted))
         });
         if !same {
             let described = |e: &Encryption| -> String {

@@ -1,7 +1,15 @@
 //! Human durations: for `--request-timeout` `30s`, `10m`, `1h`, `500ms`, or plain seconds (`90`);
-//! for `--older-than` also days (`7d`).
+//! for `--older-than` also days (`7d`); and the listings' dates those ages are measured against.
 
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
+
+/// The time a listing gives (`Initiated` of an upload, `LastModified` of an object: RFC 3339, as
+/// `2026-12-07T10:00:00.000Z`), or `None` when it is not readable.
+pub fn listed_time(text: &str) -> Option<SystemTime> {
+    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
+        .ok()
+        .map(SystemTime::from)
+}
 
 /// Why a duration did not parse.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

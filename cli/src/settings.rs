@@ -136,14 +136,11 @@ impl ObjectBounds {
         }
         if let (Some(older), Some(newer)) = (older_than, newer_than) {
             if newer <= older {
+                let (newer, older) = (newer.as_secs(), older.as_secs());
                 return Err(CliError::Usage(format!(
-                    "--newer-than {}s and --older-than {}s: no object was modified less than {}s \
-                     and at least {}s ago; --newer-than must be the longer age (older than 30d \
-                     and newer than 90d: --older-than 30d --newer-than 90d)",
-                    newer.as_secs(),
-                    older.as_secs(),
-                    newer.as_secs(),
-                    older.as_secs()
+                    "--newer-than {newer}s and --older-than {older}s: no object was modified less \
+                     than {newer}s and at least {older}s ago; --newer-than must be the longer age \
+                     (older than 30d and newer than 90d: --older-than 30d --newer-than 90d)"
                 )));
             }
         }
@@ -167,9 +164,7 @@ impl ObjectBounds {
         if self.modified_by.is_none() && self.modified_after.is_none() {
             return true;
         }
-        let Some(at) = last_modified.and_then(|text| {
-            time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339).ok()
-        }) else {
+        let Some(at) = last_modified.and_then(crate::duration::listed_time) else {
             tracing::warn!(
                 last_modified,
                 "a listed object's LastModified is missing or unreadable: it is not copied under \
@@ -177,7 +172,6 @@ impl ObjectBounds {
             );
             return false;
         };
-        let at = SystemTime::from(at);
         self.modified_by.is_none_or(|by| at <= by) && self.modified_after.is_none_or(|after| at > after)
     }
 }

@@ -539,10 +539,7 @@ pub fn run_uploads(args: UploadsArgs) -> ExitCode {
 
 /// When `upload` was initiated, if the service said so readably (RFC 3339).
 fn initiated_at(upload: &ListedUpload) -> Option<SystemTime> {
-    let text = upload.initiated.as_deref()?;
-    time::OffsetDateTime::parse(text, &time::format_description::well_known::Rfc3339)
-        .ok()
-        .map(SystemTime::from)
+    crate::duration::listed_time(upload.initiated.as_deref()?)
 }
 
 /// The uploads of `target` (its key, or with `prefix` every key under it) for people: one line

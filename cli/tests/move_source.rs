@@ -10,12 +10,7 @@ use serde_json::Value;
 
 /// The JSON summary of a run that exited 0 having skipped the copy.
 fn skipped(output: &std::process::Output) -> Value {
-    assert!(
-        output.status.success(),
-        "{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    let summary: Value = serde_json::from_slice(&output.stdout).unwrap();
+    let summary = succeeded(output);
     assert_eq!(summary["status"], "skipped", "{summary}");
     summary
 }

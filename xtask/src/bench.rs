@@ -349,14 +349,13 @@ fn spread_text(run: &Run, ideal: Duration) -> String {
     let Some(spread) = run.spread else {
         return "–".into();
     };
-    let per_part = |cpu: Duration| cpu.as_secs_f64() * 1e6 / f64::from(run.parts.max(1));
     let ratio = |wall: Duration| wall.as_secs_f64() / ideal.as_secs_f64().max(f64::MIN_POSITIVE);
     format!(
         "{:.3}–{:.3}, {:.1}–{:.1} µs",
         ratio(spread.wall.0),
         ratio(spread.wall.1),
-        per_part(spread.cpu.0),
-        per_part(spread.cpu.1)
+        per_part_us(spread.cpu.0, run.parts),
+        per_part_us(spread.cpu.1, run.parts)
     )
 }
 
@@ -780,12 +779,17 @@ fn median_run(mut runs: Vec<Run>) -> Run {
     run
 }
 
+/// `time` spread over `parts` parts, in µs each.
+fn per_part_us(time: Duration, parts: u32) -> f64 {
+    time.as_secs_f64() * 1e6 / f64::from(parts.max(1))
+}
+
 fn cpu_per_part_us(run: &Run) -> f64 {
-    run.process.cpu.as_secs_f64() * 1e6 / f64::from(run.parts.max(1))
+    per_part_us(run.process.cpu, run.parts)
 }
 
 fn sys_per_part_us(run: &Run) -> f64 {
-    run.process.sys.as_secs_f64() * 1e6 / f64::from(run.parts.max(1))
+    per_part_us(run.process.sys, run.parts)
 }
 
 impl Bench {
