@@ -255,7 +255,8 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Re
     // hyper calls the service as soon as it has parsed the request head: injected latency counts
     // from here, so the parsing below is inside it rather than added to it.
     let arrived = Instant::now();
-    let mut response = respond(&shared, req, arrived).await?;
+    let mut served = Served::default();
+    let mut response = respond(&shared, req, arrived, &mut served).await?;
     *response.extensions_mut() = shared.header_cases.clone();
     if shared.clock_skew_ms.load(Ordering::Relaxed) != 0 {
         let unix_ms = shared
@@ -266,13 +267,26 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Re
             response.headers_mut().insert(http::header::DATE, date);
         }
     }
+    if let Some(api) = served.api {
+        let busy = arrived.elapsed().saturating_sub(served.waited);
+        shared.recorder.record_service(api, busy);
+    }
     Ok(response)
+}
+
+/// What [`respond`] tells [`handle`] for the service-time statistics: the operation, once
+/// classified, and how long the request waited for its injected latency.
+#[derive(Default)]
+struct Served {
+    api: Option<Api>,
+    waited: std::time::Duration,
 }
 
 async fn respond(
     shared: &Shared,
     req: hyper::Request<Incoming>,
     arrived: Instant,
+    served: &mut Served,
 ) -> Result<Response<Body>, Dropped> {
     let (parts, body) = req.into_parts();
     let body = match body.collect().await {
@@ -316,6 +330,7 @@ async fn respond(
         virtual_host,
     };
     let api = ops::classify(&request);
+    served.api = Some(api);
     let (_in_flight, nth) = InFlight::begin(&shared.recorder, api);
     let request_id = format!(
         "{:016X}{:08X}",
@@ -345,7 +360,9 @@ async fn respond(
         state.plan.decide(api, nth, &mut state.rng)
     };
     if !decision.delay.is_zero() {
+        let sleeping = Instant::now();
         shared.delays.sleep_until(arrived + decision.delay).await;
+        served.waited = sleeping.elapsed();
         shared.recorder.record_delay(decision.delay, arrived.elapsed());
     }
     let outcome = match decision.fault {

@@ -28,6 +28,11 @@ pub struct Stats {
     pub connections_accepted: u64,
     /// Injected latency as served.
     pub delays: DelayStats,
+    /// The longest time one request of each operation took the emulator, µs: from the arrival of
+    /// its head to its answer being ready, the body's receipt included and an injected latency
+    /// left out. A benchmark's ideal allows a Complete one round trip; this shows what the
+    /// emulator's own Complete of thousands of parts cost on top.
+    pub max_service_us_by_op: BTreeMap<Api, u64>,
 }
 
 /// How much longer than asked the requests with injected latency waited: the overshoot is the time
@@ -123,6 +128,7 @@ struct Counters {
     requests: [u64; Api::ALL.len()],
     in_flight: [u64; Api::ALL.len()],
     max_by_op: [u64; Api::ALL.len()],
+    max_service_us: [u64; Api::ALL.len()],
     total_in_flight: u64,
     max_total: u64,
     open_connections: u64,
@@ -175,12 +181,21 @@ impl Recorder {
             .record(u64::try_from(overshoot_us).unwrap_or(u64::MAX));
     }
 
-    /// Zeroes the counts, peaks and delay figures (requests in flight stay counted).
+    /// Records that a request of `api` took the emulator `busy` (its injected latency left out).
+    pub fn record_service(&self, api: Api, busy: Duration) {
+        let us = u64::try_from(busy.as_micros()).unwrap_or(u64::MAX);
+        let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
+        let slot = &mut c.max_service_us[api.index()];
+        *slot = (*slot).max(us);
+    }
+
+    /// Zeroes the counts, peaks, service times and delay figures (requests in flight stay counted).
     pub fn reset(&self) {
         let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         c.requests = [0; Api::ALL.len()];
         c.connections_accepted = 0;
         c.max_by_op = c.in_flight;
+        c.max_service_us = [0; Api::ALL.len()];
         c.max_total = c.total_in_flight;
         *self.overshoots.lock().unwrap_or_else(|e| e.into_inner()) = Overshoots::default();
     }
@@ -207,6 +222,9 @@ impl Recorder {
             }
             if c.max_by_op[i] > 0 {
                 stats.max_in_flight_by_op.insert(api, c.max_by_op[i]);
+            }
+            if c.max_service_us[i] > 0 {
+                stats.max_service_us_by_op.insert(api, c.max_service_us[i]);
             }
         }
         stats
@@ -262,6 +280,25 @@ mod tests {
         assert_eq!((stats.open_connections, stats.connections_accepted), (1, 0));
         drop(second);
         assert_eq!(recorder.snapshot().open_connections, 0);
+    }
+
+    #[test]
+    fn longest_service_per_operation() {
+        let recorder = Recorder::default();
+        assert!(recorder.snapshot().max_service_us_by_op.is_empty());
+        recorder.record_service(Api::CompleteMultipartUpload, Duration::from_micros(900));
+        recorder.record_service(Api::CompleteMultipartUpload, Duration::from_micros(31_000));
+        recorder.record_service(Api::CompleteMultipartUpload, Duration::from_micros(2_000));
+        recorder.record_service(Api::HeadObject, Duration::from_micros(40));
+        let stats = recorder.snapshot();
+        assert_eq!(
+            stats.max_service_us_by_op.get(&Api::CompleteMultipartUpload),
+            Some(&31_000)
+        );
+        assert_eq!(stats.max_service_us_by_op.get(&Api::HeadObject), Some(&40));
+        assert_eq!(stats.max_service_us_by_op.len(), 2);
+        recorder.reset();
+        assert!(recorder.snapshot().max_service_us_by_op.is_empty());
     }
 
     #[test]

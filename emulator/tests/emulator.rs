@@ -994,7 +994,8 @@ async fn admin_api_fixtures_and_introspection() {
 }
 
 /// Injected latency is served from the request's arrival, never shorter than asked, and the
-/// overshoot figures count exactly the delayed requests (in the library and on the admin API).
+/// overshoot figures count exactly the delayed requests, and the emulator's own time per request
+/// leaves the latency out (in the library and on the admin API).
 #[tokio::test]
 async fn injected_latency_is_measured() {
     let emu = emulator_with(|mut c| {
@@ -1030,8 +1031,15 @@ async fn injected_latency_is_measured() {
     assert_eq!(delays.count, 3);
     assert!(delays.mean_overshoot_us <= delays.max_overshoot_us);
     assert!(delays.p50_overshoot_us <= delays.p99_overshoot_us);
+    // The emulator's own time per request leaves the injected latency out: a HEAD's is far below
+    // the 25 ms it was delayed (≥ 25,000 µs would mean the wait was counted).
+    let served = &emu.stats().max_service_us_by_op;
+    let head_us = served[&Api::HeadObject];
+    assert!(head_us > 0 && head_us < 25_000, "{served:?}");
+    assert!(served.contains_key(&Api::GetObject), "{served:?}");
     let (_, stats) = admin(&emu, Method::GET, "/stats", "").await;
     assert_eq!(stats["delays"]["count"], 3, "{stats}");
+    assert_eq!(stats["max_service_us_by_op"]["HeadObject"], head_us, "{stats}");
     for field in [
         "mean_overshoot_us",
         "p50_overshoot_us",
@@ -1043,6 +1051,7 @@ async fn injected_latency_is_measured() {
     let (status, _) = admin(&emu, Method::POST, "/stats/reset", "").await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(emu.stats().delays.count, 0);
+    assert!(emu.stats().max_service_us_by_op.is_empty());
 }
 
 mod composition {

@@ -331,6 +331,9 @@ struct Run {
     server_cpu: Option<Duration>,
     /// How late the emulator served its injected latency: median, mean and max overshoot, µs.
     overshoot_us: Option<(u64, u64, u64)>,
+    /// How long the emulator took over the Complete (receiving its body of every part's number and
+    /// ETag, checking and composing them), µs: the ideal allows it one round trip.
+    complete_us: Option<u64>,
     /// For a median of several runs, the least and most of their wall and CPU times.
     spread: Option<Spread>,
 }
@@ -473,6 +476,9 @@ fn measure_all(
          overshoot is how much later than asked the emulator resumed its delayed requests (from their arrival): \
          under load it grows with the CPU both processes need. Host steal is the share of the machine's CPU time \
          the hypervisor took during the run (/proc/stat): a few per cent of it disturbs every figure. \
+         The emulator's Complete is how long it took over the Complete request, from its head's arrival to \
+         its answer (the body of every part's number and ETag received, parsed, checked and composed): \
+         the ideal allows it one round trip, so this much of wall − ideal is the server's. \
          Each partcopy figure is the median of {} run(s) of the same copy; the last column is the range the runs \
          spanned (wall/ideal and CPU per part, least to most), the noise to allow for when comparing figures.\n",
         settings.latency_ms,
@@ -490,12 +496,12 @@ fn measure_all(
         journal_bytes.insert(parts, bench.journal_bytes(parts)?);
     }
 
-    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part (kernel) | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max | host steal | runs' range: wall/ideal, CPU/part |\n\
-                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part (kernel) | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max | emulator's Complete | host steal | runs' range: wall/ideal, CPU/part |\n\
+                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     let row = |run: &Run| {
         let ideal = ideal(run.parts, run.concurrency, latency, rtt);
         format!(
-            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} | {} |",
             run.parts,
             run.concurrency,
             run.process.wall.as_secs_f64(),
@@ -512,6 +518,8 @@ fn measure_all(
             server_cpu_per_request_us(run),
             run.overshoot_us
                 .map_or("?".into(), |(p50, mean, max)| format!("{p50}/{mean}/{max} µs")),
+            run.complete_us
+                .map_or("?".into(), |us| format!("{:.1} ms", us as f64 / 1000.0)),
             steal_percent(run),
             spread_text(run, ideal),
         )
@@ -735,6 +743,11 @@ fn median_run(mut runs: Vec<Run>) -> Run {
         .collect::<Option<Vec<_>>>()
         .map(median);
     let max_in_flight = median(runs.iter().map(|r| r.max_in_flight).collect());
+    let complete = runs
+        .iter()
+        .map(|r| r.complete_us)
+        .collect::<Option<Vec<_>>>()
+        .map(median);
     let overshoot = runs
         .iter()
         .map(|r| r.overshoot_us)
@@ -776,6 +789,7 @@ fn median_run(mut runs: Vec<Run>) -> Run {
     run.server_cpu = server;
     run.max_in_flight = max_in_flight;
     run.overshoot_us = overshoot;
+    run.complete_us = complete;
     run
 }
 
@@ -923,6 +937,7 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
+            complete_us: stats["max_service_us_by_op"]["CompleteMultipartUpload"].as_u64(),
             spread: None,
         })
     }
@@ -950,6 +965,7 @@ impl Bench {
             max_in_flight: 0,
             server_cpu: None,
             overshoot_us: None,
+            complete_us: None,
             spread: None,
         })
     }
@@ -1040,6 +1056,7 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
+            complete_us: stats["max_service_us_by_op"]["CompleteMultipartUpload"].as_u64(),
             spread: None,
         })
     }
@@ -1382,6 +1399,7 @@ mod tests {
             max_in_flight: 2,
             server_cpu: Some(Duration::from_millis(cpu_ms * 2)),
             overshoot_us: Some((wall_ms, cpu_ms, rss)),
+            complete_us: Some(wall_ms * 100),
             spread: None,
         }
     }
@@ -1400,6 +1418,7 @@ mod tests {
         assert_eq!(m.inner_ms, Some(19));
         assert_eq!(m.server_cpu, Some(Duration::from_millis(14)));
         assert_eq!(m.overshoot_us, Some((20, 7, 800)));
+        assert_eq!(m.complete_us, Some(2_000));
         assert_eq!(m.process.steal_permille, Some(70));
         // The spread is the least and most of the runs', whichever run each came from.
         let ms = Duration::from_millis;
