@@ -728,26 +728,18 @@ fn median_run(mut runs: Vec<Run>) -> Run {
         values.sort_unstable();
         values[values.len() / 2]
     }
+    /// The median of a figure every run has; `None` if any run lacks it.
+    fn median_of_all<T: Ord + Copy>(values: impl Iterator<Item = Option<T>>) -> Option<T> {
+        values.collect::<Option<Vec<_>>>().map(median)
+    }
     let wall = median(runs.iter().map(|r| r.process.wall).collect());
     let cpu = median(runs.iter().map(|r| r.process.cpu).collect());
     let sys = median(runs.iter().map(|r| r.process.sys).collect());
     let rss = median(runs.iter().map(|r| r.process.max_rss_kib).collect());
-    let inner = runs
-        .iter()
-        .map(|r| r.inner_ms)
-        .collect::<Option<Vec<_>>>()
-        .map(median);
-    let server = runs
-        .iter()
-        .map(|r| r.server_cpu)
-        .collect::<Option<Vec<_>>>()
-        .map(median);
+    let inner = median_of_all(runs.iter().map(|r| r.inner_ms));
+    let server = median_of_all(runs.iter().map(|r| r.server_cpu));
     let max_in_flight = median(runs.iter().map(|r| r.max_in_flight).collect());
-    let complete = runs
-        .iter()
-        .map(|r| r.complete_us)
-        .collect::<Option<Vec<_>>>()
-        .map(median);
+    let complete = median_of_all(runs.iter().map(|r| r.complete_us));
     let overshoot = runs
         .iter()
         .map(|r| r.overshoot_us)
@@ -759,11 +751,7 @@ fn median_run(mut runs: Vec<Run>) -> Run {
                 median(all.iter().map(|o| o.2).collect()),
             )
         });
-    let steal = runs
-        .iter()
-        .map(|r| r.process.steal_permille)
-        .collect::<Option<Vec<_>>>()
-        .map(median);
+    let steal = median_of_all(runs.iter().map(|r| r.process.steal_permille));
     let spread = (runs.len() > 1).then(|| {
         let walls = runs.iter().map(|r| r.process.wall);
         let cpus = runs.iter().map(|r| r.process.cpu);
@@ -937,7 +925,7 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
-            complete_us: stats["max_service_us_by_op"]["CompleteMultipartUpload"].as_u64(),
+            complete_us: complete_us(&stats),
             spread: None,
         })
     }
@@ -1056,7 +1044,7 @@ impl Bench {
             max_in_flight: part_copies_in_flight(&stats),
             server_cpu,
             overshoot_us: overshoot_us(&stats),
-            complete_us: stats["max_service_us_by_op"]["CompleteMultipartUpload"].as_u64(),
+            complete_us: complete_us(&stats),
             spread: None,
         })
     }
@@ -1186,6 +1174,11 @@ fn overshoot_us(stats: &Value) -> Option<(u64, u64, u64)> {
         delays["mean_overshoot_us"].as_u64()?,
         delays["max_overshoot_us"].as_u64()?,
     ))
+}
+
+/// How long the emulator took over the run's Complete, µs, from `/stats` (`None` if it had none).
+fn complete_us(stats: &Value) -> Option<u64> {
+    stats["max_service_us_by_op"]["CompleteMultipartUpload"].as_u64()
 }
 
 /// Peak in-flight Upload Part - Copy requests, from `/stats` (overall peak if not broken down).
