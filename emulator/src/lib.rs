@@ -54,7 +54,7 @@ pub use faults::{FaultKind, FaultPlan, NthFailure, OpFaults, Overwrite};
 pub use fixtures::{
     FixtureError, ObjectInfo, ObjectSpec, SegmentInfo, UploadInfo, MAX_OBJECT_SIZE, MAX_READ,
 };
-pub use stats::{DelayStats, Stats};
+pub use stats::{DelayStats, Stats, TurnaroundStats};
 
 use std::net::SocketAddr;
 use std::sync::Arc;

@@ -242,7 +242,11 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
         tokio::spawn(async move {
             let counted = Arc::clone(&shared);
             let _open = counted.recorder.connection();
-            let service = service_fn(move |req| handle(Arc::clone(&shared), req));
+            // When this connection's last answer was ready, for the turnaround statistics.
+            // Requests on one HTTP/1 connection come one after another, so the lock is never
+            // contended.
+            let answered = Arc::new(Mutex::new(None::<Instant>));
+            let service = service_fn(move |req| handle(Arc::clone(&shared), req, Arc::clone(&answered)));
             let _ = http1::Builder::new()
                 .keep_alive(true)
                 .serve_connection(TokioIo::new(stream), service)
@@ -251,10 +255,20 @@ pub(crate) async fn serve(listener: TcpListener, shared: Arc<Shared>) {
     }
 }
 
-async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Response<Body>, Dropped> {
+async fn handle(
+    shared: Arc<Shared>,
+    req: hyper::Request<Incoming>,
+    answered: Arc<Mutex<Option<Instant>>>,
+) -> Result<Response<Body>, Dropped> {
     // hyper calls the service as soon as it has parsed the request head: injected latency counts
     // from here, so the parsing below is inside it rather than added to it.
     let arrived = Instant::now();
+    let previous = answered.lock().unwrap_or_else(|e| e.into_inner()).take();
+    if let Some(previous) = previous {
+        shared
+            .recorder
+            .record_turnaround(arrived.saturating_duration_since(previous));
+    }
     let mut served = Served::default();
     let mut response = respond(&shared, req, arrived, &mut served).await?;
     *response.extensions_mut() = shared.header_cases.clone();
@@ -271,6 +285,7 @@ async fn handle(shared: Arc<Shared>, req: hyper::Request<Incoming>) -> Result<Re
         let busy = arrived.elapsed().saturating_sub(served.waited);
         shared.recorder.record_service(api, busy);
     }
+    *answered.lock().unwrap_or_else(|e| e.into_inner()) = Some(Instant::now());
     Ok(response)
 }
 

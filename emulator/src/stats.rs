@@ -1,5 +1,6 @@
 //! Request statistics for tests and benchmarks: counts and in-flight peaks, overall and per
-//! operation, and how precisely injected latency was served.
+//! operation, how precisely injected latency was served, and how long each connection sat between
+//! an answer and its next request.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -33,6 +34,29 @@ pub struct Stats {
     /// left out. A benchmark's ideal allows a Complete one round trip; this shows what the
     /// emulator's own Complete of thousands of parts cost on top.
     pub max_service_us_by_op: BTreeMap<Api, u64>,
+    /// The time between answer and next request on a keep-alive connection.
+    pub turnaround: TurnaroundStats,
+}
+
+/// How long connections sat between handing over an answer and receiving their next request:
+/// for each request after the first on a connection, the time from the emulator's answer to the
+/// previous one being ready to the arrival of this one's head. It spans writing the answer, the
+/// client's reading it and deciding what to send next, its writing that, and the emulator's
+/// reading it — the part of a round trip outside the emulator's handler, which a benchmark's
+/// ideal counts as nothing. A client that keeps its window full shows it here, and so does a
+/// server short of CPU.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct TurnaroundStats {
+    /// Requests that followed an answer on the same connection.
+    pub count: u64,
+    /// Mean time, µs.
+    pub mean_us: u64,
+    /// Median, µs (upper edge of its 5 µs bucket).
+    pub p50_us: u64,
+    /// 99th percentile, µs (upper edge of its 5 µs bucket; 10,000 means beyond 10 ms).
+    pub p99_us: u64,
+    /// Longest, µs.
+    pub max_us: u64,
 }
 
 /// How much longer than asked the requests with injected latency waited: the overshoot is the time
@@ -51,22 +75,22 @@ pub struct DelayStats {
     pub max_overshoot_us: u64,
 }
 
-/// Width of an overshoot histogram bucket, µs.
+/// Width of a histogram bucket, µs.
 const BUCKET_US: u64 = 5;
 /// Number of buckets: 5 µs each up to 10 ms; the last also holds everything beyond.
 const BUCKETS: usize = 2000;
 
-/// Overshoots recorded since start or reset.
-struct Overshoots {
+/// Times recorded since start or reset (overshoots, turnarounds), µs, in 5 µs buckets.
+struct Histogram {
     count: u64,
     total_us: u64,
     max_us: u64,
     buckets: Vec<u64>,
 }
 
-impl Default for Overshoots {
+impl Default for Histogram {
     fn default() -> Self {
-        Overshoots {
+        Histogram {
             count: 0,
             total_us: 0,
             max_us: 0,
@@ -75,13 +99,17 @@ impl Default for Overshoots {
     }
 }
 
-impl Overshoots {
-    fn record(&mut self, overshoot_us: u64) {
+impl Histogram {
+    fn record(&mut self, us: u64) {
         self.count += 1;
-        self.total_us = self.total_us.saturating_add(overshoot_us);
-        self.max_us = self.max_us.max(overshoot_us);
-        let bucket = ((overshoot_us / BUCKET_US) as usize).min(BUCKETS - 1);
+        self.total_us = self.total_us.saturating_add(us);
+        self.max_us = self.max_us.max(us);
+        let bucket = ((us / BUCKET_US) as usize).min(BUCKETS - 1);
         self.buckets[bucket] += 1;
+    }
+
+    fn mean(&self) -> u64 {
+        self.total_us.checked_div(self.count).unwrap_or(0)
     }
 
     /// Upper edge, µs, of the bucket holding the `q` quantile.
@@ -100,13 +128,23 @@ impl Overshoots {
         BUCKETS as u64 * BUCKET_US
     }
 
-    fn snapshot(&self) -> DelayStats {
+    fn delays(&self) -> DelayStats {
         DelayStats {
             count: self.count,
-            mean_overshoot_us: self.total_us.checked_div(self.count).unwrap_or(0),
+            mean_overshoot_us: self.mean(),
             p50_overshoot_us: self.quantile(0.5),
             p99_overshoot_us: self.quantile(0.99),
             max_overshoot_us: self.max_us,
+        }
+    }
+
+    fn turnaround(&self) -> TurnaroundStats {
+        TurnaroundStats {
+            count: self.count,
+            mean_us: self.mean(),
+            p50_us: self.quantile(0.5),
+            p99_us: self.quantile(0.99),
+            max_us: self.max_us,
         }
     }
 }
@@ -139,7 +177,8 @@ struct Counters {
 #[derive(Default)]
 pub struct Recorder {
     counters: Mutex<Counters>,
-    overshoots: Mutex<Overshoots>,
+    overshoots: Mutex<Histogram>,
+    turnarounds: Mutex<Histogram>,
 }
 
 impl Recorder {
@@ -181,6 +220,15 @@ impl Recorder {
             .record(u64::try_from(overshoot_us).unwrap_or(u64::MAX));
     }
 
+    /// Records that a connection's next request arrived `gap` after its previous answer was ready.
+    pub fn record_turnaround(&self, gap: Duration) {
+        let us = u64::try_from(gap.as_micros()).unwrap_or(u64::MAX);
+        self.turnarounds
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .record(us);
+    }
+
     /// Records that a request of `api` took the emulator `busy` (its injected latency left out).
     pub fn record_service(&self, api: Api, busy: Duration) {
         let us = u64::try_from(busy.as_micros()).unwrap_or(u64::MAX);
@@ -189,7 +237,8 @@ impl Recorder {
         *slot = (*slot).max(us);
     }
 
-    /// Zeroes the counts, peaks, service times and delay figures (requests in flight stay counted).
+    /// Zeroes the counts, peaks, service times, delay and turnaround figures (requests in flight
+    /// stay counted).
     pub fn reset(&self) {
         let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         c.requests = [0; Api::ALL.len()];
@@ -197,7 +246,8 @@ impl Recorder {
         c.max_by_op = c.in_flight;
         c.max_service_us = [0; Api::ALL.len()];
         c.max_total = c.total_in_flight;
-        *self.overshoots.lock().unwrap_or_else(|e| e.into_inner()) = Overshoots::default();
+        *self.overshoots.lock().unwrap_or_else(|e| e.into_inner()) = Histogram::default();
+        *self.turnarounds.lock().unwrap_or_else(|e| e.into_inner()) = Histogram::default();
     }
 
     /// A snapshot; `open_uploads` is filled in by the caller.
@@ -208,11 +258,12 @@ impl Recorder {
             in_flight: c.total_in_flight,
             open_connections: c.open_connections,
             connections_accepted: c.connections_accepted,
-            delays: self
-                .overshoots
+            delays: self.overshoots.lock().unwrap_or_else(|e| e.into_inner()).delays(),
+            turnaround: self
+                .turnarounds
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
-                .snapshot(),
+                .turnaround(),
             ..Stats::default()
         };
         for api in Api::ALL {
@@ -324,5 +375,32 @@ mod tests {
         );
         recorder.reset();
         assert_eq!(recorder.snapshot().delays, DelayStats::default());
+    }
+
+    #[test]
+    fn turnaround_figures() {
+        let recorder = Recorder::default();
+        assert_eq!(recorder.snapshot().turnaround, TurnaroundStats::default());
+        for us in [100u64, 300, 320, 400, 7_000] {
+            recorder.record_turnaround(Duration::from_micros(us));
+        }
+        let stats = recorder.snapshot();
+        assert_eq!(
+            stats.turnaround,
+            TurnaroundStats {
+                count: 5,
+                mean_us: (100 + 300 + 320 + 400 + 7_000) / 5,
+                p50_us: 325,
+                p99_us: 7_005,
+                max_us: 7_000,
+            }
+        );
+        assert_eq!(
+            stats.delays,
+            DelayStats::default(),
+            "kept apart from the overshoots"
+        );
+        recorder.reset();
+        assert_eq!(recorder.snapshot().turnaround, TurnaroundStats::default());
     }
 }

@@ -1054,6 +1054,54 @@ async fn injected_latency_is_measured() {
     assert!(emu.stats().max_service_us_by_op.is_empty());
 }
 
+/// Sends an unsigned HEAD on `stream` and reads its answer's head (a HEAD answer has no body).
+async fn raw_head(stream: &mut tokio::net::TcpStream, host: &str) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let request = format!("HEAD /{COS_SRC}/k HTTP/1.1\r\nhost: {host}\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut answer = Vec::new();
+    let mut buf = [0u8; 1024];
+    while !answer.windows(4).any(|w| w == b"\r\n\r\n") {
+        let n = stream.read(&mut buf).await.unwrap();
+        assert!(n > 0, "the emulator closed the connection");
+        answer.extend_from_slice(&buf[..n]);
+    }
+    assert!(answer.starts_with(b"HTTP/1.1 "), "{answer:?}");
+}
+
+#[tokio::test]
+async fn the_time_between_an_answer_and_the_next_request_is_measured() {
+    let emu = emulator_with(|mut c| {
+        c.admin_listen = Some("127.0.0.1:0".parse().unwrap());
+        c
+    })
+    .await;
+    let host = emu.addr().to_string();
+    let mut kept = tokio::net::TcpStream::connect(emu.addr()).await.unwrap();
+    raw_head(&mut kept, &host).await;
+    // The client "thinks" for 30 ms before its next request on the same connection.
+    tokio::time::sleep(Duration::from_millis(30)).await;
+    raw_head(&mut kept, &host).await;
+    // A new connection's first request follows no answer: not counted.
+    let mut fresh = tokio::net::TcpStream::connect(emu.addr()).await.unwrap();
+    raw_head(&mut fresh, &host).await;
+    let turnaround = emu.stats().turnaround;
+    assert_eq!(turnaround.count, 1, "{turnaround:?}");
+    assert!(
+        turnaround.mean_us >= 30_000 && turnaround.mean_us < 5_000_000,
+        "the 30 ms pause, and the emulator's reading: {turnaround:?}"
+    );
+    assert_eq!(turnaround.max_us, turnaround.mean_us);
+    let (_, stats) = admin(&emu, Method::GET, "/stats", "").await;
+    assert_eq!(stats["turnaround"]["count"], 1, "{stats}");
+    assert_eq!(stats["turnaround"]["mean_us"], turnaround.mean_us, "{stats}");
+    let (status, _) = admin(&emu, Method::POST, "/stats/reset", "").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(emu.stats().turnaround.count, 0);
+    raw_head(&mut kept, &host).await;
+    assert_eq!(emu.stats().turnaround.count, 1, "counted again after the reset");
+}
+
 mod composition {
     use partcopy_emulator::crc64;
     use partcopy_emulator::segments::{Content, Segment};

@@ -334,6 +334,9 @@ struct Run {
     /// How long the emulator took over the Complete (receiving its body of every part's number and
     /// ETag, checking and composing them), µs: the ideal allows it one round trip.
     complete_us: Option<u64>,
+    /// How long connections sat between an answer and their next request (the emulator's
+    /// `turnaround`): median and mean, µs.
+    turnaround_us: Option<(u64, u64)>,
     /// For a median of several runs, the least and most of their wall and CPU times.
     spread: Option<Spread>,
 }
@@ -479,6 +482,14 @@ fn measure_all(
          The emulator's Complete is how long it took over the Complete request, from its head's arrival to \
          its answer (the body of every part's number and ETag received, parsed, checked and composed): \
          the ideal allows it one round trip, so this much of wall − ideal is the server's. \
+         Answer → next request is the time a connection sat between the emulator's answer being ready \
+         and the next request's head arriving on it (the emulator's `turnaround`: writing the answer, the \
+         client's reading it and sending the next, the emulator's reading that), median and mean; the \
+         ideal counts it as nothing. Each of a copy's ceil(parts / concurrency) rounds lasts the latency \
+         plus a mean overshoot plus a mean answer → next request, so `rounds × (overshoot + answer → \
+         next)` is what the rounds themselves add to the ideal, by the server's clock: compare it with \
+         wall − ideal (the rest is start-up, the first window's connections, the journal's creation and \
+         Complete). \
          Each partcopy figure is the median of {} run(s) of the same copy; the last column is the range the runs \
          spanned (wall/ideal and CPU per part, least to most), the noise to allow for when comparing figures.\n",
         settings.latency_ms,
@@ -496,12 +507,12 @@ fn measure_all(
         journal_bytes.insert(parts, bench.journal_bytes(parts)?);
     }
 
-    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part (kernel) | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max | emulator's Complete | host steal | runs' range: wall/ideal, CPU/part |\n\
-                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
+    let header = "| parts | concurrency | wall | in-copy | ideal | wall/ideal | CPU/part (kernel) | peak RSS | journal bytes | server max in-flight (part copies) | requests | emulator CPU/request | latency overshoot p50/mean/max | answer → next request p50/mean | rounds × (overshoot + answer → next) | emulator's Complete | host steal | runs' range: wall/ideal, CPU/part |\n\
+                  |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|";
     let row = |run: &Run| {
         let ideal = ideal(run.parts, run.concurrency, latency, rtt);
         format!(
-            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {:.3} s | {} | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             run.parts,
             run.concurrency,
             run.process.wall.as_secs_f64(),
@@ -518,6 +529,8 @@ fn measure_all(
             server_cpu_per_request_us(run),
             run.overshoot_us
                 .map_or("?".into(), |(p50, mean, max)| format!("{p50}/{mean}/{max} µs")),
+            turnaround_text(run),
+            rounds_overhead_text(run),
             run.complete_us
                 .map_or("?".into(), |us| format!("{:.1} ms", us as f64 / 1000.0)),
             steal_percent(run),
@@ -610,8 +623,8 @@ fn floor(
          after the same {} ms: no rendering, signing, parsing, job or journal. Its CPU per request is \
          what the HTTP stack and the kernel cost per exchange; partcopy's CPU per part above it is what \
          the copy itself costs. Ideal = ceil(requests / concurrency) × latency.\n\n\
-         | concurrency | wall | ideal | wall/ideal | CPU/request (kernel) | peak RSS | partcopy CPU/part | partcopy − floor | host steal | runs' range: wall/ideal, CPU/request |\n\
-         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+         | concurrency | wall | ideal | wall/ideal | CPU/request (kernel) | peak RSS | partcopy CPU/part | partcopy − floor | latency overshoot p50/mean/max | answer → next request p50/mean | rounds × (overshoot + answer → next) | host steal | runs' range: wall/ideal, CPU/request |\n\
+         |---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
         settings.parts, settings.latency_ms
     );
     for &concurrency in &settings.concurrencies {
@@ -628,7 +641,7 @@ fn floor(
             .map(cpu_per_part_us);
         let _ = writeln!(
             report,
-            "| {concurrency} | {:.3} s | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} |",
+            "| {concurrency} | {:.3} s | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} |",
             run.process.wall.as_secs_f64(),
             ideal.as_secs_f64(),
             run.process.wall.as_secs_f64() / ideal.as_secs_f64(),
@@ -637,6 +650,10 @@ fn floor(
             run.process.max_rss_kib as f64 / 1024.0,
             ours.map_or("?".into(), |us| format!("{us:.1} µs")),
             ours.map_or("?".into(), |us| format!("{:.1} µs", us - cpu_per_part_us(&run))),
+            run.overshoot_us
+                .map_or("?".into(), |(p50, mean, max)| format!("{p50}/{mean}/{max} µs")),
+            turnaround_text(&run),
+            rounds_overhead_text(&run),
             steal_percent(&run),
             spread_text(&run, ideal),
         );
@@ -740,6 +757,16 @@ fn median_run(mut runs: Vec<Run>) -> Run {
     let server = median_of_all(runs.iter().map(|r| r.server_cpu));
     let max_in_flight = median(runs.iter().map(|r| r.max_in_flight).collect());
     let complete = median_of_all(runs.iter().map(|r| r.complete_us));
+    let turnaround = runs
+        .iter()
+        .map(|r| r.turnaround_us)
+        .collect::<Option<Vec<_>>>()
+        .map(|all| {
+            (
+                median(all.iter().map(|t| t.0).collect()),
+                median(all.iter().map(|t| t.1).collect()),
+            )
+        });
     let overshoot = runs
         .iter()
         .map(|r| r.overshoot_us)
@@ -778,7 +805,19 @@ fn median_run(mut runs: Vec<Run>) -> Run {
     run.max_in_flight = max_in_flight;
     run.overshoot_us = overshoot;
     run.complete_us = complete;
+    run.turnaround_us = turnaround;
     run
+}
+
+/// The answer-to-next-request figures of a run, for a table.
+fn turnaround_text(run: &Run) -> String {
+    run.turnaround_us
+        .map_or("?".into(), |(p50, mean)| format!("{p50}/{mean} µs"))
+}
+
+/// [`rounds_overhead_ms`] for a table.
+fn rounds_overhead_text(run: &Run) -> String {
+    rounds_overhead_ms(run).map_or("?".into(), |ms| format!("{ms:.0} ms"))
 }
 
 /// `time` spread over `parts` parts, in µs each.
@@ -926,6 +965,7 @@ impl Bench {
             server_cpu,
             overshoot_us: overshoot_us(&stats),
             complete_us: complete_us(&stats),
+            turnaround_us: turnaround_us(&stats),
             spread: None,
         })
     }
@@ -939,6 +979,7 @@ impl Bench {
         let mut cmd = Command::new(&self.floor);
         cmd.args([url, requests.to_string(), concurrency.to_string()]);
         let (process, stdout) = measure(&mut cmd, &what)?;
+        let stats = admin_call(&self.admin, "GET", "/stats", None)?;
         admin_call(&self.admin, "DELETE", "/faults", None)?;
         let summary: Value = serde_json::from_str(stdout.trim()).unwrap_or(Value::Null);
         if !process.success || summary["requests"].as_u64() != Some(u64::from(requests)) {
@@ -952,8 +993,9 @@ impl Bench {
             requests: Some(u64::from(requests)),
             max_in_flight: 0,
             server_cpu: None,
-            overshoot_us: None,
+            overshoot_us: overshoot_us(&stats),
             complete_us: None,
+            turnaround_us: turnaround_us(&stats),
             spread: None,
         })
     }
@@ -1045,6 +1087,7 @@ impl Bench {
             server_cpu,
             overshoot_us: overshoot_us(&stats),
             complete_us: complete_us(&stats),
+            turnaround_us: turnaround_us(&stats),
             spread: None,
         })
     }
@@ -1174,6 +1217,24 @@ fn overshoot_us(stats: &Value) -> Option<(u64, u64, u64)> {
         delays["mean_overshoot_us"].as_u64()?,
         delays["max_overshoot_us"].as_u64()?,
     ))
+}
+
+/// How long connections sat between an answer and their next request (median, mean, µs), from
+/// `/stats`.
+fn turnaround_us(stats: &Value) -> Option<(u64, u64)> {
+    let turnaround = &stats["turnaround"];
+    Some((turnaround["p50_us"].as_u64()?, turnaround["mean_us"].as_u64()?))
+}
+
+/// What the rounds of a copy spent beyond the latency, by the emulator's figures, in ms: the
+/// ideal counts each of its ceil(parts / concurrency) rounds as exactly the latency, but each
+/// request also waited its overshoot and, before it, the time between its predecessor's answer
+/// and its own arrival (the means of both).
+fn rounds_overhead_ms(run: &Run) -> Option<f64> {
+    let (_, overshoot, _) = run.overshoot_us?;
+    let (_, turnaround) = run.turnaround_us?;
+    let rounds = run.parts.div_ceil(run.concurrency.max(1));
+    Some(f64::from(rounds) * (overshoot + turnaround) as f64 / 1000.0)
 }
 
 /// How long the emulator took over the run's Complete, µs, from `/stats` (`None` if it had none).
@@ -1393,8 +1454,24 @@ mod tests {
             server_cpu: Some(Duration::from_millis(cpu_ms * 2)),
             overshoot_us: Some((wall_ms, cpu_ms, rss)),
             complete_us: Some(wall_ms * 100),
+            turnaround_us: Some((cpu_ms * 3, wall_ms * 3)),
             spread: None,
         }
+    }
+
+    #[test]
+    fn the_rounds_overhead_is_rounds_times_mean_overshoot_and_turnaround() {
+        let mut r = run(10, 5, 700, None);
+        // 10 parts at concurrency 2: 5 rounds of (200 + 300) µs.
+        r.overshoot_us = Some((150, 200, 900));
+        r.turnaround_us = Some((250, 300));
+        assert_eq!(rounds_overhead_ms(&r), Some(2.5));
+        r.concurrency = 3; // ceil(10 / 3) = 4 rounds
+        assert_eq!(rounds_overhead_ms(&r), Some(2.0));
+        assert_eq!(rounds_overhead_text(&r), "2 ms");
+        r.turnaround_us = None;
+        assert_eq!(rounds_overhead_ms(&r), None, "an old emulator without the figure");
+        assert_eq!(rounds_overhead_text(&r), "?");
     }
 
     #[test]
@@ -1412,6 +1489,7 @@ mod tests {
         assert_eq!(m.server_cpu, Some(Duration::from_millis(14)));
         assert_eq!(m.overshoot_us, Some((20, 7, 800)));
         assert_eq!(m.complete_us, Some(2_000));
+        assert_eq!(m.turnaround_us, Some((21, 60)));
         assert_eq!(m.process.steal_permille, Some(70));
         // The spread is the least and most of the runs', whichever run each came from.
         let ms = Duration::from_millis;
