@@ -766,27 +766,13 @@ fn median_run(mut runs: Vec<Run>) -> Run {
     let server = median_of_all(runs.iter().map(|r| r.server_cpu));
     let max_in_flight = median(runs.iter().map(|r| r.max_in_flight).collect());
     let complete = median_of_all(runs.iter().map(|r| r.complete_us));
-    let turnaround = runs
-        .iter()
-        .map(|r| r.turnaround_us)
-        .collect::<Option<Vec<_>>>()
-        .map(|all| {
-            (
-                median(all.iter().map(|t| t.0).collect()),
-                median(all.iter().map(|t| t.1).collect()),
-            )
-        });
-    let overshoot = runs
-        .iter()
-        .map(|r| r.overshoot_us)
-        .collect::<Option<Vec<_>>>()
-        .map(|all| {
-            (
-                median(all.iter().map(|o| o.0).collect()),
-                median(all.iter().map(|o| o.1).collect()),
-                median(all.iter().map(|o| o.2).collect()),
-            )
-        });
+    // The median of one part of a figure made of several.
+    let part = |figure: fn(&Run) -> Option<u64>| median_of_all(runs.iter().map(figure));
+    let turnaround = part(|r| Some(r.turnaround_us?.0)).zip(part(|r| Some(r.turnaround_us?.1)));
+    let overshoot = part(|r| Some(r.overshoot_us?.0))
+        .zip(part(|r| Some(r.overshoot_us?.1)))
+        .zip(part(|r| Some(r.overshoot_us?.2)))
+        .map(|((p50, mean), max)| (p50, mean, max));
     let steal = median_of_all(runs.iter().map(|r| r.process.steal_permille));
     let spread = (runs.len() > 1).then(|| {
         let walls = runs.iter().map(|r| r.process.wall);
