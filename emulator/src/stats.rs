@@ -213,25 +213,23 @@ impl Recorder {
 
     /// Records a request that waited `actual` (from its arrival) for an injected latency of `asked`.
     pub fn record_delay(&self, asked: Duration, actual: Duration) {
-        let overshoot_us = actual.saturating_sub(asked).as_micros();
         self.overshoots
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .record(u64::try_from(overshoot_us).unwrap_or(u64::MAX));
+            .record(micros(actual.saturating_sub(asked)));
     }
 
     /// Records that a connection's next request arrived `gap` after its previous answer was ready.
     pub fn record_turnaround(&self, gap: Duration) {
-        let us = u64::try_from(gap.as_micros()).unwrap_or(u64::MAX);
         self.turnarounds
             .lock()
             .unwrap_or_else(|e| e.into_inner())
-            .record(us);
+            .record(micros(gap));
     }
 
     /// Records that a request of `api` took the emulator `busy` (its injected latency left out).
     pub fn record_service(&self, api: Api, busy: Duration) {
-        let us = u64::try_from(busy.as_micros()).unwrap_or(u64::MAX);
+        let us = micros(busy);
         let mut c = self.counters.lock().unwrap_or_else(|e| e.into_inner());
         let slot = &mut c.max_service_us[api.index()];
         *slot = (*slot).max(us);
@@ -280,6 +278,11 @@ impl Recorder {
         }
         stats
     }
+}
+
+/// `time` in whole µs (saturating: no time the emulator records comes near the bound).
+fn micros(time: Duration) -> u64 {
+    u64::try_from(time.as_micros()).unwrap_or(u64::MAX)
 }
 
 /// Counts a connection as open until dropped (also when its task is aborted).

@@ -527,8 +527,7 @@ fn measure_all(
             run.max_in_flight,
             run.requests.map_or("?".into(), |r| r.to_string()),
             server_cpu_per_request_us(run),
-            run.overshoot_us
-                .map_or("?".into(), |(p50, mean, max)| format!("{p50}/{mean}/{max} µs")),
+            overshoot_text(run),
             turnaround_text(run),
             rounds_overhead_text(run),
             run.complete_us
@@ -647,20 +646,20 @@ fn floor(
             .iter()
             .find(|r| r.parts == settings.parts && r.concurrency == concurrency)
             .map(cpu_per_part_us);
-        ratios.push((concurrency, run.process.wall.as_secs_f64() / ideal.as_secs_f64()));
+        let ratio = run.process.wall.as_secs_f64() / ideal.as_secs_f64();
+        ratios.push((concurrency, ratio));
         let _ = writeln!(
             report,
             "| {concurrency} | {:.3} s | {:.3} s | {:.3} | {:.1} µs ({:.1}) | {:.1} MiB | {} | {} | {} | {} | {} | {} | {} |",
             run.process.wall.as_secs_f64(),
             ideal.as_secs_f64(),
-            run.process.wall.as_secs_f64() / ideal.as_secs_f64(),
+            ratio,
             cpu_per_part_us(&run),
             sys_per_part_us(&run),
             run.process.max_rss_kib as f64 / 1024.0,
             ours.map_or("?".into(), |us| format!("{us:.1} µs")),
             ours.map_or("?".into(), |us| format!("{:.1} µs", us - cpu_per_part_us(&run))),
-            run.overshoot_us
-                .map_or("?".into(), |(p50, mean, max)| format!("{p50}/{mean}/{max} µs")),
+            overshoot_text(&run),
             turnaround_text(&run),
             rounds_overhead_text(&run),
             steal_percent(&run),
@@ -802,6 +801,12 @@ fn median_run(mut runs: Vec<Run>) -> Run {
     run.complete_us = complete;
     run.turnaround_us = turnaround;
     run
+}
+
+/// The latency overshoot figures of a run, for a table.
+fn overshoot_text(run: &Run) -> String {
+    run.overshoot_us
+        .map_or("?".into(), |(p50, mean, max)| format!("{p50}/{mean}/{max} µs"))
 }
 
 /// The answer-to-next-request figures of a run, for a table.
