@@ -8,20 +8,43 @@ mod harness;
 use harness::*;
 use partcopy_emulator::{Api, FaultPlan, ObjectSpec, Provider};
 
-fn archived(world: &World, provider: Provider, key: &str, size: u64, restored: bool) {
-    let (class, restore) = match provider {
+/// The archive storage class's name and the restore header's, for `provider`.
+fn cold(provider: Provider) -> (&'static str, &'static str) {
+    match provider {
         Provider::Cos => ("ARCHIVE", "x-cos-restore"),
         Provider::Oss => ("ColdArchive", "x-oss-restore"),
-    };
-    let mut spec =
-        ObjectSpec::generated(size, 31).header(&format!("{}-storage-class", provider.prefix()), class);
-    if restored {
-        spec = spec.header(
-            restore,
-            "ongoing-request=\"false\", expiry-date=\"Sat, 05 Dec 2026 00:00:00 GMT\"",
-        );
     }
+}
+
+fn storage_class_header(provider: Provider) -> String {
+    format!("{}-storage-class", provider.prefix())
+}
+
+/// A new object in the archive storage class, not restored.
+fn archived(world: &World, provider: Provider, key: &str, size: u64) {
+    let spec = ObjectSpec::generated(size, 31).header(&storage_class_header(provider), cold(provider).0);
     world.emu.create_object(buckets(provider).0, key, spec).unwrap();
+}
+
+/// Moves an existing object to the archive storage class, as a lifecycle rule does, and restores
+/// it if `restored`: its content, ETag and last-modified time stay, so a checkpoint still knows it.
+fn archive_in_place(world: &World, provider: Provider, key: &str, restored: bool) {
+    let (class, restore) = cold(provider);
+    let src = buckets(provider).0;
+    let before = world.emu.object_info(src, key).unwrap();
+    world
+        .emu
+        .set_header(src, key, &storage_class_header(provider), class)
+        .unwrap();
+    if restored {
+        let done = "ongoing-request=\"false\", expiry-date=\"Sat, 05 Dec 2026 00:00:00 GMT\"";
+        world.emu.set_header(src, key, restore, done).unwrap();
+    }
+    let after = world.emu.object_info(src, key).unwrap();
+    assert_eq!(
+        (&before.etag, &before.last_modified),
+        (&after.etag, &after.last_modified)
+    );
 }
 
 #[test]
@@ -39,7 +62,7 @@ fn an_archived_source_must_be_restored_first() {
             ("cold-multi", size, &multipart[..]),
             ("cold-multi", size, &with_checkpoint[..]),
         ] {
-            archived(&world, provider, key, size, false);
+            archived(&world, provider, key, size);
             world.emu.reset_stats();
             let stderr = failed(&world.cp(provider, key, extra), 1);
             assert!(stderr.contains("storage class and not restored"), "{stderr}");
@@ -71,13 +94,20 @@ fn an_archived_source_must_be_restored_first() {
         // the same command resumes it and copies.
         let key = "cold-later";
         world.object(provider, key, size, 31);
+        // Written an hour ago, so a restore that wrongly gave it a new date would always show.
+        let hour = std::time::Duration::from_secs(3600);
+        world.emu.backdate_object(buckets(provider).0, key, hour).unwrap();
         world.emu.set_faults(part_copies_fail_from(2));
         let args = [&with_checkpoint[..], &["-j", "1", "--max-attempts", "1"]].concat();
         failed(&world.cp(provider, key, &args), 1);
         world.emu.set_faults(FaultPlan::default());
         assert_eq!(world.open_uploads(provider), 1);
-        archived(&world, provider, key, size, false);
+        archive_in_place(&world, provider, key, false);
+        world.emu.reset_stats();
         let stderr = failed(&world.cp(provider, key, &args), 1);
+        // The same source as the checkpoint's: its upload is kept, not replaced.
+        assert_eq!(world.count(Api::InitiateMultipartUpload), 0, "{stderr}");
+        assert_eq!(world.count(Api::AbortMultipartUpload), 0, "{stderr}");
         assert!(stderr.contains("InvalidObjectState (HTTP 403)"), "{stderr}");
         assert!(stderr.contains("archive storage class"), "{stderr}");
         assert!(
@@ -86,7 +116,7 @@ fn an_archived_source_must_be_restored_first() {
         );
         assert!(stderr.contains("partcopy abort"), "{stderr}");
         assert_eq!(world.open_uploads(provider), 1);
-        archived(&world, provider, key, size, true);
+        archive_in_place(&world, provider, key, true);
         world.emu.reset_stats();
         let summary = copied(&world.cp(provider, key, &args));
         assert!(summary.get("restarted").is_none(), "{summary}");

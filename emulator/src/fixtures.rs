@@ -480,6 +480,26 @@ impl Emulator {
         self.shared.set_tags(bucket, key, tags)
     }
 
+    /// Sets one response header of an object (a lower-case name, such as
+    /// `x-oss-storage-class` or `x-cos-restore`), as a lifecycle transition or a restore does:
+    /// its content, ETag and last-modified time stay as they were.
+    ///
+    /// # Errors
+    /// [`FixtureError::NoSuchBucket`] / [`FixtureError::NoSuchKey`].
+    pub fn set_header(
+        &self,
+        bucket: &str,
+        key: &str,
+        name: &str,
+        value: &str,
+    ) -> Result<ObjectInfo, FixtureError> {
+        self.shared.change_object(bucket, key, |object| {
+            object
+                .headers
+                .insert(name.to_ascii_lowercase(), value.to_string());
+        })
+    }
+
     /// Moves an object's last-modified time `by` into the past (an object written that long
     /// ago), as listings, HEAD and GET then report it; its content and ETag stay.
     ///
