@@ -1200,3 +1200,35 @@ async fn list_objects_pages_from_the_marker_and_may_hold_fewer_than_asked() {
         assert_eq!(refused.status, StatusCode::BAD_REQUEST);
     }
 }
+
+#[tokio::test]
+async fn set_header_changes_a_header_and_keeps_the_object_as_it_was() {
+    let emu = emulator().await;
+    for provider in [Provider::Cos, Provider::Oss] {
+        let (src, _, _) = buckets(provider);
+        let p = provider.prefix();
+        let created = emu
+            .create_object(src, "cold", ObjectSpec::generated(5000, 9))
+            .unwrap();
+        emu.backdate_object(src, "cold", Duration::from_secs(3600))
+            .unwrap();
+        let before = emu.object_info(src, "cold").unwrap();
+        let class = format!("{p}-storage-class");
+        let after = emu
+            .set_header(src, "cold", &class.to_uppercase(), "ARCHIVE")
+            .unwrap();
+        assert_eq!(after.etag, created.etag);
+        assert_eq!(after.last_modified, before.last_modified);
+        assert_eq!(after.size, 5000);
+        let head = Call::new(provider, Method::HEAD, src, "cold")
+            .send(&emu)
+            .await
+            .unwrap();
+        assert_eq!(head.status, StatusCode::OK);
+        assert_eq!(head.header(&class), "ARCHIVE", "the name is stored lower case");
+        assert!(emu.set_header(src, "missing", &class, "ARCHIVE").is_err());
+        assert!(emu
+            .set_header("no-such-bucket", "cold", &class, "ARCHIVE")
+            .is_err());
+    }
+}
