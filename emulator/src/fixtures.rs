@@ -480,9 +480,9 @@ impl Emulator {
         self.shared.set_tags(bucket, key, tags)
     }
 
-    /// Sets one response header of an object (a lower-case name, such as
-    /// `x-oss-storage-class` or `x-cos-restore`), as a lifecycle transition or a restore does:
-    /// its content, ETag and last-modified time stay as they were.
+    /// Sets one response header of an object (such as `x-oss-storage-class` or `x-cos-restore`;
+    /// the name is stored lower case, as the object's other headers are), as a lifecycle
+    /// transition or a restore does: its content, ETag and last-modified time stay as they were.
     ///
     /// # Errors
     /// [`FixtureError::NoSuchBucket`] / [`FixtureError::NoSuchKey`].
